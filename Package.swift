@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "samforge",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "samforge", targets: ["samforge"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian (-dev packages installed by scripts/bootstrap).
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "OCI", dependencies: ["CCrypto"]),
+        .target(name: "Streams", dependencies: ["OCI"]),
+        .target(name: "Registry", dependencies: ["OCI", "Streams", "CCurl"]),
+        .target(name: "Layers", dependencies: ["OCI", "Streams", "CArchive", "CZlib"]),
+        .target(name: "Assembly", dependencies: ["OCI", "Streams", "Registry", "Layers"]),
+        .target(name: "SAM", dependencies: ["OCI", "Registry", "Layers", "Assembly"]),
+        .executableTarget(name: "samforge", dependencies: [
+            "OCI", "Streams", "Registry", "Layers", "Assembly", "SAM",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "OCITests", dependencies: ["OCI"]),
+        .testTarget(name: "StreamsTests", dependencies: ["Streams", "OCI"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "Streams", "OCI"]),
+        .testTarget(name: "LayersTests", dependencies: ["Layers", "Streams", "OCI"]),
+        .testTarget(name: "AssemblyTests", dependencies: ["Assembly", "Registry", "Layers", "Streams", "OCI"]),
+        .testTarget(name: "SAMTests", dependencies: ["SAM", "OCI"]),
+        .testTarget(name: "CLITests", dependencies: ["OCI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,122 @@
+import Foundation
+import OCI
+
+/// A blocking pull stream of bytes. `read` returns 0 at the end. Blobs flow through these,
+/// a buffer at a time, so no blob is ever held whole in memory.
+public protocol ByteSource: AnyObject, Sendable {
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+}
+
+/// A source that can start over, so a failed upload can be retried.
+public protocol RewindableSource: ByteSource {
+    func rewind() throws
+    /// Total length when known up front (files), for Content-Length.
+    var length: Int64? { get }
+}
+
+/// A blocking push stream of bytes.
+public protocol ByteSink: AnyObject, Sendable {
+    func write(_ bytes: UnsafeRawBufferPointer) throws
+}
+
+public enum StreamError: Error, CustomStringConvertible {
+    case closed
+    case io(String)
+    public var description: String {
+        switch self {
+        case .closed: return "stream closed"
+        case .io(let detail): return detail
+        }
+    }
+}
+
+public extension ByteSource {
+    /// Copies everything to `sink`, a buffer at a time. Returns the byte count.
+    @discardableResult
+    func pump(to sink: ByteSink, bufferSize: Int = 256 * 1024) throws -> Int64 {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+        defer { buffer.deallocate() }
+        var total: Int64 = 0
+        while true {
+            let count = try read(into: buffer)
+            if count == 0 { return total }
+            try sink.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            total += Int64(count)
+        }
+    }
+
+    /// Reads everything, refusing more than `limit` bytes (for manifests and configs).
+    func readAll(limit: Int) throws -> [UInt8] {
+        let collector = CollectingSink(limit: limit)
+        try pump(to: collector)
+        return collector.bytes
+    }
+}
+
+/// Collects bytes in memory up to a limit: only for small documents (manifests, configs, tokens).
+public final class CollectingSink: ByteSink, @unchecked Sendable {
+    public private(set) var bytes: [UInt8] = []
+    private let limit: Int
+    public struct LimitExceeded: Error, CustomStringConvertible {
+        public let limit: Int
+        public var description: String { "response larger than \(limit) bytes" }
+    }
+    public init(limit: Int) { self.limit = limit }
+    public func write(_ chunk: UnsafeRawBufferPointer) throws {
+        guard bytes.count + chunk.count <= limit else { throw LimitExceeded(limit: limit) }
+        bytes.append(contentsOf: chunk)
+    }
+}
+
+/// Discards bytes (a HEAD-like GET, a drained error body).
+public final class DiscardingSink: ByteSink, @unchecked Sendable {
+    public init() {}
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {}
+}
+
+/// Hashes and counts what passes through on its way to another sink.
+public final class HashingSink: ByteSink, @unchecked Sendable {
+    private let hasher = SHA256Hasher()
+    private let downstream: ByteSink?
+    public private(set) var count: Int64 = 0
+    public init(forwardingTo downstream: ByteSink? = nil) { self.downstream = downstream }
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        hasher.update(bytes)
+        count += Int64(bytes.count)
+        try downstream?.write(bytes)
+    }
+    public func finalize() -> Digest { hasher.finalize() }
+}
+
+/// Hashes and counts what is read through it.
+public final class HashingSource: ByteSource, @unchecked Sendable {
+    private let hasher = SHA256Hasher()
+    private let upstream: ByteSource
+    public private(set) var count: Int64 = 0
+    public init(_ upstream: ByteSource) { self.upstream = upstream }
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = try upstream.read(into: buffer)
+        if n > 0 {
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            count += Int64(n)
+        }
+        return n
+    }
+    public func finalize() -> Digest { hasher.finalize() }
+}
+
+/// Bytes already in memory (small bodies: manifests, configs, token requests).
+public final class MemorySource: RewindableSource, @unchecked Sendable {
+    private let bytes: [UInt8]
+    private var offset = 0
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public var length: Int64? { Int64(bytes.count) }
+    public func rewind() { offset = 0 }
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = min(buffer.count, bytes.count - offset)
+        guard n > 0 else { return 0 }
+        bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<offset + n])) }
+        offset += n
+        return n
+    }
+}
