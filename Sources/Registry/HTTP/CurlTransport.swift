@@ -1,0 +1,209 @@
+import CCurl
+import Foundation
+import Streams
+
+/// TLS and plain-HTTP policy for one transfer.
+public struct TLSOptions: Sendable, Hashable {
+    /// An extra CA bundle trusted on top of the system's (`--ca-file`).
+    public var caFile: String?
+    /// Skip certificate verification (only for hosts named by `--insecure-registry`).
+    public var skipVerify: Bool = false
+    public init(caFile: String? = nil, skipVerify: Bool = false) {
+        self.caFile = caFile
+        self.skipVerify = skipVerify
+    }
+}
+
+/// Blocking HTTP over libcurl easy handles. Handles are pooled so connections, DNS and TLS
+/// sessions are reused across requests (keep-alive). Redirects are not followed here: the
+/// client follows them itself so it can drop credentials on a change of host.
+public final class CurlTransport: @unchecked Sendable {
+    private let lock = NSLock()
+    private var idle: [OpaquePointer] = []
+    private let userAgent: String
+    /// Abort a transfer that moves less than 1 byte/s for this long (stalled connection).
+    public var stallSeconds = 60
+
+    public init(userAgent: String = "samforge/0.1") {
+        Self.initializeOnce
+        self.userAgent = userAgent
+    }
+
+    deinit { for handle in idle { curl_easy_cleanup(UnsafeMutableRawPointer(handle)) } }
+
+    private static let initializeOnce: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    private func checkout() -> UnsafeMutableRawPointer {
+        lock.lock()
+        defer { lock.unlock() }
+        if let handle = idle.popLast() { return UnsafeMutableRawPointer(handle) }
+        return curl_easy_init()
+    }
+
+    private func checkin(_ handle: UnsafeMutableRawPointer) {
+        lock.lock()
+        defer { lock.unlock() }
+        if idle.count < 16 { idle.append(OpaquePointer(handle)) } else { curl_easy_cleanup(handle) }
+    }
+
+    /// Performs one request on the calling thread. A 2xx/1xx body goes to `sink`; an error body
+    /// (status ≥ 300) is kept, capped, on the response instead.
+    public func perform(_ request: HTTPRequest, tls: TLSOptions, sink: ByteSink?) throws -> HTTPResponse {
+        let handle = checkout()
+        defer { checkin(handle) }
+        curl_easy_reset(handle)
+
+        let context = TransferContext(body: request.body, sink: sink)
+        let unmanaged = Unmanaged.passRetained(context)
+        defer { unmanaged.release() }
+        let userdata = unmanaged.toOpaque()
+
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headerList) }
+        for header in request.headers {
+            headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
+        }
+        if request.body != nil { headerList = curl_slist_append(headerList, "Expect:") }
+
+        ccurl_setopt_string(handle, CURLOPT_URL, request.url)
+        ccurl_setopt_string(handle, CURLOPT_USERAGENT, userAgent)
+        ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+        ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
+        ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, 30)
+        ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
+        ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, stallSeconds)
+        ccurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
+        ccurl_setopt_long(handle, CURLOPT_PROTOCOLS, Int(CURLPROTO_HTTP | CURLPROTO_HTTPS))
+        ccurl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")  // accept compressed error/JSON bodies
+        ccurl_setopt_long(handle, CURLOPT_HTTP_CONTENT_DECODING, 1)
+        if let caFile = tls.caFile {
+            ccurl_setopt_string(handle, CURLOPT_CAINFO, caFile)
+            ccurl_setopt_string(handle, CURLOPT_CAPATH, "/etc/ssl/certs")  // keep the system CAs too
+        }
+        if tls.skipVerify {
+            ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0)
+            ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
+        }
+
+        ccurl_setopt_pointer(handle, CURLOPT_HEADERDATA, userdata)
+        ccurl_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback)
+        ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, userdata)
+        ccurl_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, writeCallback)
+
+        switch request.method {
+        case "GET": break
+        case "HEAD": ccurl_setopt_long(handle, CURLOPT_NOBODY, 1)
+        default:
+            if request.body != nil {
+                ccurl_setopt_long(handle, CURLOPT_UPLOAD, 1)
+                ccurl_setopt_pointer(handle, CURLOPT_READDATA, userdata)
+                ccurl_setopt_data_callback(handle, CURLOPT_READFUNCTION, readCallback)
+                if let length = request.bodyLength { ccurl_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(length)) }
+            } else if request.method == "POST" || request.method == "PUT" || request.method == "PATCH" {
+                // An empty body with an explicit Content-Length: 0.
+                ccurl_setopt_long(handle, CURLOPT_POST, 1)
+                ccurl_setopt_string(handle, CURLOPT_POSTFIELDS, "")
+                ccurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, 0)
+            }
+            ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+        }
+
+        let code = curl_easy_perform(handle)
+        if code != CURLE_OK {
+            if let underlying = context.failure { throw underlying }
+            throw Self.transportError(code, url: request.url, handle: handle, underlying: nil)
+        }
+        var status = 0
+        ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(status: status, headers: context.headers, errorBody: context.errorBody, url: request.url)
+    }
+
+    static func transportError(_ code: CURLcode, url: String, handle: UnsafeMutableRawPointer, underlying: Error?) -> TransportError {
+        let kind: TransportError.Kind
+        switch code {
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: kind = .dns
+        case CURLE_COULDNT_CONNECT: kind = .connect
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM: kind = .tls
+        case CURLE_SSL_CONNECT_ERROR: kind = .tlsHandshake
+        case CURLE_OPERATION_TIMEDOUT: kind = .timeout
+        case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM: kind = .reset
+        case CURLE_ABORTED_BY_CALLBACK, CURLE_READ_ERROR, CURLE_WRITE_ERROR: kind = .aborted
+        default: kind = .other
+        }
+        let message = String(cString: curl_easy_strerror(code))
+        return TransportError(kind: kind, code: Int32(code.rawValue), message: message, url: url, underlying: underlying)
+    }
+}
+
+/// State shared with libcurl's C callbacks for one transfer.
+private final class TransferContext {
+    let body: ByteSource?
+    let sink: ByteSink?
+    var status = 0
+    var headers: [String: [String]] = [:]
+    var errorBody: [UInt8] = []
+    var failure: Error?
+    var bodyStarted = false
+
+    init(body: ByteSource?, sink: ByteSink?) {
+        self.body = body
+        self.sink = sink
+    }
+
+    static let errorBodyLimit = 64 * 1024
+}
+
+private let headerCallback: ccurl_data_callback = { pointer, size, count, userdata in
+    let length = size * count
+    guard let pointer, let userdata else { return length }
+    let context = Unmanaged<TransferContext>.fromOpaque(userdata).takeUnretainedValue()
+    let line = String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+    if line.hasPrefix("HTTP/") {
+        // A new response (after 100 Continue, say): start its headers afresh.
+        context.headers = [:]
+        let parts = line.split(separator: " ", maxSplits: 2)
+        context.status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+    } else if let colon = line.firstIndex(of: ":") {
+        let name = line[..<colon].lowercased()
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        context.headers[name, default: []].append(value)
+    }
+    return length
+}
+
+private let writeCallback: ccurl_data_callback = { pointer, size, count, userdata in
+    let length = size * count
+    guard let pointer, let userdata else { return length }
+    let context = Unmanaged<TransferContext>.fromOpaque(userdata).takeUnretainedValue()
+    let bytes = UnsafeRawBufferPointer(start: pointer, count: length)
+    if context.status >= 300 || context.status < 200 {
+        let room = TransferContext.errorBodyLimit - context.errorBody.count
+        if room > 0 { context.errorBody.append(contentsOf: bytes.prefix(room)) }
+        return length
+    }
+    do {
+        if !context.bodyStarted {
+            context.bodyStarted = true
+            (context.sink as? ResponseAwareSink)?.responseStarted(status: context.status)
+        }
+        try context.sink?.write(bytes)
+        return length
+    } catch {
+        context.failure = error
+        return ccurl_writefunc_error()
+    }
+}
+
+private let readCallback: ccurl_data_callback = { pointer, size, count, userdata in
+    guard let pointer, let userdata else { return ccurl_readfunc_abort() }
+    let context = Unmanaged<TransferContext>.fromOpaque(userdata).takeUnretainedValue()
+    guard let body = context.body else { return 0 }
+    do {
+        return try body.read(into: UnsafeMutableRawBufferPointer(start: pointer, count: size * count))
+    } catch {
+        context.failure = error
+        return ccurl_readfunc_abort()
+    }
+}

@@ -1,0 +1,63 @@
+import Streams
+
+/// One HTTP exchange as the registry client describes it. The body, when present, is
+/// streamed from a ByteSource; a retry needs it to be a RewindableSource.
+public struct HTTPRequest: @unchecked Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(name: String, value: String)]
+    public var body: ByteSource?
+    public var bodyLength: Int64?
+
+    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: ByteSource? = nil, bodyLength: Int64? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.bodyLength = bodyLength
+    }
+
+    public mutating func setHeader(_ name: String, _ value: String) {
+        headers.removeAll { $0.name.lowercased() == name.lowercased() }
+        headers.append((name, value))
+    }
+
+    public func header(_ name: String) -> String? {
+        headers.last { $0.name.lowercased() == name.lowercased() }?.value
+    }
+
+    public var canReplayBody: Bool { body == nil || body is RewindableSource }
+}
+
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    /// Header names lowercased; repeated headers keep every value in order.
+    public var headers: [String: [String]]
+    /// The body of an error (status ≥ 300), capped: registries explain failures there.
+    public var errorBody: [UInt8]
+    public var url: String
+
+    public func header(_ name: String) -> String? { headers[name.lowercased()]?.first }
+    public func headerValues(_ name: String) -> [String] { headers[name.lowercased()] ?? [] }
+}
+
+/// A failure below HTTP: DNS, connect, TLS, reset, timeout.
+public struct TransportError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable { case dns, connect, tls, tlsHandshake, timeout, reset, aborted, other }
+    public let kind: Kind
+    public let code: Int32
+    public let message: String
+    public let url: String
+    /// The error a body source or sink threw, which aborted the transfer.
+    public let underlying: (any Error)?
+
+    public var description: String { message }
+
+    /// Connection-level failures worth another attempt.
+    public var isTransient: Bool { kind == .timeout || kind == .reset }
+}
+
+/// A sink that wants to know the status of the response whose body it is about to receive.
+public protocol ResponseAwareSink: ByteSink {
+    func responseStarted(status: Int)
+}

@@ -1,0 +1,108 @@
+import OCI
+import Streams
+
+extension RegistryClient {
+    /// HEADs a blob: its size when present, nil when missing. 401/403 are errors (a scope
+    /// problem), never "missing".
+    public func blobSize(_ digest: Digest, in repository: Repository) async throws -> Int64? {
+        let response = try await send(host: repository.host, method: "HEAD", path: "/v2/\(repository.name)/blobs/\(digest)",
+                                      scopes: [.pull(repository.name)])
+        switch response.status {
+        case 200..<300: return response.header("content-length").flatMap { Int64($0) } ?? -1
+        case 404: return nil
+        default: throw try failure(response, host: repository.host, repository: repository.name, operation: "check of blob \(digest.short)")
+        }
+    }
+
+    /// Streams a blob into `sink` while hashing it; a digest or size mismatch is an error
+    /// (the sink has seen the bytes by then: sinks that commit, commit only after this returns).
+    /// A dropped connection resumes with a Range request from where it stopped.
+    public func fetchBlob(_ digest: Digest, from repository: Repository, expectedSize: Int64? = nil, into sink: ByteSink) async throws {
+        let hashing = HashingSink(forwardingTo: sink)
+        var resumes = 0
+        while true {
+            var headers: [(name: String, value: String)] = []
+            let offset = hashing.count
+            if offset > 0 { headers.append(("Range", "bytes=\(offset)-")) }
+            let target: ByteSink = offset > 0 ? RangeAligningSink(hashing, offset: offset) : hashing
+            do {
+                let response = try await send(host: repository.host, method: "GET", path: "/v2/\(repository.name)/blobs/\(digest)",
+                                              headers: headers, scopes: [.pull(repository.name)], sink: target)
+                guard (200..<300).contains(response.status) else {
+                    if response.status == 404 { throw RegistryError.blobUnknown(repository: repository.description, digest: digest) }
+                    throw try failure(response, host: repository.host, repository: repository.name, operation: "download of blob \(digest.short)")
+                }
+                break
+            } catch let error as RegistryError {
+                // A connection dropped mid-body: resume instead of starting over.
+                guard case .unreachable = error, hashing.count > offset, resumes < options.retry.maxAttempts else { throw error }
+                resumes += 1
+                options.log?("resuming blob \(digest.short) at byte \(hashing.count)")
+            }
+        }
+        let actual = hashing.finalize()
+        if let expectedSize, expectedSize >= 0, hashing.count != expectedSize {
+            throw RegistryError.sizeMismatch(what: "blob \(digest) from \(repository)", expected: expectedSize, actual: hashing.count)
+        }
+        guard actual == digest else {
+            throw RegistryError.digestMismatch(what: "blob from \(repository)", expected: digest, actual: actual)
+        }
+    }
+
+    /// Reads a small blob (an image config) into memory, verified.
+    public func fetchSmallBlob(_ digest: Digest, from repository: Repository, limit: Int = 16 << 20) async throws -> [UInt8] {
+        let collector = CollectingSink(limit: limit)
+        try await fetchBlob(digest, from: repository, into: collector)
+        return collector.bytes
+    }
+
+    /// Asks the registry to link a blob from another repository on the same host.
+    /// Returns true when mounted (201). On 202 the registry opened an upload session instead,
+    /// which is cancelled; the caller uploads normally.
+    public func mountBlob(_ digest: Digest, from source: Repository, into target: Repository) async throws -> Bool {
+        guard source.host == target.host else { return false }
+        // One token carrying pull on the source and push on the target, as mounts require.
+        let response = try await send(host: target.host, method: "POST",
+                                      path: "/v2/\(target.name)/blobs/uploads/?mount=\(digest)&from=\(source.name)",
+                                      scopes: [.push(target.name), .pull(source.name)])
+        switch response.status {
+        case 201: return true
+        case 202:
+            if let location = response.header("location") { await cancelUpload(location, repository: target) }
+            return false
+        default:
+            throw try failure(response, host: target.host, repository: target.name, operation: "mount of blob \(digest.short)")
+        }
+    }
+
+    func cancelUpload(_ location: String, repository: Repository) async {
+        _ = try? await send(host: repository.host, method: "DELETE", path: location, scopes: [.push(repository.name)])
+    }
+}
+
+/// After a resumed GET: passes bytes through on 206, or skips the already-delivered prefix
+/// when a server ignored the Range header and sent the whole blob again (200).
+final class RangeAligningSink: ResponseAwareSink, @unchecked Sendable {
+    private let downstream: ByteSink
+    private let offset: Int64
+    private var toSkip: Int64 = 0
+
+    init(_ downstream: ByteSink, offset: Int64) {
+        self.downstream = downstream
+        self.offset = offset
+    }
+
+    func responseStarted(status: Int) {
+        toSkip = status == 200 ? offset : 0
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if toSkip > 0 {
+            let skip = Int(min(Int64(bytes.count), toSkip))
+            toSkip -= Int64(skip)
+            if skip < bytes.count { try downstream.write(UnsafeRawBufferPointer(rebasing: bytes[skip...])) }
+            return
+        }
+        try downstream.write(bytes)
+    }
+}

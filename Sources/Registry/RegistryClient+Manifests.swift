@@ -1,0 +1,97 @@
+import OCI
+import Streams
+
+extension RegistryClient {
+    /// GETs a manifest or index by tag or digest with the full Accept list, keeping its exact
+    /// bytes. A manifest asked for by digest is verified against it.
+    public func fetchManifest(_ reference: Reference) async throws -> RawManifest {
+        let repository = Repository(reference)
+        let sink = CollectingSink(limit: RawManifest.maximumSize)
+        let response: HTTPResponse
+        do {
+            response = try await send(host: repository.host, method: "GET", path: "/v2/\(repository.name)/manifests/\(reference.identifier)",
+                                      headers: [("Accept", MediaType.manifestAccept.joined(separator: ", "))],
+                                      scopes: [.pull(repository.name)], sink: sink)
+        } catch is CollectingSink.LimitExceeded {
+            throw RegistryError.invalidManifest(reference: reference.description, detail: "manifest larger than \(RawManifest.maximumSize) bytes")
+        }
+        guard (200..<300).contains(response.status) else {
+            throw try failure(response, host: repository.host, repository: repository.name, operation: "pull of \(reference)", reference: reference.description)
+        }
+        let raw: RawManifest
+        do { raw = try RawManifest(bytes: sink.bytes, declaredType: response.header("content-type")) } catch {
+            throw RegistryError.invalidManifest(reference: reference.description, detail: error.description)
+        }
+        if let expected = reference.digest, raw.digest != expected {
+            throw RegistryError.digestMismatch(what: "manifest \(reference)", expected: expected, actual: raw.digest)
+        }
+        return raw
+    }
+
+    /// HEADs a manifest: its descriptor when present, nil when the registry has none.
+    public func manifestDescriptor(_ reference: Reference) async throws -> Descriptor? {
+        let repository = Repository(reference)
+        let response = try await send(host: repository.host, method: "HEAD", path: "/v2/\(repository.name)/manifests/\(reference.identifier)",
+                                      headers: [("Accept", MediaType.manifestAccept.joined(separator: ", "))],
+                                      scopes: [.pull(repository.name)])
+        if response.status == 404 { return nil }
+        guard (200..<300).contains(response.status) else {
+            throw try failure(response, host: repository.host, repository: repository.name, operation: "check of \(reference)", reference: reference.description)
+        }
+        // Docker-Content-Digest is only trusted here for existence checks by digest.
+        guard let digestText = response.header("docker-content-digest"), let digest = try? Digest(digestText),
+              let type = response.header("content-type"), let length = response.header("content-length").flatMap({ Int64($0) }) else {
+            return nil
+        }
+        return Descriptor(mediaType: type, digest: digest, size: length)
+    }
+
+    /// PUTs a manifest under a tag (or its digest), with Content-Type set to its media type.
+    /// Callers push every blob and child manifest first.
+    public func putManifest(_ manifest: RawManifest, to reference: Reference) async throws {
+        let repository = Repository(reference)
+        let response = try await send(host: repository.host, method: "PUT", path: "/v2/\(repository.name)/manifests/\(reference.identifier)",
+                                      headers: [("Content-Type", manifest.mediaType)],
+                                      body: MemorySource(manifest.bytes), bodyLength: Int64(manifest.bytes.count),
+                                      scopes: [.push(repository.name)])
+        guard (200..<300).contains(response.status) else {
+            throw try failure(response, host: repository.host, repository: repository.name, operation: "push of \(reference)")
+        }
+        if let echoed = response.header("docker-content-digest"), let digest = try? Digest(echoed), digest != manifest.digest {
+            throw RegistryError.digestMismatch(what: "manifest pushed to \(reference)", expected: manifest.digest, actual: digest)
+        }
+    }
+
+    /// Lists a repository's tags, following `Link: <…>; rel="next"` pagination.
+    public func listTags(_ repository: Repository) async throws -> [String] {
+        var tags: [String] = []
+        var path: String? = "/v2/\(repository.name)/tags/list?n=1000"
+        var pages = 0
+        while let current = path, pages < 10_000 {
+            pages += 1
+            let sink = CollectingSink(limit: 16 << 20)
+            let response = try await send(host: repository.host, method: "GET", path: current, scopes: [.pull(repository.name)], sink: sink)
+            guard (200..<300).contains(response.status) else {
+                throw try failure(response, host: repository.host, repository: repository.name, operation: "tag list of \(repository)")
+            }
+            struct Page: Decodable { var tags: [String]? }
+            guard let page = try? JSONDecoder().decode(Page.self, from: Data(sink.bytes)) else {
+                throw RegistryError.invalidResponse(operation: "tag list of \(repository)", detail: "not a tag list")
+            }
+            tags += page.tags ?? []
+            path = response.header("link").flatMap(nextLink)
+        }
+        return tags
+    }
+}
+
+/// The target of `<URL>; rel="next"` in a Link header.
+func nextLink(_ header: String) -> String? {
+    for part in header.split(separator: ",") where part.contains("rel=\"next\"") || part.contains("rel=next") {
+        guard let open = part.firstIndex(of: "<"), let close = part.firstIndex(of: ">"), open < close else { continue }
+        return String(part[part.index(after: open)..<close])
+    }
+    return nil
+}
+
+import Foundation

@@ -1,0 +1,183 @@
+import OCI
+import Streams
+
+/// Wraps an upload body: hashes and counts it, and fails the read that would deliver the last
+/// byte if the digest or size is wrong, so a corrupt blob never reaches the registry's commit.
+final class VerifyingSource: ByteSource, @unchecked Sendable {
+    private let upstream: ByteSource
+    private let hasher = SHA256Hasher()
+    private let expected: Digest
+    private let size: Int64
+    private(set) var count: Int64 = 0
+
+    init(_ upstream: ByteSource, expected: Digest, size: Int64) {
+        self.upstream = upstream
+        self.expected = expected
+        self.size = size
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let remaining = size - count
+        if remaining <= 0 { return 0 }
+        let window = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Int(min(Int64(buffer.count), remaining))])
+        let n = try upstream.read(into: window)
+        if n == 0 { throw RegistryError.sizeMismatch(what: "blob \(expected)", expected: size, actual: count) }
+        hasher.update(UnsafeRawBufferPointer(rebasing: window[0..<n]))
+        count += Int64(n)
+        if count == size {
+            let actual = hasher.finalize()
+            guard actual == expected else { throw RegistryError.digestMismatch(what: "blob being uploaded", expected: expected, actual: actual) }
+        }
+        return n
+    }
+}
+
+extension RegistryClient {
+    /// Uploads a blob: POST opens a session, then one streamed PUT carries the whole body
+    /// (what registries ingest fastest). A rewindable source (a file) that fails mid-way
+    /// continues as a chunked upload from the offset the registry reports, instead of restarting.
+    public func uploadBlob(_ digest: Digest, size: Int64, to repository: Repository, from source: ByteSource) async throws {
+        let location = try await startUpload(repository)
+        let body = VerifyingSource(source, expected: digest, size: size)
+        let response: HTTPResponse
+        do {
+            response = try await send(host: repository.host, method: "PUT", path: appendQuery(location, "digest=\(digest)"),
+                                      headers: [("Content-Type", "application/octet-stream")],
+                                      body: body, bodyLength: size, scopes: [.push(repository.name)])
+        } catch let error as RegistryError {
+            if case .unreachable = error, let file = source as? RewindableSource {
+                options.log?("upload of \(digest.short) interrupted; resuming in chunks")
+                try await resumeChunked(digest, size: size, to: repository, location: location, source: file)
+                return
+            }
+            await cancelUpload(location, repository: repository)
+            throw error
+        } catch {
+            await cancelUpload(location, repository: repository)
+            throw error
+        }
+        guard response.status == 201 || response.status == 204 else {
+            await cancelUpload(location, repository: repository)
+            throw try failure(response, host: repository.host, repository: repository.name, operation: "upload of blob \(digest.short)")
+        }
+    }
+
+    /// Uploads a rewindable source in PATCH chunks (`Content-Range: start-end`), honouring the
+    /// registry's minimum chunk size; each step uses the newest Location.
+    public func uploadBlobChunked(_ digest: Digest, size: Int64, to repository: Repository, from source: RewindableSource,
+                                  chunkSize: Int64 = 16 << 20) async throws {
+        let location = try await startUpload(repository)
+        try await resumeChunked(digest, size: size, to: repository, location: location, source: source, chunkSize: chunkSize)
+    }
+
+    func startUpload(_ repository: Repository) async throws -> String {
+        let response = try await send(host: repository.host, method: "POST", path: "/v2/\(repository.name)/blobs/uploads/",
+                                      scopes: [.push(repository.name)])
+        guard response.status == 202, let location = response.header("location") else {
+            throw try failure(response, host: repository.host, repository: repository.name, operation: "upload to \(repository)")
+        }
+        setMinimumChunk(repository.host, response.header("oci-chunk-min-length").flatMap { Int64($0) })
+        return location
+    }
+
+    private func resumeChunked(_ digest: Digest, size: Int64, to repository: Repository, location start: String,
+                               source: RewindableSource, chunkSize: Int64 = 16 << 20) async throws {
+        var location = start
+        var offset = try await uploadedOffset(location, repository: repository) ?? 0
+        let chunk = max(chunkSize, (minimumChunk[repository.host] ?? nil) ?? 0)
+        var failures = 0
+        // The digest is checked on the whole source before the final PUT commits anything.
+        let hasher = HashingSource(try FileSourceSlicer.slice(source, offset: 0, length: size))
+        _ = try hasher.readAll(limitless: true)
+        guard hasher.finalize() == digest else {
+            throw RegistryError.digestMismatch(what: "blob being uploaded", expected: digest, actual: hasher.finalize())
+        }
+        while offset < size {
+            let length = min(chunk, size - offset)
+            let body = try FileSourceSlicer.slice(source, offset: offset, length: length)
+            do {
+                let response = try await send(host: repository.host, method: "PATCH", path: location,
+                                              headers: [("Content-Type", "application/octet-stream"), ("Content-Range", "\(offset)-\(offset + length - 1)")],
+                                              body: body, bodyLength: length, scopes: [.push(repository.name)])
+                guard response.status == 202 || response.status == 201 || response.status == 204 else {
+                    throw try failure(response, host: repository.host, repository: repository.name, operation: "chunk upload of blob \(digest.short)")
+                }
+                if let next = response.header("location") { location = next }
+                offset += length
+            } catch let error as RegistryError {
+                guard case .unreachable = error, failures < options.retry.maxAttempts else { throw error }
+                failures += 1
+                // Ask the registry how much it holds and continue from there.
+                offset = try await uploadedOffset(location, repository: repository) ?? offset
+            }
+        }
+        let response = try await send(host: repository.host, method: "PUT", path: appendQuery(location, "digest=\(digest)"),
+                                      scopes: [.push(repository.name)])
+        guard response.status == 201 || response.status == 204 else {
+            throw try failure(response, host: repository.host, repository: repository.name, operation: "upload of blob \(digest.short)")
+        }
+    }
+
+    /// GET on an upload session: `Range: 0-N` means the registry holds N+1 bytes.
+    func uploadedOffset(_ location: String, repository: Repository) async throws -> Int64? {
+        let response = try await send(host: repository.host, method: "GET", path: location, scopes: [.push(repository.name)])
+        guard response.status == 204 || response.status == 202, let range = response.header("range") else { return nil }
+        let bounds = range.replacingOccurrences(of: "bytes=", with: "").split(separator: "-")
+        guard bounds.count == 2, let end = Int64(bounds[1]) else { return nil }
+        return end + 1
+    }
+}
+
+/// Appends a query parameter to an upload URL, keeping the state the registry put in its query.
+func appendQuery(_ url: String, _ parameter: String) -> String {
+    url + (url.contains("?") ? "&" : "?") + parameter
+}
+
+/// A window of a rewindable source, read by skipping (files seek; others are re-read).
+enum FileSourceSlicer {
+    static func slice(_ source: RewindableSource, offset: Int64, length: Int64) throws -> RewindableSource {
+        if let file = source as? FileSource { return try FileSource(path: file.path, offset: offset, length: length) }
+        return try SkippingSource(source, offset: offset, length: length)
+    }
+}
+
+final class SkippingSource: RewindableSource, @unchecked Sendable {
+    private let upstream: RewindableSource
+    private let offset: Int64
+    let length: Int64?
+    private var position: Int64 = 0
+
+    init(_ upstream: RewindableSource, offset: Int64, length: Int64) throws {
+        self.upstream = upstream
+        self.offset = offset
+        self.length = length
+        try rewind()
+    }
+
+    func rewind() throws {
+        try upstream.rewind()
+        position = 0
+        var toSkip = offset
+        var scratch = [UInt8](repeating: 0, count: 64 * 1024)
+        while toSkip > 0 {
+            let n = try scratch.withUnsafeMutableBytes { try upstream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<Int(min(Int64($0.count), toSkip))])) }
+            if n == 0 { break }
+            toSkip -= Int64(n)
+        }
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let remaining = (length ?? .max) - position
+        guard remaining > 0 else { return 0 }
+        let n = try upstream.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Int(min(Int64(buffer.count), remaining))]))
+        position += Int64(n)
+        return n
+    }
+}
+
+extension ByteSource {
+    /// Drains the source (hashing wrappers use this to read a whole file through).
+    func readAll(limitless: Bool) throws -> Int64 { try pump(to: DiscardingSink()) }
+}
+
+import Foundation

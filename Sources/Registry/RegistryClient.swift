@@ -1,0 +1,240 @@
+import Foundation
+import OCI
+import Streams
+
+/// The OCI distribution API over libcurl: endpoint discovery, auth, retries and redirects
+/// live here; blobs, manifests and tags are in the `RegistryClient+*.swift` files.
+/// One client is shared by every transfer of a run, so tokens and connections are reused.
+public final class RegistryClient: @unchecked Sendable {
+    public let options: RegistryOptions
+    let transport: CurlTransport
+    private let lock = NSLock()
+    private var hosts: [String: HostState] = [:]
+    private var pings: [String: Task<Void, Error>] = [:]
+    private var chunkMinimums: [String: Int64] = [:]
+
+    /// The minimum PATCH size a registry announced (`OCI-Chunk-Min-Length`), per host.
+    var minimumChunk: [String: Int64?] {
+        get { withLock { chunkMinimums.mapValues { Optional($0) } } }
+    }
+    func setMinimumChunk(_ host: String, _ value: Int64?) { withLock { chunkMinimums[host] = value } }
+
+    public init(options: RegistryOptions = RegistryOptions(), transport: CurlTransport = CurlTransport()) {
+        self.options = options
+        self.transport = transport
+    }
+
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    func hostState(_ host: String) -> HostState {
+        withLock {
+            if let state = hosts[host] { return state }
+            let state = HostState()
+            hosts[host] = state
+            return state
+        }
+    }
+
+    func tls(for host: String) -> TLSOptions {
+        TLSOptions(caFile: options.caFile, skipVerify: options.isInsecure(host))
+    }
+
+    // MARK: endpoint discovery
+
+    /// Pings `/v2/` once per host (concurrent callers share the ping) to learn the scheme
+    /// and the auth challenge.
+    func ensureEndpoint(_ host: String) async throws -> String {
+        let task: Task<Void, Error> = withLock {
+            if let existing = pings[host] { return existing }
+            let task = Task { try await self.ping(host) }
+            pings[host] = task
+            return task
+        }
+        do { try await task.value } catch {
+            withLock { pings[host] = nil }
+            throw error
+        }
+        return withLock { hostState(host).scheme ?? "https" }
+    }
+
+    /// HTTPS first; loopback and `--insecure-registry` hosts fall back to plain HTTP when the
+    /// server does not speak TLS (as docker and crane do). A certificate that fails
+    /// verification is reported, never silently downgraded.
+    private func ping(_ host: String) async throws {
+        let plainAllowed = isLoopbackHost(host) || options.isInsecure(host)
+        let schemes = plainAllowed ? ["https", "http"] : ["https"]
+        var lastError: TransportError?
+        for scheme in schemes {
+            let request = HTTPRequest(method: "GET", url: "\(scheme)://\(host)/v2/")
+            do {
+                let response = try await perform(request, host: host, sink: DiscardingSink(), followRedirects: true)
+                let state = hostState(host)
+                let challenge = response.status == 401 ? response.headerValues("www-authenticate").lazy.compactMap(Challenge.parse).first : nil
+                withLock {
+                    state.scheme = scheme
+                    state.challenge = challenge
+                }
+                return
+            } catch let error as TransportError where scheme == "https" && plainAllowed && (error.kind == .tlsHandshake || error.kind == .other) {
+                lastError = error
+                continue
+            } catch let error as TransportError {
+                throw mapTransport(error, host: host)
+            }
+        }
+        throw lastError.map { mapTransport($0, host: host) } ?? RegistryError.unreachable(host: host, detail: "no usable endpoint")
+    }
+
+    // MARK: requests
+
+    /// Sends an authenticated request to a registry API path, re-authenticating once on a 401
+    /// (expired token, insufficient scope). Returns the response whatever its status.
+    func send(host: String, method: String, path: String, headers: [(name: String, value: String)] = [],
+              body: ByteSource? = nil, bodyLength: Int64? = nil, scopes: [Scope], sink: ByteSink? = nil) async throws -> HTTPResponse {
+        let scheme = try await ensureEndpoint(host)
+        let url = path.hasPrefix("http://") || path.hasPrefix("https://") ? path : "\(scheme)://\(host)\(path)"
+        var request = HTTPRequest(method: method, url: url, headers: headers, body: body, bodyLength: bodyLength)
+        var authorization = try await self.authorization(host: host, scopes: scopes)
+        var attempt = 0
+        while true {
+            attempt += 1
+            if let authorization { request.setHeader("Authorization", authorization) }
+            let response: HTTPResponse
+            do { response = try await perform(request, host: host, sink: sink, followRedirects: true) } catch let error as TransportError {
+                throw mapTransport(error, host: hostOf(error.url))
+            }
+            guard response.status == 401, attempt == 1, request.canReplayBody else { return response }
+            // The token may have expired or lack a scope the registry now names: fetch a new one.
+            if let challenge = response.headerValues("www-authenticate").lazy.compactMap(Challenge.parse).first {
+                let state = hostState(host)
+                withLock { if state.challenge == nil || state.challenge?.scheme != challenge.scheme { state.challenge = challenge } }
+            }
+            invalidateTokens(host: host)
+            guard let renewed = try await self.authorization(host: host, scopes: scopes, forceRefresh: true) else { return response }
+            authorization = renewed
+            try (request.body as? RewindableSource)?.rewind()
+        }
+    }
+
+    /// One request with retries (transient statuses and connection failures, when the body can
+    /// be replayed and nothing reached the sink yet) and redirects (credentials are dropped when
+    /// the host changes: blob downloads redirect to storage that rejects a stray header).
+    func perform(_ original: HTTPRequest, host: String, sink: ByteSink?, followRedirects: Bool) async throws -> HTTPResponse {
+        var request = original
+        var redirects = 0
+        var attempt = 0
+        let counter = sink.map { CountingSink($0) }
+        while true {
+            attempt += 1
+            let current = request
+            let tlsOptions = tls(for: hostOf(current.url))
+            options.log?("\(current.method) \(redactedURL(current.url))")
+            let response: HTTPResponse
+            do {
+                response = try await runBlocking { [transport] in try transport.perform(current, tls: tlsOptions, sink: counter) }
+            } catch let error as TransportError {
+                let untouched = (counter?.count ?? 0) == 0
+                if error.isTransient, untouched, request.canReplayBody, attempt < options.retry.maxAttempts {
+                    options.log?("retrying after \(error.message)")
+                    try await backoff(attempt: attempt, retryAfter: nil)
+                    try (request.body as? RewindableSource)?.rewind()
+                    continue
+                }
+                throw error
+            }
+            options.log?("\(response.status) \(current.method) \(redactedURL(current.url))")
+
+            if RetryPolicy.isRetryable(status: response.status), request.canReplayBody, attempt < options.retry.maxAttempts {
+                try await backoff(attempt: attempt, retryAfter: response.header("retry-after"))
+                try (request.body as? RewindableSource)?.rewind()
+                request = original
+                continue
+            }
+            if followRedirects, [301, 302, 303, 307, 308].contains(response.status), let location = response.header("location") {
+                redirects += 1
+                guard redirects <= 10 else {
+                    throw RegistryError.invalidResponse(operation: "\(original.method) \(redactedURL(original.url))", detail: "too many redirects")
+                }
+                let target = resolveURL(location, against: current.url)
+                var next = current
+                next.url = target
+                if hostOf(target) != hostOf(current.url) { next.headers.removeAll { $0.name.lowercased() == "authorization" } }
+                if response.status == 303 { next.method = "GET"; next.body = nil; next.bodyLength = nil }
+                if next.body != nil {
+                    guard let rewindable = next.body as? RewindableSource else { return response }
+                    try rewindable.rewind()
+                }
+                request = next
+                continue
+            }
+            return response
+        }
+    }
+
+    private func backoff(attempt: Int, retryAfter: String?) async throws {
+        let seconds = options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
+        try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+    }
+
+    // MARK: error mapping
+
+    func mapTransport(_ error: TransportError, host: String) -> RegistryError {
+        switch error.kind {
+        case .dns: return .unreachable(host: host, detail: "unknown host")
+        case .connect: return .unreachable(host: host, detail: "connection refused")
+        case .tls: return .tlsVerification(host: host, detail: "certificate not trusted")
+        case .tlsHandshake: return .unreachable(host: host, detail: "TLS handshake failed (\(error.message))")
+        case .timeout: return .unreachable(host: host, detail: "timed out")
+        default: return .unreachable(host: host, detail: error.message)
+        }
+    }
+
+    /// The error a non-success response means, in the words of the operation that got it.
+    func failure(_ response: HTTPResponse, host: String, repository: String, operation: String, reference: String? = nil) throws -> RegistryError {
+        let summary = RegistryErrorBody.summary(response.errorBody)
+        switch response.status {
+        case 401:
+            if try options.credentials?.credentials(for: host) == nil { return .authenticationRequired(host: host) }
+            return .denied(host: host, repository: repository, detail: summary.text.isEmpty ? "credentials do not grant \(operation)" : summary.text)
+        case 403:
+            return .denied(host: host, repository: repository, detail: summary.text.isEmpty ? "forbidden" : summary.text)
+        case 404:
+            if summary.codes.contains("NAME_UNKNOWN") { return .repositoryUnknown(repository: "\(host)/\(repository)") }
+            if let reference, summary.codes.contains("MANIFEST_UNKNOWN") || summary.codes.isEmpty { return .manifestUnknown(reference: reference) }
+            return .unexpectedStatus(operation: operation, status: 404, detail: summary.text)
+        case 429:
+            return .rateLimited(host: host, detail: summary.text.isEmpty ? "too many requests" : summary.text)
+        default:
+            return .unexpectedStatus(operation: operation, status: response.status, detail: summary.text)
+        }
+    }
+}
+
+/// Counts what reaches a sink, so a retry knows whether the body was already partly delivered.
+final class CountingSink: ResponseAwareSink, @unchecked Sendable {
+    let downstream: ByteSink
+    private(set) var count: Int64 = 0
+    init(_ downstream: ByteSink) { self.downstream = downstream }
+    func responseStarted(status: Int) { (downstream as? ResponseAwareSink)?.responseStarted(status: status) }
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        count += Int64(bytes.count)
+        try downstream.write(bytes)
+    }
+}
+
+/// Resolves a `Location` header (absolute, host-relative or path-relative) against a URL.
+func resolveURL(_ location: String, against base: String) -> String {
+    if location.hasPrefix("http://") || location.hasPrefix("https://") { return location }
+    guard let baseURL = URL(string: base), let resolved = URL(string: location, relativeTo: baseURL) else { return location }
+    return resolved.absoluteString
+}
+
+/// Query strings of presigned URLs carry credentials: logs show only the path.
+func redactedURL(_ url: String) -> String {
+    guard let question = url.firstIndex(of: "?") else { return url }
+    return String(url[..<question]) + "?…"
+}

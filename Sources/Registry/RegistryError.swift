@@ -1,0 +1,67 @@
+import OCI
+
+/// Everything the registry client can fail with, each rendered as one line that names the
+/// registry (or repository, or reference) and the cause. Secrets never appear here.
+public enum RegistryError: Error, Sendable, CustomStringConvertible {
+    case unreachable(host: String, detail: String)
+    case tlsVerification(host: String, detail: String)
+    case insecureCredentials(host: String)
+    case authenticationRequired(host: String)
+    case authenticationFailed(host: String, detail: String)
+    case denied(host: String, repository: String, detail: String)
+    case manifestUnknown(reference: String)
+    case repositoryUnknown(repository: String)
+    case blobUnknown(repository: String, digest: Digest)
+    case digestMismatch(what: String, expected: Digest, actual: Digest)
+    case sizeMismatch(what: String, expected: Int64, actual: Int64)
+    case rateLimited(host: String, detail: String)
+    case unexpectedStatus(operation: String, status: Int, detail: String)
+    case invalidResponse(operation: String, detail: String)
+    case invalidManifest(reference: String, detail: String)
+    case platformNotFound(reference: String, platform: String, available: [String])
+
+    public var description: String {
+        switch self {
+        case .unreachable(let host, let detail): return "cannot reach registry \(host): \(detail)"
+        case .tlsVerification(let host, let detail):
+            return "TLS verification failed for \(host): \(detail) (trust its CA with --ca-file, or name it with --insecure-registry)"
+        case .insecureCredentials(let host):
+            return "refusing to send credentials to \(host) over plain HTTP (use HTTPS, or --insecure-registry \(host) if you must)"
+        case .authenticationRequired(let host):
+            return "authentication required by \(host): no credentials found (docker login, or DOCKER_USERNAME/DOCKER_PASSWORD)"
+        case .authenticationFailed(let host, let detail): return "authentication failed for \(host): \(detail)"
+        case .denied(let host, let repository, let detail): return "access denied to \(host)/\(repository): \(detail)"
+        case .manifestUnknown(let reference): return "\(reference): manifest unknown (no such tag or digest)"
+        case .repositoryUnknown(let repository): return "\(repository): repository not found"
+        case .blobUnknown(let repository, let digest): return "\(repository): blob \(digest) not found"
+        case .digestMismatch(let what, let expected, let actual): return "\(what): digest mismatch (expected \(expected), got \(actual))"
+        case .sizeMismatch(let what, let expected, let actual): return "\(what): size mismatch (expected \(expected) bytes, got \(actual))"
+        case .rateLimited(let host, let detail): return "rate limited by \(host): \(detail)"
+        case .unexpectedStatus(let operation, let status, let detail):
+            return "\(operation) failed: HTTP \(status)" + (detail.isEmpty ? "" : ": \(detail)")
+        case .invalidResponse(let operation, let detail): return "\(operation): invalid response: \(detail)"
+        case .invalidManifest(let reference, let detail): return "\(reference): \(detail)"
+        case .platformNotFound(let reference, let platform, let available):
+            return "\(reference): no \(platform) image in the index (available: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
+        }
+    }
+}
+
+/// The `{"errors":[{"code","message"}]}` body of a registry error response.
+struct RegistryErrorBody: Decodable {
+    struct Entry: Decodable { var code: String?; var message: String? }
+    var errors: [Entry]?
+
+    static func summary(_ bytes: [UInt8]) -> (codes: [String], text: String) {
+        guard let body = try? JSONDecoder().decode(RegistryErrorBody.self, from: Data(bytes)), let errors = body.errors, !errors.isEmpty else {
+            let text = String(decoding: bytes.prefix(200), as: UTF8.self)
+                .split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
+            return ([], text.hasPrefix("<") ? "" : text)  // an HTML error page says nothing useful in one line
+        }
+        let codes = errors.compactMap(\.code)
+        let text = errors.map { [$0.code, $0.message].compactMap { $0 }.joined(separator: ": ") }.joined(separator: "; ")
+        return (codes, text)
+    }
+}
+
+import Foundation

@@ -1,0 +1,27 @@
+/// How the client reaches registries: TLS trust, plain-HTTP exceptions, credentials, retries.
+public struct RegistryOptions: Sendable {
+    /// `HOST[:PORT]` values from `--insecure-registry`: HTTPS without verification, then plain HTTP.
+    public var insecureHosts: Set<String>
+    /// `--ca-file`: an extra CA trusted for HTTPS.
+    public var caFile: String?
+    public var credentials: CredentialSource?
+    public var retry: RetryPolicy
+    /// Request log for `--verbose`; Authorization values are redacted before it sees them.
+    public var log: (@Sendable (String) -> Void)?
+
+    public init(insecureHosts: Set<String> = [], caFile: String? = nil, credentials: CredentialSource? = nil,
+                retry: RetryPolicy = RetryPolicy(), log: (@Sendable (String) -> Void)? = nil) {
+        self.insecureHosts = insecureHosts
+        self.caFile = caFile
+        self.credentials = credentials
+        self.retry = retry
+        self.log = log
+    }
+
+    func isInsecure(_ host: String) -> Bool {
+        if insecureHosts.contains(host) { return true }
+        // `--insecure-registry example.com` covers every port of that host.
+        let bare = host.split(separator: ":").first.map(String.init) ?? host
+        return insecureHosts.contains(bare)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Exponential backoff with jitter for transient failures (408, 429, 5xx gateways, resets,
+/// timeouts), honouring `Retry-After`. Bounded in attempts and in each wait.
+public struct RetryPolicy: Sendable {
+    public var maxAttempts: Int
+    public var baseDelay: Double
+    public var maxDelay: Double
+
+    public init(maxAttempts: Int = 5, baseDelay: Double = 0.25, maxDelay: Double = 10) {
+        self.maxAttempts = maxAttempts
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+    }
+
+    public static let none = RetryPolicy(maxAttempts: 1)
+
+    public static func isRetryable(status: Int) -> Bool { [408, 429, 500, 502, 503, 504].contains(status) }
+
+    /// Delay before attempt `attempt + 1` (attempt counts from 1).
+    public func delay(afterAttempt attempt: Int, retryAfter: String?) -> Double {
+        if let retryAfter, let seconds = Self.parseRetryAfter(retryAfter) { return min(seconds, 60) }
+        let exponential = baseDelay * pow(2, Double(attempt - 1))
+        return min(maxDelay, exponential) * Double.random(in: 0.5...1.0)
+    }
+
+    /// `Retry-After` is either delta-seconds or an HTTP date.
+    static func parseRetryAfter(_ value: String) -> Double? {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = Double(trimmed) { return max(0, seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: trimmed) else { return nil }
+        return max(0, date.timeIntervalSinceNow)
+    }
+}
