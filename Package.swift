@@ -28,13 +28,16 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Shared by the integration tests: the test world's registries, running commands.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(name: "StreamsTests", dependencies: ["Streams", "OCI"]),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry", "Streams", "OCI"]),
+        .testTarget(name: "RegistryTests", dependencies: ["TestSupport", "Registry", "Streams", "OCI"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Streams", "OCI"]),
-        .testTarget(name: "AssemblyTests", dependencies: ["Assembly", "Registry", "Layers", "Streams", "OCI"]),
-        .testTarget(name: "SAMTests", dependencies: ["SAM", "OCI"]),
-        .testTarget(name: "CLITests", dependencies: ["OCI"]),
+        .testTarget(name: "AssemblyTests", dependencies: ["TestSupport", "Assembly", "Registry", "Layers", "Streams", "OCI"]),
+        .testTarget(name: "SAMTests", dependencies: ["TestSupport", "SAM", "OCI"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "OCI"]),
     ],
     swiftLanguageModes: [.v6]
 )

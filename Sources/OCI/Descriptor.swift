@@ -42,23 +42,65 @@ public struct Platform: Codable, Hashable, Sendable, CustomStringConvertible {
 
     public struct ParseError: Error, CustomStringConvertible {
         public let value: String
-        public var description: String { "invalid platform \"\(value)\" (expected os/arch[/variant], e.g. linux/amd64)" }
+        public var description: String { "invalid platform \"\(escapedForMessage(value))\" (expected os/arch[/variant], e.g. linux/amd64)" }
     }
 
+    /// Parses `os/arch[/variant]`, lowercased, with the usual architecture aliases normalized
+    /// as containerd does (`x86_64` → `amd64`, `aarch64` → `arm64`, …).
     public init(parsing value: String) throws(ParseError) {
-        let parts = value.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." } })
+        let parts = value.split(separator: "/", omittingEmptySubsequences: false).map { $0.lowercased() }
+        guard (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") } })
         else { throw ParseError(value: value) }
-        self.init(os: parts[0].lowercased(), architecture: parts[1].lowercased(), variant: parts.count == 3 ? parts[2].lowercased() : nil)
+        var architecture = parts[1]
+        var variant = parts.count == 3 ? parts[2] : nil
+        switch architecture {
+        case "x86_64", "x86-64": architecture = "amd64"
+        case "aarch64": architecture = "arm64"
+        case "i386", "i686": architecture = "386"
+        case "armhf": architecture = "arm"; variant = variant ?? "v7"
+        case "armel": architecture = "arm"; variant = variant ?? "v6"
+        default: break
+        }
+        if let v = variant, v.count == 1, v.first!.isNumber { variant = "v" + v }   // arm/7 → arm/v7
+        self.init(os: parts[0], architecture: architecture, variant: variant)
     }
 
     public var description: String { [os, architecture, variant].compactMap { $0 }.joined(separator: "/") }
 
     /// Whether an index entry satisfies a requested platform. A request without a variant
-    /// matches any variant (as `docker pull --platform linux/arm64` picks v8).
+    /// matches any variant (as `docker pull --platform linux/arm64` picks v8). A request with a
+    /// variant also matches an entry that leaves out the architecture's default variant:
+    /// `arm64` is `arm64/v8`, `arm` is `arm/v7`, `amd64` is `amd64/v1` (containerd's rules).
     public func satisfies(_ wanted: Platform) -> Bool {
-        guard os == wanted.os, architecture == wanted.architecture else { return false }
-        guard let wantedVariant = wanted.variant else { return true }
-        return variant == wantedVariant
+        guard os.lowercased() == wanted.os.lowercased(),
+              Self.normalizedArchitecture(architecture) == Self.normalizedArchitecture(wanted.architecture)
+        else { return false }
+        guard wanted.variant != nil else { return true }
+        let arch = Self.normalizedArchitecture(architecture)
+        return Self.normalizedVariant(variant, architecture: arch) == Self.normalizedVariant(wanted.variant, architecture: arch)
+    }
+
+    static func normalizedArchitecture(_ architecture: String) -> String {
+        switch architecture.lowercased() {
+        case "x86_64", "x86-64": return "amd64"
+        case "aarch64": return "arm64"
+        case "i386", "i686": return "386"
+        case "armhf", "armel": return "arm"
+        case let other: return other
+        }
+    }
+
+    static func normalizedVariant(_ variant: String?, architecture: String) -> String? {
+        var value = variant?.lowercased()
+        if let v = value, v.count == 1, v.first!.isNumber { value = "v" + v }
+        if value == nil || value == "" {
+            switch architecture {
+            case "arm64": return "v8"
+            case "arm": return "v7"
+            case "amd64": return "v1"
+            default: return nil
+            }
+        }
+        return value
     }
 }

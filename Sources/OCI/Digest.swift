@@ -12,8 +12,8 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
         case malformed(String)
         public var description: String {
             switch self {
-            case .unsupportedAlgorithm(let value): return "unsupported digest algorithm in \"\(value)\" (only sha256 is supported)"
-            case .malformed(let value): return "malformed digest \"\(value)\" (expected sha256: and 64 lowercase hex characters)"
+            case .unsupportedAlgorithm(let value): return "unsupported digest algorithm in \"\(escapedForMessage(value))\" (only sha256 is supported)"
+            case .malformed(let value): return "malformed digest \"\(escapedForMessage(value))\" (expected sha256: and 64 lowercase hex characters)"
             }
         }
     }

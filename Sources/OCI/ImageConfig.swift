@@ -35,9 +35,10 @@ public struct ImageConfig: Codable, Hashable, Sendable {
         public var author: String?
         public var comment: String?
         public var empty_layer: Bool?
-        public init(created: String? = nil, created_by: String? = nil, comment: String? = nil, empty_layer: Bool? = nil) {
+        public init(created: String? = nil, created_by: String? = nil, comment: String? = nil, empty_layer: Bool? = nil, author: String? = nil) {
             self.created = created
             self.created_by = created_by
+            self.author = author
             self.comment = comment
             self.empty_layer = empty_layer
         }
@@ -100,6 +101,7 @@ public struct ConfigEditor: Sendable {
         var object: [String: JSONValue] = [:]
         if let created = entry.created { object["created"] = .string(created) }
         if let createdBy = entry.created_by { object["created_by"] = .string(createdBy) }
+        if let author = entry.author { object["author"] = .string(author) }
         if let comment = entry.comment { object["comment"] = .string(comment) }
         if let empty = entry.empty_layer { object["empty_layer"] = .bool(empty) }
         history.append(.object(object))

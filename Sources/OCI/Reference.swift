@@ -8,6 +8,8 @@ public struct Reference: Hashable, Sendable, CustomStringConvertible {
     public let digest: Digest?
 
     public static let dockerHub = "docker.io"
+    /// The old name of Docker Hub; normalized to `docker.io` when parsing.
+    public static let legacyDockerHub = "index.docker.io"
 
     public enum ParseError: Error, Equatable, CustomStringConvertible {
         case empty
@@ -19,12 +21,12 @@ public struct Reference: Hashable, Sendable, CustomStringConvertible {
 
         public var description: String {
             switch self {
-            case .empty: return "invalid reference: empty"
-            case .uppercase(let ref): return "invalid reference \"\(ref)\": repository names must be lowercase"
-            case .invalidName(let ref, let reason): return "invalid reference \"\(ref)\": \(reason)"
-            case .invalidTag(let ref): return "invalid reference \"\(ref)\": tag must match [A-Za-z0-9_][A-Za-z0-9._-]{0,127}"
-            case .invalidDigest(let ref, let error): return "invalid reference \"\(ref)\": \(error.description)"
-            case .tooLong(let ref): return "invalid reference \"\(ref)\": repository name longer than 255 characters"
+            case .empty: return "invalid reference \"\": empty"
+            case .uppercase(let ref): return "invalid reference \"\(escapedForMessage(ref))\": repository names must be lowercase"
+            case .invalidName(let ref, let reason): return "invalid reference \"\(escapedForMessage(ref))\": \(escapedForMessage(reason))"
+            case .invalidTag(let ref): return "invalid reference \"\(escapedForMessage(ref))\": tag must match [A-Za-z0-9_][A-Za-z0-9._-]{0,127}"
+            case .invalidDigest(let ref, let error): return "invalid reference \"\(escapedForMessage(ref))\": \(error.description)"
+            case .tooLong(let ref): return "invalid reference \"\(escapedForMessage(ref))\": name longer than 255 characters"
             }
         }
     }
@@ -39,6 +41,10 @@ public struct Reference: Hashable, Sendable, CustomStringConvertible {
     /// Parses a reference; a missing tag and digest means `latest`.
     public init(parsing input: String) throws(ParseError) {
         guard !input.isEmpty else { throw .empty }
+        // As `docker pull`: 64 hex characters are an image ID, not a repository name.
+        if input.utf8.count == 64, input.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) {
+            throw .invalidName(input, reason: "a 64-character hexadecimal string is an image ID, not a repository name")
+        }
         var rest = Substring(input)
 
         var digest: Digest?
@@ -67,7 +73,8 @@ public struct Reference: Hashable, Sendable, CustomStringConvertible {
                 guard Self.isValidHost(first) else {
                     throw .invalidName(input, reason: "invalid registry host \"\(first)\"")
                 }
-                registry = String(first)
+                // docker/distribution's legacy spelling of Docker Hub.
+                registry = first == Self.legacyDockerHub ? Self.dockerHub : String(first)
                 path = rest[rest.index(after: slash)...]
             }
         }
@@ -141,7 +148,8 @@ public struct Reference: Hashable, Sendable, CustomStringConvertible {
         if host.first == "[" {
             guard let close = host.firstIndex(of: "]") else { return false }
             let address = host[host.index(after: host.startIndex)..<close]
-            guard !address.isEmpty, address.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return false }
+            // docker/distribution: `\[(?:[a-fA-F0-9:]+)\]` (no embedded IPv4 form).
+            guard !address.isEmpty, address.allSatisfy({ $0.isASCII && ($0.isHexDigit || $0 == ":") }) else { return false }
             let after = host[host.index(after: close)...]
             if after.isEmpty { return true }
             guard after.first == ":" else { return false }

@@ -58,7 +58,8 @@ public final class RegistryClient: @unchecked Sendable {
             withLock { pings[host] = nil }
             throw error
         }
-        return withLock { hostState(host).scheme ?? "https" }
+        let state = hostState(host)
+        return withLock { state.scheme ?? "https" }
     }
 
     /// HTTPS first; loopback and `--insecure-registry` hosts fall back to plain HTTP when the

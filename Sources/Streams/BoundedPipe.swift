@@ -13,6 +13,7 @@ public final class BoundedPipe: ByteSource, ByteSink, @unchecked Sendable {
     private var failure: Error?
 
     public init(capacity: Int = 4 * 1024 * 1024) {
+        precondition(capacity > 0, "BoundedPipe capacity must be positive")
         buffer = [UInt8](repeating: 0, count: capacity)
     }
 
@@ -37,6 +38,7 @@ public final class BoundedPipe: ByteSource, ByteSink, @unchecked Sendable {
     }
 
     public func read(into target: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard target.count > 0 else { return 0 }
         condition.lock()
         defer { condition.unlock() }
         while count == 0 && !finished && failure == nil { condition.wait() }

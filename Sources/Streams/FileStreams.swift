@@ -15,11 +15,24 @@ public final class FileSource: RewindableSource, @unchecked Sendable {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw StreamError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
         var info = stat()
-        fstat(fd, &info)
+        guard fstat(fd, &info) == 0 else {
+            let message = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw StreamError.io("cannot stat \(path): \(message)")
+        }
+        let size = Int64(info.st_size)
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            Glibc.close(fd)
+            throw StreamError.io("cannot read \(path): is a directory")
+        }
+        guard offset >= 0, offset <= size, (length ?? 0) >= 0 else {
+            Glibc.close(fd)
+            throw StreamError.io("invalid slice of \(path): offset \(offset), length \(length.map(String.init) ?? "to end") in a file of \(size) bytes")
+        }
         self.fd = fd
         self.path = path
         self.start = offset
-        self.length = length ?? (Int64(info.st_size) - offset)
+        self.length = length ?? (size - offset)
     }
 
     deinit { close(fd) }
@@ -36,6 +49,11 @@ public final class FileSource: RewindableSource, @unchecked Sendable {
                 if errno == EINTR { continue }
                 throw StreamError.io("cannot read \(path): \(String(cString: strerror(errno)))")
             }
+            // The promised length is what a Content-Length header said: a shorter file is an
+            // error, never a silently short body.
+            if n == 0 && want > 0 {
+                throw StreamError.io("cannot read \(path): file ended \(remaining) bytes before the expected length")
+            }
             position += Int64(n)
             return n
         }
@@ -45,6 +63,7 @@ public final class FileSource: RewindableSource, @unchecked Sendable {
 /// Writes to a new file; `commit(to:)` renames it into place so readers never see a partial file.
 public final class FileSink: ByteSink, @unchecked Sendable {
     private var fd: Int32
+    private var committed = false
     public let path: String
 
     public init(path: String) throws {
@@ -57,6 +76,7 @@ public final class FileSink: ByteSink, @unchecked Sendable {
     deinit { if fd >= 0 { Glibc.close(fd) } }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard fd >= 0 else { throw StreamError.closed }
         var offset = 0
         while offset < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
@@ -75,11 +95,18 @@ public final class FileSink: ByteSink, @unchecked Sendable {
         if result != 0 { throw StreamError.io("cannot write \(path): \(String(cString: strerror(errno)))") }
     }
 
+    /// Closes and removes the file: for an abandoned download or a failed digest check.
+    public func discard() {
+        try? close()
+        if !committed { unlink(path) }
+    }
+
     /// Closes and atomically renames the file to `destination`.
     public func commit(to destination: String) throws {
         try close()
         guard rename(path, destination) == 0 else {
             throw StreamError.io("cannot move \(path) to \(destination): \(String(cString: strerror(errno)))")
         }
+        committed = true
     }
 }

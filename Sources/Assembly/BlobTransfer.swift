@@ -1,0 +1,65 @@
+import OCI
+import Streams
+
+/// Moves blobs from a source to a destination: skip what is there (HEAD), mount within a
+/// registry, else stream through a bounded pipe (GET and upload run concurrently, memory
+/// stays at the pipe's capacity whatever the blob's size).
+struct BlobTransfer: Sendable {
+    let source: ImageSource
+    let destination: ImageDestination
+    let onEvent: (@Sendable (TransferEvent) -> Void)?
+
+    func transferAll(_ blobs: [Descriptor], jobs: Int, tally: Tally) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var running = 0
+            for blob in blobs where tally.claim(blob.digest) {
+                if running >= jobs {
+                    try await group.next()
+                    running -= 1
+                }
+                group.addTask {
+                    let event = try await transfer(blob)
+                    tally.record(event)
+                    onEvent?(event)
+                }
+                running += 1
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    func transfer(_ blob: Descriptor) async throws -> TransferEvent {
+        if try await destination.hasBlob(blob) { return .blobExists(blob.digest, size: blob.size) }
+        if let target = destination as? RegistryDestination, let from = source.repository,
+           let to = target.repository, from.host == to.host, from.name != to.name,
+           try await target.mountBlob(blob, from: from) {
+            return .blobMounted(blob.digest, size: blob.size, from: from.name)
+        }
+        try await stream(blob)
+        return .blobCopied(blob.digest, size: blob.size)
+    }
+
+    /// GET into a pipe while the upload reads from it; whichever side fails first fails the
+    /// pipe, which stops the other.
+    func stream(_ blob: Descriptor) async throws {
+        let pipe = BoundedPipe(capacity: 1 << 20)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    try await source.fetchBlob(blob, into: pipe)
+                    pipe.finish()
+                } catch {
+                    pipe.fail(error)
+                    throw error
+                }
+            }
+            group.addTask {
+                do { try await destination.putBlob(blob, from: pipe) } catch {
+                    pipe.fail(error)
+                    throw error
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}

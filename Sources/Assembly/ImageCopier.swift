@@ -1,0 +1,134 @@
+import Foundation
+import OCI
+import Streams
+
+/// What happened to one blob or manifest during a transfer (for progress lines).
+public enum TransferEvent: Sendable {
+    case blobExists(Digest, size: Int64)
+    case blobMounted(Digest, size: Int64, from: String)
+    case blobCopied(Digest, size: Int64)
+    case manifestPushed(Digest, mediaType: String, tag: String?)
+}
+
+public struct CopyOptions: Sendable {
+    /// Blobs moved at once (`--jobs`); registries rate-limit unbounded parallelism.
+    public var jobs: Int
+    /// Copy one platform's manifest of an index instead of the whole index.
+    public var platform: Platform?
+    public var onEvent: (@Sendable (TransferEvent) -> Void)?
+
+    public init(jobs: Int = 4, platform: Platform? = nil, onEvent: (@Sendable (TransferEvent) -> Void)? = nil) {
+        self.jobs = jobs
+        self.platform = platform
+        self.onEvent = onEvent
+    }
+}
+
+public struct CopyReport: Sendable {
+    /// The digest of what the destination now names (index or manifest).
+    public var digest: Digest
+    public var mediaType: String
+    public var blobsCopied = 0
+    public var blobsSkipped = 0
+    public var blobsMounted = 0
+    public var bytesCopied: Int64 = 0
+}
+
+/// Copies an image (a whole index by default) from any source to any destination: blobs
+/// first (skipped when present, mounted within a registry, else streamed GET→upload with
+/// digest verification, never through a temp file), child manifests next, the tag last.
+public struct ImageCopier: Sendable {
+    public let source: ImageSource
+    public let destination: ImageDestination
+    public let options: CopyOptions
+
+    public init(source: ImageSource, destination: ImageDestination, options: CopyOptions = CopyOptions()) {
+        self.source = source
+        self.destination = destination
+        self.options = options
+    }
+
+    public func copy() async throws -> CopyReport {
+        let tally = Tally()
+        let root = try await source.rootManifest()
+        let pushed: RawManifest
+        if root.isIndex {
+            let index = try decodeIndex(root)
+            if let platform = options.platform {
+                guard let child = index.child(for: platform) else {
+                    throw AssemblyError.notFound("\(source.description): no \(platform) image in the index (available: \(platformList(index)))")
+                }
+                pushed = try await source.manifest(child.digest)
+                try await copyBlobs(of: pushed, tally: tally)
+            } else {
+                for child in index.manifests {
+                    let manifest = try await source.manifest(child.digest)
+                    if manifest.isIndex { throw AssemblyError.unsupported("\(source.description): nested indexes are not supported") }
+                    try await copyBlobs(of: manifest, tally: tally)
+                    if try await !destination.hasManifest(manifest.digest) { try await destination.putManifest(manifest) }
+                    options.onEvent?(.manifestPushed(manifest.digest, mediaType: manifest.mediaType, tag: nil))
+                }
+                pushed = root
+            }
+        } else {
+            try await copyBlobs(of: root, tally: tally)
+            pushed = root
+        }
+        try await destination.putRootManifest(pushed)
+        options.onEvent?(.manifestPushed(pushed.digest, mediaType: pushed.mediaType, tag: nil))
+        try await destination.commit()
+        var report = CopyReport(digest: pushed.digest, mediaType: pushed.mediaType)
+        tally.fill(&report)
+        return report
+    }
+
+    func decodeIndex(_ raw: RawManifest) throws -> ImageIndex {
+        do { return try raw.decodeIndex() } catch { throw AssemblyError.invalidImage("\(source.description): unreadable index") }
+    }
+
+    /// Config and layers of one manifest, with bounded parallelism.
+    func copyBlobs(of manifest: RawManifest, tally: Tally) async throws {
+        let image: ImageManifest
+        do { image = try manifest.decodeManifest() } catch {
+            throw AssemblyError.invalidImage("\(source.description): unreadable manifest \(manifest.digest.short)")
+        }
+        let blobs = [image.config] + image.layers
+        try await BlobTransfer(source: source, destination: destination, onEvent: options.onEvent)
+            .transferAll(blobs, jobs: max(1, min(options.jobs, destination.maxConcurrentBlobWrites)), tally: tally)
+    }
+}
+
+func platformList(_ index: ImageIndex) -> String {
+    let names = index.manifests.compactMap { $0.platform?.description }
+    return names.isEmpty ? "none" : names.joined(separator: ", ")
+}
+
+/// Counts outcomes across concurrent transfers, and remembers which digests are done so a blob
+/// shared by several platforms moves once.
+final class Tally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done: Set<Digest> = []
+    private var copied = 0, skipped = 0, mounted = 0
+    private var bytes: Int64 = 0
+
+    /// True the first time a digest is claimed.
+    func claim(_ digest: Digest) -> Bool { lock.withLock { done.insert(digest).inserted } }
+    func record(_ event: TransferEvent) {
+        lock.withLock {
+            switch event {
+            case .blobExists: skipped += 1
+            case .blobMounted: mounted += 1
+            case .blobCopied(_, let size): copied += 1; bytes += size
+            case .manifestPushed: break
+            }
+        }
+    }
+    func fill(_ report: inout CopyReport) {
+        lock.withLock {
+            report.blobsCopied = copied
+            report.blobsSkipped = skipped
+            report.blobsMounted = mounted
+            report.bytesCopied = bytes
+        }
+    }
+}

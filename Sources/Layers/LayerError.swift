@@ -1,0 +1,45 @@
+/// Everything the Layers module can fail with, each rendered as one line for the CLI.
+public enum LayerError: Error, Equatable, CustomStringConvertible {
+    /// A path given to the writer (or a selector) that cannot name an entry in an image.
+    case invalidPath(String, reason: String)
+    case invalidSourceDateEpoch(String)
+    /// A directory was asked for as a parent but another entry at that path is not a directory.
+    case notADirectory(String)
+    /// A hard link in a layer being written must point at a regular file of the same layer.
+    case hardlinkTargetMissing(link: String, target: String)
+    /// A local file changed size while it was being archived.
+    case sourceChanged(String)
+    case archive(String)
+    case compression(String)
+    case io(String)
+    /// A layer entry whose name (or hard-link target) would escape the root.
+    case unsafeEntry(path: String, layer: Int)
+    /// A selector (COPY --from source) that matches nothing in the merged image.
+    case missingPath(String)
+    /// A selected hard link whose target was not extracted, so its content is unknown.
+    case unresolvedHardlink(path: String, target: String)
+    case unsupportedEntry(path: String, kind: String)
+    /// A file outside the selectors given to `MergedFilesystem`, so its content was not kept.
+    case notExtracted(String)
+
+    public var description: String {
+        switch self {
+        case .invalidPath(let path, let reason): return "invalid layer path \"\(path)\": \(reason)"
+        case .invalidSourceDateEpoch(let value):
+            return "invalid SOURCE_DATE_EPOCH \"\(value)\" (expected a non-negative integer of seconds)"
+        case .notADirectory(let path): return "\"\(path)\" has entries below it but is not a directory"
+        case .hardlinkTargetMissing(let link, let target):
+            return "hard link \"\(link)\" points to \"\(target)\", which is not a regular file in the same layer"
+        case .sourceChanged(let path): return "\(path) changed size while it was being archived"
+        case .archive(let detail): return "tar: \(detail)"
+        case .compression(let detail): return "gzip: \(detail)"
+        case .io(let detail): return detail
+        case .unsafeEntry(let path, let layer): return "layer \(layer) has an unsafe entry \"\(path)\" (escapes the root)"
+        case .missingPath(let path): return "path \"/\(path)\" not found in the source image"
+        case .unresolvedHardlink(let path, let target):
+            return "hard link \"/\(path)\" points to \"/\(target)\", outside the copied paths; copy it too"
+        case .unsupportedEntry(let path, let kind): return "cannot copy \"/\(path)\": \(kind) entries are not supported"
+        case .notExtracted(let path): return "\"/\(path)\" was not among the paths selected for extraction"
+        }
+    }
+}

@@ -1,0 +1,72 @@
+/// Image paths as a layer stores them: relative to the root, "/"-separated, without empty,
+/// "." or trailing components ("opt/harness/bin"). The root itself is "".
+///
+/// Paths are compared and split as UTF-8 bytes, never as Swift `Character`s: Swift's `==`,
+/// `hasPrefix` and hashing treat canonically equivalent strings (NFC and NFD "é") as equal,
+/// and a combining mark after "/" would glue onto it; a tar does neither.
+enum LayerPath {
+    /// A path a recipe asks for ("/opt/harness/bin/x"); `..` and NUL are refused, not resolved.
+    static func normalize(_ path: String, allowRoot: Bool = false) throws(LayerError) -> String {
+        if path.utf8.contains(0) { throw .invalidPath(path, reason: "contains a NUL byte") }
+        let cleaned = clean(path)
+        if !cleaned.safe { throw .invalidPath(path, reason: "\"..\" components are not allowed") }
+        if cleaned.path.isEmpty && !allowRoot { throw .invalidPath(path, reason: "empty path") }
+        return cleaned.path
+    }
+
+    /// A name read from a tar ("./usr/bin/", "/etc/x"): leading "/" and "." parts dropped, as Docker
+    /// does; any `..` marks it unsafe (stricter than a lexical clean, which could hide an escape).
+    static func clean(_ name: String) -> (path: String, safe: Bool) {
+        var parts: [Substring] = []
+        var safe = true
+        for part in components(name) {
+            if part.utf8.elementsEqual(".".utf8) { continue }
+            if part.utf8.elementsEqual("..".utf8) { safe = false }
+            parts.append(part)
+        }
+        return (parts.joined(separator: "/"), safe)
+    }
+
+    static func components(_ path: String) -> [Substring] {
+        path.utf8.split(separator: UInt8(ascii: "/")).map { Substring($0) }
+    }
+
+    /// The parent of a normalized path ("" for a top-level entry), nil for the root.
+    static func parent(of path: String) -> String? {
+        guard !path.isEmpty else { return nil }
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
+        return String(path[..<slash])
+    }
+
+    /// The last component of a normalized path.
+    static func baseName(_ path: String) -> String {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return path }
+        return String(path[path.utf8.index(after: slash)...])
+    }
+
+    /// `path` is `root` or below it.
+    static func isWithin(_ path: String, _ root: String) -> Bool {
+        if root.isEmpty { return true }
+        guard path.utf8.starts(with: root.utf8) else { return false }
+        let rest = path.utf8.dropFirst(root.utf8.count)
+        return rest.isEmpty || rest.first == UInt8(ascii: "/")
+    }
+
+    /// Joins a normalized relative path onto a normalized base ("" is the root).
+    static func join(_ base: String, _ relative: String) -> String {
+        if base.isEmpty { return relative }
+        if relative.isEmpty { return base }
+        return base + "/" + relative
+    }
+
+    /// Tar order: bytewise on UTF-8, so a parent always sorts before its children.
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+}
+
+/// A dictionary key that compares paths by their bytes (see `LayerPath`).
+struct PathKey: Hashable, Sendable {
+    let bytes: [UInt8]
+    init(_ path: some StringProtocol) { bytes = Array(path.utf8) }
+}

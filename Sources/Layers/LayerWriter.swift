@@ -1,0 +1,120 @@
+import Foundation
+import OCI
+import Streams
+
+/// Builds a reproducible gzip tar layer in one pass:
+/// libarchive (PAX tar) → sha256 (diff_id) → zlib (gzip) → sha256 + count (digest, size) → cache.
+/// Nothing is held whole in memory and nothing is re-read: both digests are known when the
+/// last byte lands in the cache. Same specs and settings → byte-identical blob.
+public struct LayerWriter: Sendable {
+    /// Written as every entry's mtime (SOURCE_DATE_EPOCH or 0); no atime or ctime is written.
+    public let mtime: Int64
+    public let compressionLevel: Int32
+    private var specs: LayerPlan.Specs = [:]
+
+    public init(mtime: Int64 = 0, compressionLevel: Int32 = 6) {
+        self.mtime = mtime
+        self.compressionLevel = compressionLevel
+    }
+
+    public var isEmpty: Bool { specs.isEmpty }
+
+    /// Adds an entry; a later entry for the same path replaces an earlier one.
+    public mutating func add(_ spec: LayerEntrySpec) throws {
+        var spec = spec
+        let path = try LayerPath.normalize(spec.path)
+        guard spec.uid >= 0, spec.gid >= 0 else {
+            throw LayerError.invalidPath(spec.path, reason: "negative uid or gid")
+        }
+        switch spec.content {
+        case .hardlink(let target): spec.content = .hardlink(target: try LayerPath.normalize(target))
+        case .symlink(let target) where target.isEmpty || target.utf8.contains(0):
+            throw LayerError.invalidPath(spec.path, reason: "symlink target must be non-empty and without NUL")
+        default: break
+        }
+        spec.path = path
+        specs[PathKey(path)] = (path, spec)
+    }
+
+    /// Writes the layer into `cache` and returns its digests. The blob appears in the cache only
+    /// complete; on failure the temporary file is removed.
+    public func write(into cache: BlobCache) throws -> WrittenLayer {
+        let temporary = cache.makeTemporaryPath()
+        do {
+            let file = try FileSink(path: temporary)
+            let (diffID, digest, size) = try write(to: file)
+            try file.close()
+            try cache.commit(temporaryPath: temporary, digest: digest)
+            return WrittenLayer(digest: digest, diffID: diffID, size: size, path: cache.path(for: digest))
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Streams the gzip blob to any sink (a file, an upload), returning (diff_id, digest, size).
+    public func write(to sink: ByteSink) throws -> (diffID: Digest, digest: Digest, size: Int64) {
+        let plan = try LayerPlan(specs: specs)
+        let blob = HashingSink(forwardingTo: sink)
+        let gzip = try GzipSink(level: compressionLevel, forwardingTo: blob)
+        let tar = HashingSink(forwardingTo: gzip)
+        let archive = try TarArchiveWriter(sink: tar)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
+        defer { buffer.deallocate() }
+        for (path, spec) in plan.entries {
+            try write(path: path, spec: spec, to: archive, buffer: buffer)
+        }
+        try archive.close()
+        try gzip.finish()
+        return (tar.finalize(), blob.finalize(), blob.count)
+    }
+
+    private func write(path: String, spec: LayerEntrySpec, to archive: TarArchiveWriter,
+                       buffer: UnsafeMutableRawBufferPointer) throws {
+        var header = TarArchiveWriter.Header(name: path, fileType: TarArchiveWriter.regularFile,
+                                             permissions: spec.mode, uid: spec.uid, gid: spec.gid, mtime: mtime)
+        switch spec.content {
+        case .directory:
+            header.name += "/"
+            header.fileType = TarArchiveWriter.directory
+            try archive.writeHeader(header)
+        case .symlink(let target):
+            header.fileType = TarArchiveWriter.symbolicLink
+            header.symlink = target
+            try archive.writeHeader(header)
+        case .hardlink(let target):
+            header.hardlink = target
+            try archive.writeHeader(header)
+        case .bytes(let bytes):
+            header.size = Int64(bytes.count)
+            try archive.writeHeader(header)
+            try bytes.withUnsafeBytes { try archive.writeData($0) }
+        case .file(let localPath):
+            let source = try LocalFile.open(localPath)
+            header.size = source.length ?? 0
+            try archive.writeHeader(header)
+            var total: Int64 = 0
+            while true {
+                let count = try source.read(into: buffer)
+                if count == 0 { break }
+                try archive.writeData(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                total += Int64(count)
+            }
+            // A shorter read would leave libarchive padding the entry with zeros: a corrupt layer.
+            guard total == header.size else { throw LayerError.sourceChanged(localPath) }
+        }
+    }
+}
+
+/// Opens local files for archiving, refusing what is not a regular file (a directory would
+/// otherwise be "read" as its st_size in garbage).
+enum LocalFile {
+    static func open(_ path: String) throws -> FileSource {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw LayerError.io("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw LayerError.io("cannot read \(path): not a regular file") }
+        return try FileSource(path: path)
+    }
+}

@@ -1,0 +1,48 @@
+extension MergedFilesystem {
+    /// The merged entries at or below `selector`, re-rooted at `destination` as specs for a new
+    /// layer (Docker `COPY --from` rules): a directory's contents go into `destination`, which
+    /// itself gets the directory's mode; a single file goes to `destination`, or into it when
+    /// `destination` ends with "/". Kinds, modes, uid and gid are kept (the caller sets the owner
+    /// it wants). Symlinks keep their target text; hard links become regular files with their
+    /// staged content (a copy is always correct, whichever names end up copied or overwritten).
+    public func entries(under selector: String, destination: String) throws -> [LayerEntrySpec] {
+        let source = try LayerPath.normalize(selector, allowRoot: true)
+        let target = try LayerPath.normalize(destination, allowRoot: true)
+        guard let node = node(at: source) else { throw LayerError.missingPath(source) }
+        guard node.entry.kind == .directory else {
+            let path = destination.hasSuffix("/") ? LayerPath.join(target, LayerPath.baseName(source)) : target
+            guard !path.isEmpty else { throw LayerError.invalidPath(destination, reason: "a file cannot replace the root") }
+            return [try spec(for: node, at: path)]
+        }
+        // Every node's entry holds its full path, so re-rooting is a prefix swap.
+        return try node.subtree()
+            .compactMap { child -> LayerEntrySpec? in
+                let relative = String(child.entry.path.utf8.dropFirst(source.isEmpty ? 0 : source.utf8.count + 1)) ?? ""
+                let path = LayerPath.join(target, relative)
+                return path.isEmpty ? nil : try spec(for: child, at: path)  // the root is never an entry
+            }
+            .sorted { LayerPath.precedes($0.path, $1.path) }
+    }
+
+    private func spec(for node: Node, at path: String) throws -> LayerEntrySpec {
+        let entry = node.entry
+        let content: LayerEntrySpec.Content
+        switch entry.kind {
+        case .directory:
+            content = .directory
+        case .symlink:
+            content = .symlink(target: entry.linkTarget ?? "")
+        case .file, .hardlink:
+            guard let staged = node.staged else {
+                if entry.kind == .hardlink, isSelected(entry.path) {
+                    throw LayerError.unresolvedHardlink(path: entry.path, target: entry.linkTarget ?? "")
+                }
+                throw LayerError.notExtracted(entry.path)
+            }
+            content = .file(path: staged)
+        case .characterDevice, .blockDevice, .fifo:
+            throw LayerError.unsupportedEntry(path: entry.path, kind: entry.kind.rawValue)
+        }
+        return LayerEntrySpec(path: "/" + path, mode: entry.mode, uid: entry.uid, gid: entry.gid, content: content)
+    }
+}

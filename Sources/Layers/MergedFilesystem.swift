@@ -1,0 +1,185 @@
+/// The filesystem an image's layers add up to, built by applying layers in order (OCI image-spec
+/// layer.md): later layers override earlier ones, `.wh.NAME` deletes NAME and its subtree from
+/// lower layers, `.wh..wh..opq` hides lower layers' contents of its directory, a non-directory
+/// replacing a directory drops the subtree. Every path remembers its final entry and the layer
+/// that provided it (for `inspect --files all`); files under the selected paths also keep their
+/// content in a staging directory (for `COPY --from`), streamed there as the layers are read.
+///
+/// Paths are matched lexically: a selector is not resolved through symlinks in the image.
+/// A layer with an unsafe entry (`..` in a name or hard-link target) is refused.
+public final class MergedFilesystem {
+    /// One path of the merged image.
+    public struct Item: Sendable, Equatable {
+        public let path: String
+        public let entry: LayerEntry
+        /// Index (as passed to `apply`) of the layer that provided the entry.
+        public let layerIndex: Int
+    }
+
+    final class Node {
+        var entry: LayerEntry
+        var layer: Int
+        /// Content file in the staging area (selected regular files and resolved hard links).
+        var staged: String?
+        var children: [PathKey: Node] = [:]
+        init(entry: LayerEntry, layer: Int) {
+            self.entry = entry
+            self.layer = layer
+        }
+
+        /// The node and everything below it, parents before children. Iterative: a layer can
+        /// nest paths deeper than a thread's stack would allow recursion to follow.
+        func subtree() -> [Node] {
+            var nodes: [Node] = []
+            var stack = [self]
+            while let node = stack.popLast() {
+                nodes.append(node)
+                stack.append(contentsOf: node.children.values)
+            }
+            return nodes
+        }
+    }
+
+    let root = Node(entry: LayerEntry(path: "", kind: .directory, mode: 0o755), layer: -1)
+    let selectors: [String]
+    let staging: StagingArea?
+
+    /// A view for listing only: no content is kept.
+    public init() {
+        selectors = []
+        staging = nil
+    }
+
+    /// A view that also keeps the content of files at or below `selectors` ("/opt/harness/bin/x",
+    /// "/opt/harness/scripts/") in `stagingDirectory` (created if missing, must be empty).
+    public init(selecting selectors: [String], stagingDirectory: String) throws {
+        self.selectors = try selectors.map { try LayerPath.normalize($0, allowRoot: true) }
+        staging = try StagingArea(directory: stagingDirectory)
+    }
+
+    /// Applies the next layer; call in manifest order, bottom layer first.
+    public func apply(layerIndex: Int, reader: LayerReader) throws {
+        while let entry = try reader.next() {
+            guard entry.isSafe else { throw LayerError.unsafeEntry(path: entry.rawPath, layer: layerIndex) }
+            switch entry.whiteout {
+            case .whiteout(let path)?:
+                removeLowerLayers(at: path, layer: layerIndex)
+            case .opaque(let directory)?:
+                let node = ensureDirectory(directory, layer: layerIndex)
+                node.children = node.children.filter { keepOnlyLayer($0.value, from: layerIndex) }
+            case .metadata?:
+                continue
+            case nil:
+                try add(entry, layer: layerIndex, reader: reader)
+            }
+        }
+    }
+
+    /// Every path of the merged image, sorted bytewise, with the layer that provided it.
+    public func listing() -> [Item] {
+        root.subtree().dropFirst()
+            .map { Item(path: $0.entry.path, entry: $0.entry, layerIndex: $0.layer) }
+            .sorted { LayerPath.precedes($0.path, $1.path) }
+    }
+
+    /// The merged entry at a path ("/usr/bin/env"), if any.
+    public func item(at path: String) -> Item? {
+        guard let normalized = try? LayerPath.normalize(path), let node = node(at: normalized) else { return nil }
+        return Item(path: node.entry.path, entry: node.entry, layerIndex: node.layer)
+    }
+
+    // MARK: - Applying entries
+
+    private func add(_ entry: LayerEntry, layer: Int, reader: LayerReader) throws {
+        guard let parentPath = LayerPath.parent(of: entry.path) else {
+            if entry.kind == .directory { root.entry = entry }  // "./" itself
+            return
+        }
+        let parent = ensureDirectory(parentPath, layer: layer)
+        let key = PathKey(LayerPath.baseName(entry.path))
+        if let existing = parent.children[key], existing.entry.kind == .directory, entry.kind == .directory {
+            existing.entry = entry  // a directory over a directory merges: lower contents stay
+            existing.layer = layer
+            return
+        }
+        if let existing = parent.children[key] { release(existing) }
+        let node = Node(entry: entry, layer: layer)
+        parent.children[key] = node
+        guard let staging, isSelected(entry.path) else { return }
+        switch entry.kind {
+        case .file:
+            node.staged = try staging.stage(from: reader)
+        case .hardlink:
+            // Tar puts a link's target earlier, in this layer or a lower one; a target outside
+            // the selection has no staged content and the link stays unresolved.
+            if let target = entry.linkTarget.flatMap({ self.node(at: $0) }), let content = target.staged {
+                node.staged = try staging.share(content)
+            }
+        default:
+            break
+        }
+    }
+
+    /// Walks to a directory, creating missing ones (a tar need not list parents) and replacing a
+    /// non-directory in the way, as extracting the layer would.
+    private func ensureDirectory(_ path: String, layer: Int) -> Node {
+        var current = root
+        var currentPath = ""
+        for component in LayerPath.components(path) {
+            currentPath = LayerPath.join(currentPath, String(component))
+            let key = PathKey(component)
+            if let child = current.children[key], child.entry.kind == .directory {
+                current = child
+                continue
+            }
+            if let child = current.children[key] { release(child) }
+            let child = Node(entry: LayerEntry(path: currentPath, kind: .directory, mode: 0o755), layer: layer)
+            current.children[key] = child
+            current = child
+        }
+        return current
+    }
+
+    /// A whiteout: `path` and its subtree from layers before `layer` disappear.
+    private func removeLowerLayers(at path: String, layer: Int) {
+        guard let parent = node(at: LayerPath.parent(of: path) ?? "") else { return }
+        let key = PathKey(LayerPath.baseName(path))
+        if let victim = parent.children[key], !keepOnlyLayer(victim, from: layer) {
+            parent.children[key] = nil
+        }
+    }
+
+    /// Drops everything below `node` (and says whether `node` itself stays) that came from layers
+    /// before `layer`; entries of `layer` itself survive with their ancestors, whatever order the
+    /// whiteout and those entries had in the tar.
+    private func keepOnlyLayer(_ top: Node, from layer: Int) -> Bool {
+        var dropped = Set<ObjectIdentifier>()
+        for node in top.subtree().reversed() {  // children before their parents
+            node.children = node.children.filter { !dropped.contains(ObjectIdentifier($0.value)) }
+            guard node.layer < layer, node.children.isEmpty else { continue }
+            dropped.insert(ObjectIdentifier(node))
+            if let staged = node.staged { staging?.release(staged) }
+        }
+        return !dropped.contains(ObjectIdentifier(top))
+    }
+
+    /// Forgets a replaced node and its subtree, deleting their staged content.
+    private func release(_ node: Node) {
+        for node in node.subtree() {
+            if let staged = node.staged { staging?.release(staged) }
+        }
+    }
+
+    func node(at path: String) -> Node? {
+        var current = root
+        for component in LayerPath.components(path) {
+            guard let child = current.children[PathKey(component)] else { return nil }
+            current = child
+        }
+        return current
+    }
+
+    func isSelected(_ path: String) -> Bool {
+        selectors.contains { LayerPath.isWithin(path, $0) }
+    }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+
+struct Samforge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "samforge",
+        abstract: "Assemble, copy and inspect container images without a Docker daemon.",
+        discussion: """
+        samforge speaks the registry protocol itself: no daemon, no root, no privileged pod.
+
+        Examples:
+          samforge inspect public.ecr.aws/sam/build-nodejs18.x:1.143.0-20250502200316-x86_64
+          samforge copy docker.io/library/alpine:3.20 oci:./alpine:3.20
+          samforge build --sam-base-image public.ecr.aws/sam/build-python3.12:1.143.0-20250822194415-x86_64 \\
+                         --plugin-image harness/aws-sam-plugin:1.1.2-beta-base-image --version 1.1.2 \\
+                         --target-repo registry.example.com/aws-sam-plugin
+        """,
+        version: "0.1.0",
+        subcommands: [InspectCommand.self]
+    )
+}
