@@ -15,6 +15,6 @@ struct Samforge: AsyncParsableCommand {
                          --target-repo registry.example.com/aws-sam-plugin
         """,
         version: "0.1.0",
-        subcommands: [InspectCommand.self]
+        subcommands: [BuildCommand.self, CopyCommand.self, InspectCommand.self, TagsCommand.self]
     )
 }
