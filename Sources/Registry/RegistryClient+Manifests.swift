@@ -63,9 +63,9 @@ extension RegistryClient {
     }
 
     /// Lists a repository's tags, following `Link: <…>; rel="next"` pagination.
-    public func listTags(_ repository: Repository) async throws -> [String] {
+    public func listTags(_ repository: Repository, pageSize: Int = 1000) async throws -> [String] {
         var tags: [String] = []
-        var path: String? = "/v2/\(repository.name)/tags/list?n=1000"
+        var path: String? = "/v2/\(repository.name)/tags/list?n=\(pageSize)"
         var pages = 0
         while let current = path, pages < 10_000 {
             pages += 1

@@ -47,7 +47,8 @@ extension RegistryClient {
         } catch let error as RegistryError {
             if case .unreachable = error, let file = source as? RewindableSource {
                 options.log?("upload of \(digest.short) interrupted; resuming in chunks")
-                try await resumeChunked(digest, size: size, to: repository, location: location, source: file)
+                let offset = try await uploadedOffset(location, repository: repository) ?? 0
+                try await resumeChunked(digest, size: size, to: repository, location: location, source: file, from: offset)
                 return
             }
             await cancelUpload(location, repository: repository)
@@ -67,7 +68,7 @@ extension RegistryClient {
     public func uploadBlobChunked(_ digest: Digest, size: Int64, to repository: Repository, from source: RewindableSource,
                                   chunkSize: Int64 = 16 << 20) async throws {
         let location = try await startUpload(repository)
-        try await resumeChunked(digest, size: size, to: repository, location: location, source: source, chunkSize: chunkSize)
+        try await resumeChunked(digest, size: size, to: repository, location: location, source: source, from: 0, chunkSize: chunkSize)
     }
 
     func startUpload(_ repository: Repository) async throws -> String {
@@ -80,10 +81,10 @@ extension RegistryClient {
         return location
     }
 
-    private func resumeChunked(_ digest: Digest, size: Int64, to repository: Repository, location start: String,
-                               source: RewindableSource, chunkSize: Int64 = 16 << 20) async throws {
-        var location = start
-        var offset = try await uploadedOffset(location, repository: repository) ?? 0
+    private func resumeChunked(_ digest: Digest, size: Int64, to repository: Repository, location: String,
+                               source: RewindableSource, from start: Int64, chunkSize: Int64 = 16 << 20) async throws {
+        var location = location
+        var offset = start
         let chunk = max(chunkSize, (minimumChunk[repository.host] ?? nil) ?? 0)
         var failures = 0
         // The digest is checked on the whole source before the final PUT commits anything.
@@ -118,13 +119,14 @@ extension RegistryClient {
         }
     }
 
-    /// GET on an upload session: `Range: 0-N` means the registry holds N+1 bytes.
+    /// GET on an upload session: `Range: 0-N` means the registry holds N+1 bytes, except that
+    /// distribution also answers `0-0` for an empty session: read that as nothing held.
     func uploadedOffset(_ location: String, repository: Repository) async throws -> Int64? {
         let response = try await send(host: repository.host, method: "GET", path: location, scopes: [.push(repository.name)])
         guard response.status == 204 || response.status == 202, let range = response.header("range") else { return nil }
         let bounds = range.replacingOccurrences(of: "bytes=", with: "").split(separator: "-")
         guard bounds.count == 2, let end = Int64(bounds[1]) else { return nil }
-        return end + 1
+        return end == 0 ? 0 : end + 1
     }
 }
 

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Fault-injection proxy for samforge's tests, in front of a real registry.
+
+Forwards every request to --upstream, except when a fault is armed through its control
+endpoints (loopback only, used by tests):
+  POST /__fault/status?match=SUBSTR&count=N&code=503&retry_after=0   next N matching requests get CODE
+  POST /__fault/truncate?match=SUBSTR&count=N                        next N matching GETs send half the body, then reset
+  POST /__fault/redirect?match=SUBSTR&count=N                        next N matching GETs get 307 to another host name
+                                                                       (localhost vs 127.0.0.1) of this proxy
+  POST /__fault/corrupt?match=SUBSTR&count=N                         next N matching GETs get one byte flipped
+  GET  /__stats                                                       counters as JSON
+  POST /__reset                                                       disarm faults, zero counters
+"""
+import argparse
+import http.client
+import json
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+FAULTS = []  # dicts: kind, match, count, code, retry_after
+STATS = {"requests": 0, "faults": 0, "redirected_with_auth": 0, "redirected_without_auth": 0}
+SAVED_AUTH = {}  # redirect id -> the Authorization of the request that was redirected
+HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host"}
+
+
+def take_fault(method, path):
+    with LOCK:
+        for fault in FAULTS:
+            if fault["count"] > 0 and fault["match"] in path and (fault["kind"] == "status" or method == "GET"):
+                fault["count"] -= 1
+                STATS["faults"] += 1
+                return dict(fault)
+    return None
+
+
+class Proxy(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    upstream = None
+    port = None
+
+    def log_message(self, *args):
+        pass
+
+    def reply_json(self, code, body):
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def control(self):
+        url = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        if url.path == "/__stats":
+            with LOCK:
+                return self.reply_json(200, dict(STATS))
+        if url.path == "/__reset":
+            with LOCK:
+                FAULTS.clear()
+                for key in STATS:
+                    STATS[key] = 0
+            return self.reply_json(200, {})
+        kind = url.path.rsplit("/", 1)[-1]
+        fault = {"kind": kind, "match": query.get("match", ""), "count": int(query.get("count", "1")),
+                 "code": int(query.get("code", "503")), "retry_after": query.get("retry_after")}
+        with LOCK:
+            FAULTS.append(fault)
+        return self.reply_json(200, fault)
+
+    def handle_any(self):
+        if self.path.startswith(("/__fault/", "/__stats", "/__reset")):
+            return self.control()
+        with LOCK:
+            STATS["requests"] += 1
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            body = self.read_chunked()
+
+        path = self.path
+        fault = None
+        redirected = path.startswith("/__redirected")
+        if redirected:
+            # /__redirected/ID/v2/...: the "storage" side; ID finds the original credentials.
+            _, _, ident, rest = path.split("/", 3)
+            path = "/" + rest
+            with LOCK:
+                key = "redirected_with_auth" if self.headers.get("Authorization") else "redirected_without_auth"
+                STATS[key] += 1
+        else:
+            fault = take_fault(self.command, path)
+            if fault and fault["kind"] == "status":
+                self.send_response(fault["code"])
+                if fault["retry_after"] is not None:
+                    self.send_header("Retry-After", fault["retry_after"])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if fault and fault["kind"] == "redirect":
+                # Another host name for the same proxy: a client must not send credentials there.
+                host = "localhost" if self.headers.get("Host", "").startswith("127.") else "127.0.0.1"
+                with LOCK:
+                    ident = str(len(SAVED_AUTH) + 1)
+                    SAVED_AUTH[ident] = self.headers.get("Authorization")
+                self.send_response(307)
+                self.send_header("Location", f"http://{host}:{self.port}/__redirected/{ident}{path}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+
+        conn = http.client.HTTPConnection(self.upstream, timeout=120)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
+        if redirected:
+            # Storage has its own access to the bytes: use the credentials of the redirected
+            # request, whatever the client (wrongly or rightly) sent here.
+            headers.pop("Authorization", None)
+            with LOCK:
+                saved = SAVED_AUTH.get(ident)
+            if saved:
+                headers["Authorization"] = saved
+        conn.request(self.command, path, body=body, headers=headers)
+        response = conn.getresponse()
+        data_length = response.getheader("Content-Length")
+        self.send_response(response.status)
+        for key, value in response.getheaders():
+            if key.lower() not in HOP:
+                self.send_header(key, value)
+        if data_length is None and self.command != "HEAD":
+            data = response.read()
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        total = int(data_length or 0)
+        sent = 0
+        cut = total // 2 if fault and fault["kind"] == "truncate" else None
+        flip = total // 2 if fault and fault["kind"] == "corrupt" else None
+        while sent < total:
+            chunk = response.read(min(65536, total - sent))
+            if not chunk:
+                break
+            if cut is not None and sent + len(chunk) > cut:
+                self.wfile.write(chunk[: cut - sent])
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            if flip is not None and sent <= flip < sent + len(chunk):
+                index = flip - sent
+                chunk = chunk[:index] + bytes([chunk[index] ^ 0xFF]) + chunk[index + 1:]
+            self.wfile.write(chunk)
+            sent += len(chunk)
+
+    def read_chunked(self):
+        data = b""
+        while True:
+            size = int(self.rfile.readline().strip().split(b";")[0], 16)
+            if size == 0:
+                self.rfile.readline()
+                return data
+            data += self.rfile.read(size)
+            self.rfile.readline()
+
+    do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--upstream", required=True, help="HOST:PORT of the real registry")
+    parser.add_argument("--state", help="test world state dir (lets testworld recognise this process)")
+    args = parser.parse_args()
+    Proxy.upstream = args.upstream
+    Proxy.port = args.port
+    ThreadingHTTPServer.daemon_threads = True
+    ThreadingHTTPServer(("127.0.0.1", args.port), Proxy).serve_forever()
+
+
+if __name__ == "__main__":
+    main()
