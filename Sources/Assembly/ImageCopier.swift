@@ -32,6 +32,8 @@ public struct CopyReport: Sendable {
     public var blobsSkipped = 0
     public var blobsMounted = 0
     public var bytesCopied: Int64 = 0
+    /// The platform picked from an index (by `--platform`, or for a single-platform destination).
+    public var platform: Platform?
 }
 
 /// Copies an image (a whole index by default) from any source to any destination: blobs
@@ -48,17 +50,25 @@ public struct ImageCopier: Sendable {
         self.options = options
     }
 
+    /// Copies, and on failure lets the destination discard what it had written.
     public func copy() async throws -> CopyReport {
+        do { return try await copyImage() } catch {
+            await destination.abort()
+            throw error
+        }
+    }
+
+    func copyImage() async throws -> CopyReport {
         let tally = Tally()
         let root = try await source.rootManifest()
         let pushed: RawManifest
+        var chosenPlatform: Platform?
         if root.isIndex {
             let index = try decodeIndex(root)
-            if let platform = options.platform {
-                guard let child = index.child(for: platform) else {
-                    throw AssemblyError.notFound("\(source.description): no \(platform) image in the index (available: \(platformList(index)))")
-                }
+            if let child = try singleChild(of: index) {
+                chosenPlatform = child.platform
                 pushed = try await source.manifest(child.digest)
+                if pushed.isIndex { throw AssemblyError.unsupported("\(source.description): nested indexes are not supported") }
                 try await copyBlobs(of: pushed, tally: tally)
             } else {
                 for child in index.manifests {
@@ -78,8 +88,25 @@ public struct ImageCopier: Sendable {
         options.onEvent?(.manifestPushed(pushed.digest, mediaType: pushed.mediaType, tag: nil))
         try await destination.commit()
         var report = CopyReport(digest: pushed.digest, mediaType: pushed.mediaType)
+        report.platform = chosenPlatform
         tally.fill(&report)
         return report
+    }
+
+    /// The child to copy instead of the whole index: the `--platform` one, or for a destination
+    /// that holds one platform (a docker archive) linux/amd64, else the index's only child.
+    /// nil means "copy the whole index".
+    func singleChild(of index: ImageIndex) throws -> Descriptor? {
+        if let platform = options.platform {
+            guard let child = index.child(for: platform) else {
+                throw AssemblyError.notFound("\(source.description): no \(platform) image in the index (available: \(platformList(index)))")
+            }
+            return child
+        }
+        guard destination.requiresSinglePlatform else { return nil }
+        if let child = index.child(for: .linuxAMD64) { return child }
+        if index.manifests.count == 1 { return index.manifests[0] }
+        throw AssemblyError.notFound("\(source.description): \(destination.description) holds one platform and the index has no \(Platform.linuxAMD64) image; pick one with --platform (available: \(platformList(index)))")
     }
 
     func decodeIndex(_ raw: RawManifest) throws -> ImageIndex {

@@ -44,7 +44,17 @@ public protocol ImageDestination: Sendable {
     var repository: RegistryRepositoryInfo? { get }
     /// How many blob writes may run at once (a tar archive takes one at a time).
     var maxConcurrentBlobWrites: Int { get }
+    /// True when the destination holds one platform's image only (a docker archive): the copier
+    /// then picks one child of an index instead of copying it whole.
+    var requiresSinglePlatform: Bool { get }
+    /// Discards what a failed copy left behind (a partial archive); the copier calls it on error.
+    func abort() async
     var description: String { get }
+}
+
+public extension ImageDestination {
+    var requiresSinglePlatform: Bool { false }
+    func abort() async {}
 }
 
 /// Identifies a registry repository for mount decisions without importing the client here.

@@ -1,6 +1,127 @@
 import ArgumentParser
+import Assembly
+import Foundation
+import Layers
+import SAM
 
 struct BuildCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "build", abstract: "(not implemented yet)")
-    func run() async throws { throw UsageError("build: not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build the Harness AWS SAM plugin image on a SAM base image and push it.",
+        discussion: """
+        Reproduces the Harness sam-image-build Dockerfile without a daemon: the base layers are
+        copied untouched; two layers are added (plugin files; go-template + docker CLI); Env gains
+        HARNESS_GO_PLUGIN_VERSION, DOCKER_VERSION, INSTALL_GO_TEMPLATE_BINARY, UNIFIED_PIPELINE;
+        Entrypoint is /opt/harness/scripts/sam-plugin.sh. The tag is
+        TARGET_REPO:VERSION-RUNTIME-SAMVERSION-linux-amd64 (plus -YYYYMMDDhhmmss with
+        --timestamp-tag). The last stdout line is TARGET_REPO:TAG@sha256:DIGEST.
+
+        Environment fallbacks: SAM_BASE_IMAGE, BASE_IMAGE (then SCRATCH_IMAGE), VERSION,
+        TARGET_REPO. DOCKER_USERNAME/DOCKER_PASSWORD authenticate to the target's registry.
+        go-template is skipped when INSTALL_GO_TEMPLATE_BINARY is set to anything but "true" or
+        UNIFIED_PIPELINE is "true". SOURCE_DATE_EPOCH fixes mtimes, `created` and TIMESTAMP, so
+        equal inputs give an equal digest.
+
+        Example:
+          samforge build --sam-base-image public.ecr.aws/sam/build-nodejs18.x:1.143.0-20250502200316-x86_64 \\
+                         --plugin-image harness/aws-sam-plugin:1.1.2-beta-base-image \\
+                         --version 1.1.2 --target-repo registry.example.com/aws-sam-plugin
+        """
+    )
+
+    @Option(name: .customLong("sam-base-image"), help: ArgumentHelp("SAM build image, e.g. public.ecr.aws/sam/build-nodejs18.x:1.143.0-20250502200316-x86_64 (or $SAM_BASE_IMAGE).", valueName: "REF"))
+    var samBaseImage: String?
+    @Option(name: .customLong("plugin-image"), help: ArgumentHelp("Image holding /opt/harness/bin/harness-sam-plugin and /opt/harness/scripts/ (or $BASE_IMAGE, $SCRATCH_IMAGE).", valueName: "REF"))
+    var pluginImage: String?
+    @Option(name: .customLong("version"), help: ArgumentHelp("Plugin version, the tag's first part (or $VERSION).", valueName: "V"))
+    var version: String?
+    @Option(name: .customLong("target-repo"), help: ArgumentHelp("Repository to push to, without tag (or $TARGET_REPO).", valueName: "REPO"))
+    var targetRepo: String?
+
+    @Option(name: .customLong("go-template"), help: ArgumentHelp("go-template binary to install (default: Harness's v0.4.5 URL).", valueName: "URL|PATH"))
+    var goTemplate: String?
+    @Flag(name: .customLong("no-go-template"), help: "Do not install go-template.")
+    var noGoTemplate = false
+    @Option(name: .customLong("docker-cli-image"), help: ArgumentHelp("Image to take /usr/local/bin/docker from (default docker.io/library/docker:26.0.1-cli).", valueName: "REF"))
+    var dockerCLIImage: String?
+    @Option(name: .customLong("docker-cli-file"), help: ArgumentHelp("docker binary, or the static docker-*.tgz (entry docker/docker).", valueName: "PATH|URL"))
+    var dockerCLIFile: String?
+    @Flag(name: .customLong("no-docker-cli"), help: "Do not install the docker CLI.")
+    var noDockerCLI = false
+
+    @Flag(name: .customLong("timestamp-tag"), help: "Also push the tag …-linux-amd64-YYYYMMDDhhmmss (UTC; from SOURCE_DATE_EPOCH when set).")
+    var timestampTag = false
+    @Option(name: .customLong("output-env"), help: ArgumentHelp("Append FINAL_IMAGE=, IMAGE_DIGEST=, SAM_RUNTIME=, SAM_VERSION=, TIMESTAMP= lines to FILE (e.g. $DRONE_OUTPUT).", valueName: "FILE"))
+    var outputEnv: String?
+    @Option(help: ArgumentHelp("Only linux/amd64 is supported.", valueName: "os/arch"))
+    var platform: String?
+    @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Cache directory (default $XDG_CACHE_HOME/samforge, else ~/.cache/samforge).", valueName: "DIR"))
+    var cacheDir: String?
+    @Flag(help: "No progress lines on stderr.") var quiet = false
+    @Flag(help: "Print one JSON object describing the result instead of the reference line.") var json = false
+    @OptionGroup var registry: RegistryFlags
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let request = try makeRequest(environment: environment)
+        if let outputEnv { try Self.checkWritable(outputEnv) }
+        if request.base.isMirror {
+            Output.warning("\(request.base.reference) is not an official image from \(SAMBaseReference.officialRegistry)/\(SAMBaseReference.officialNamespace); building on it as a mirror of one")
+        }
+
+        let client = registry.makeClient(pushHosts: [request.target.reference.host], environment: environment)
+        var builder = SAMImageBuilder(client: client, cacheRoot: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
+        if !quiet { builder.progress = { Output.progress("samforge: " + $0) } }
+        let result = try await builder.build(request)
+
+        if let outputEnv { try Self.append(result.outputEnvironment, to: outputEnv) }
+        if json { try Output.json(result.report) } else { Output.line(result.finalReference) }
+    }
+
+    /// Every input check, before any network traffic (exit 2 on failure).
+    func makeRequest(environment: [String: String]) throws -> SAMBuildRequest {
+        var options = SAMBuildOptions()
+        options.samBaseImage = samBaseImage
+        options.pluginImage = pluginImage
+        options.version = version
+        options.targetRepo = targetRepo
+        options.goTemplate = goTemplate
+        options.noGoTemplate = noGoTemplate
+        options.dockerCLIImage = dockerCLIImage
+        options.dockerCLIFile = dockerCLIFile
+        options.noDockerCLI = noDockerCLI
+        options.timestampTag = timestampTag
+        options.platform = platform
+        do { return try SAMBuildRequest(options: options, environment: environment) } catch let error as SAMInputError {
+            throw UsageError(error.description)
+        }
+    }
+
+    /// The output file must be creatable now: failing after the push would lose the result.
+    static func checkWritable(_ path: String) throws {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard !isDirectory.boolValue, manager.isWritableFile(atPath: path) else { throw UsageError("--output-env \(path): not a writable file") }
+            return
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        guard manager.isWritableFile(atPath: parent.isEmpty ? "." : parent) else {
+            throw UsageError("--output-env \(path): directory \(parent.isEmpty ? "." : parent) does not exist or is not writable")
+        }
+    }
+
+    /// Appends, as `echo KEY=VALUE >> $DRONE_OUTPUT` does in Harness/Drone plugin steps.
+    static func append(_ variables: [(key: String, value: String)], to path: String) throws {
+        let text = variables.map { "\($0.key)=\($0.value)\n" }.joined()
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        do {
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data(text.utf8))
+        } catch {
+            throw ContextError(context: "--output-env \(path)", underlying: error)
+        }
+    }
 }

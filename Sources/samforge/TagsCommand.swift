@@ -1,6 +1,40 @@
 import ArgumentParser
+import Assembly
+import OCI
+import Registry
 
 struct TagsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tags", abstract: "(not implemented yet)")
-    func run() async throws { throw UsageError("tags: not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "tags",
+        abstract: "List the tags of a repository.",
+        discussion: """
+        Prints one tag per line in the registry's order (--json: one JSON array), following the
+        registry's Link pagination.
+
+        Examples:
+          samforge tags public.ecr.aws/sam/build-python3.12
+          samforge tags --json registry.example.com/team/app
+        """
+    )
+
+    @Argument(help: "The repository (HOST/PATH, no tag).") var repository: String
+    @Flag(help: "Print a JSON array instead of one tag per line.") var json = false
+    /// Tags asked for per page; hidden, for tests that exercise pagination.
+    @Option(name: .customLong("page-size"), help: .hidden) var pageSize = 1000
+    @OptionGroup var registry: RegistryFlags
+
+    func run() async throws {
+        guard case .registry(let reference) = try ImageLocation(parsing: repository) else {
+            throw UsageError("tags lists a registry repository, not \(repository)")
+        }
+        guard !CopyCommand.namesTagOrDigest(repository) else {
+            throw UsageError("tags takes a repository without a tag or digest (e.g. \(reference.repositoryName))")
+        }
+        guard pageSize >= 1 else { throw UsageError("--page-size must be at least 1") }
+        let client = registry.makeClient()
+        let tags = try await withContext(reference.repositoryName) {
+            try await client.listTags(Repository(reference), pageSize: pageSize)
+        }
+        if json { try Output.json(tags) } else { tags.forEach(Output.line) }
+    }
 }

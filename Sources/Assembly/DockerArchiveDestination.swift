@@ -1,0 +1,144 @@
+import Foundation
+import OCI
+import Streams
+
+/// Writes one image as a `docker save` archive (`docker-archive:FILE[:REF]`), streaming: each
+/// blob becomes a tar member whose header carries the size the descriptor promises, then the
+/// bytes as they arrive (verified), so nothing is staged. `manifest.json` and `repositories`
+/// follow the blobs at `commit()`; the archive is written to a temporary file next to FILE and
+/// renamed over it only then. One blob at a time (a tar is sequential) and one platform only.
+public final class DockerArchiveDestination: ImageDestination, @unchecked Sendable {
+    public let file: String
+    public let reference: Reference?
+    private let lock = NSLock()
+    private var output: FileSink?
+    private var written: [Digest: String] = [:]
+    private var entry: DockerArchiveFormat.ImageEntry?
+    private let temporaryPath: String
+
+    public init(file: String, reference: Reference?) {
+        self.file = file
+        self.reference = reference
+        let url = URL(fileURLWithPath: file)
+        temporaryPath = url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".samforge-" + UUID().uuidString.lowercased() + ".partial"
+    }
+
+    public var repository: RegistryRepositoryInfo? { nil }
+    public var description: String { "docker-archive:\(file)" + (reference.map { ":" + $0.description } ?? "") }
+    public var maxConcurrentBlobWrites: Int { 1 }
+    public var requiresSinglePlatform: Bool { true }
+
+    public func hasBlob(_ descriptor: Descriptor) async throws -> Bool {
+        lock.withLock { written[descriptor.digest] != nil }
+    }
+
+    public func putBlob(_ descriptor: Descriptor, from source: ByteSource) async throws {
+        let name = DockerArchiveFormat.memberName(for: descriptor)
+        let what = "\(description): blob \(descriptor.digest.short)"
+        try await BlockingWork.run { [self] in
+            try lock.withLock {
+                let sink = try openedOutput()
+                try write(TarHeader.regularFile(name: name, size: descriptor.size), to: sink)
+                // Exactly `size` bytes may follow the header: a longer source would corrupt the tar.
+                let hashing = HashingSink(forwardingTo: LimitedSink(sink, limit: descriptor.size, what: what))
+                try source.pump(to: hashing)
+                try LocalBlob.check(hashing, against: descriptor, what: what)
+                try write([UInt8](repeating: 0, count: TarHeader.padding(after: descriptor.size)), to: sink)
+                written[descriptor.digest] = name
+            }
+        }
+    }
+
+    public func hasManifest(_ digest: Digest) async throws -> Bool { false }
+
+    public func putManifest(_ manifest: RawManifest) async throws {
+        throw AssemblyError.unsupported("\(description): a docker archive holds one platform's image, not an index (pick one with --platform)")
+    }
+
+    /// Records the image for manifest.json; its config and layers must all be in the archive.
+    public func putRootManifest(_ manifest: RawManifest) async throws {
+        guard !manifest.isIndex else { try await putManifest(manifest); return }
+        let image: ImageManifest
+        do { image = try manifest.decodeManifest() } catch {
+            throw AssemblyError.invalidImage("\(description): unreadable manifest \(manifest.digest.short)")
+        }
+        try lock.withLock {
+            func member(_ descriptor: Descriptor) throws -> String {
+                guard let name = written[descriptor.digest] else {
+                    throw AssemblyError.invalidImage("\(description): blob \(descriptor.digest) was not written before its manifest")
+                }
+                return name
+            }
+            entry = DockerArchiveFormat.ImageEntry(Config: try member(image.config),
+                                                   RepoTags: reference.flatMap(DockerArchiveFormat.repoTag).map { [$0] } ?? [],
+                                                   Layers: try image.layers.map(member))
+        }
+    }
+
+    /// Appends manifest.json and repositories, ends the tar and renames it into place.
+    public func commit() async throws {
+        try await BlockingWork.run { [self] in
+            try lock.withLock {
+                guard let entry else { throw AssemblyError.invalidImage("\(description): no image was written") }
+                let sink = try openedOutput()
+                try writeMember(DockerArchiveFormat.manifestFile, CanonicalJSON.encode([entry]), to: sink)
+                if let repoTag = entry.RepoTags?.first, let colon = repoTag.lastIndex(of: ":"), let top = entry.Layers.last {
+                    // Legacy loaders read name → tag → top layer ID; modern ones use manifest.json.
+                    let repositories = [String(repoTag[..<colon]): [String(repoTag[repoTag.index(after: colon)...]): String(top.prefix(64))]]
+                    try writeMember(DockerArchiveFormat.repositoriesFile, CanonicalJSON.encode(repositories), to: sink)
+                }
+                try write(TarHeader.trailer, to: sink)
+                try sink.commit(to: file)
+                output = nil
+            }
+        }
+    }
+
+    /// Removes the partial archive after a failed copy.
+    public func abort() async {
+        lock.withLock {
+            output?.discard()
+            output = nil
+        }
+    }
+
+    private func openedOutput() throws -> FileSink {
+        if let output { return output }
+        let sink = try FileSink(path: temporaryPath)
+        output = sink
+        return sink
+    }
+
+    private func writeMember(_ name: String, _ bytes: [UInt8], to sink: FileSink) throws {
+        try write(TarHeader.regularFile(name: name, size: Int64(bytes.count)), to: sink)
+        try write(bytes, to: sink)
+        try write([UInt8](repeating: 0, count: TarHeader.padding(after: Int64(bytes.count))), to: sink)
+    }
+
+    private func write(_ bytes: [UInt8], to sink: ByteSink) throws {
+        guard !bytes.isEmpty else { return }
+        try bytes.withUnsafeBytes { try sink.write($0) }
+    }
+}
+
+/// Refuses bytes past `limit` (the size a tar header already promised).
+final class LimitedSink: ByteSink, @unchecked Sendable {
+    private let downstream: ByteSink
+    private let limit: Int64
+    private let what: String
+    private var count: Int64 = 0
+
+    init(_ downstream: ByteSink, limit: Int64, what: String) {
+        self.downstream = downstream
+        self.limit = limit
+        self.what = what
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard count + Int64(bytes.count) <= limit else {
+            throw AssemblyError.invalidImage("\(what): more than the \(limit) bytes its descriptor declares")
+        }
+        count += Int64(bytes.count)
+        try downstream.write(bytes)
+    }
+}

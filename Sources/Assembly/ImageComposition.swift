@@ -1,0 +1,82 @@
+import OCI
+
+/// A layer blob written locally (in a `BlobCache`), to be appended to an image.
+public struct NewLayer: Sendable, Hashable {
+    /// sha256 of the compressed blob (the manifest's layer digest).
+    public let digest: Digest
+    /// sha256 of the uncompressed tar (the config's diff_id).
+    public let diffID: Digest
+    public let size: Int64
+    /// The blob on disk, uploaded from there (a file source can be rewound for a retry).
+    public let path: String
+    /// Its history entry; `created` defaults to the config's `created`.
+    public let history: ImageConfig.History
+
+    public init(digest: Digest, diffID: Digest, size: Int64, path: String, history: ImageConfig.History) {
+        self.digest = digest
+        self.diffID = diffID
+        self.size = size
+        self.path = path
+        self.history = history
+    }
+}
+
+/// What changes in the base config besides the appended layers (Dockerfile ENV, ENTRYPOINT).
+public struct ConfigChanges: Sendable {
+    /// `KEY=VALUE` pairs in order; a key already present is replaced in place (Docker's ENV rule).
+    public var env: [(key: String, value: String)]
+    /// Replaces the entrypoint and, as Docker's ENTRYPOINT does, clears an inherited Cmd.
+    public var entrypoint: [String]?
+    /// RFC 3339 UTC; also the default `created` of each new history entry.
+    public var created: String?
+
+    public init(env: [(key: String, value: String)] = [], entrypoint: [String]? = nil, created: String? = nil) {
+        self.env = env
+        self.entrypoint = entrypoint
+        self.created = created
+    }
+}
+
+/// The image a mutation produces: canonical config and manifest, plus what must be uploaded.
+public struct ComposedImage: Sendable {
+    public let manifest: RawManifest
+    public let image: ImageManifest
+    public let configBytes: [UInt8]
+    public let newLayers: [NewLayer]
+}
+
+/// `mutate.Append` as a pure function: base image + new layers + config changes → new image.
+/// Base layer descriptors are kept byte for byte (same digests, sizes, order); everything new
+/// takes the base's flavour (Docker schema2 or OCI), so the manifest is never a mix.
+public enum ImageComposer {
+    public static func compose(base: ResolvedImage, adding layers: [NewLayer], changes: ConfigChanges) throws -> ComposedImage {
+        let diffIDs = base.config.rootfs?.diff_ids ?? []
+        guard diffIDs.count == base.image.layers.count else {
+            throw AssemblyError.invalidImage("\(base.source.description): config lists \(diffIDs.count) diff_ids for \(base.image.layers.count) layers")
+        }
+        let docker = base.isDockerFlavour
+        let configBytes = try editConfig(base.configBytes, adding: layers, changes: changes)
+        let config = Descriptor(mediaType: docker ? MediaType.dockerConfig : MediaType.ociConfig,
+                                digest: Digest.of(configBytes), size: Int64(configBytes.count))
+        let layerType = docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip
+        let appended = layers.map { Descriptor(mediaType: layerType, digest: $0.digest, size: $0.size) }
+        let manifestType = docker ? MediaType.dockerManifest : MediaType.ociManifest
+        let image = ImageManifest(mediaType: manifestType, config: config, layers: base.image.layers + appended)
+        let manifest = try RawManifest.encoding(image, mediaType: manifestType)
+        return ComposedImage(manifest: manifest, image: image, configBytes: configBytes, newLayers: layers)
+    }
+
+    /// Edits the exact base config bytes (unknown fields survive) and encodes them canonically.
+    public static func editConfig(_ bytes: [UInt8], adding layers: [NewLayer], changes: ConfigChanges) throws -> [UInt8] {
+        var editor = try ConfigEditor(bytes: bytes)
+        for (key, value) in changes.env { editor.setEnv(key, value) }
+        if let entrypoint = changes.entrypoint { editor.setEntrypoint(entrypoint) }
+        for layer in layers {
+            var history = layer.history
+            if history.created == nil { history.created = changes.created }
+            editor.appendLayer(diffID: layer.diffID, history: history)
+        }
+        if let created = changes.created { editor.setCreated(created) }
+        return try editor.encoded()
+    }
+}

@@ -1,0 +1,73 @@
+import Layers
+import OCI
+import Streams
+
+/// Reads layers of an image entry by entry for `inspect --files` and the os-release probe:
+/// the blob streams from its source into a bounded pipe while a `LayerReader` drains it on a
+/// thread of its own, so a 1 GB layer is listed in constant memory and never stored.
+public enum LayerListing {
+    /// What a reading body did: read the layer to its end (the rest of the blob is then drained,
+    /// so its digest is verified), or stopped early (the transfer is cancelled).
+    public enum Outcome: Sendable { case finished, stoppedEarly }
+
+    /// Thrown into the pipe to cancel the transfer once the reader has what it wanted.
+    struct Stopped: Error {}
+
+    /// Streams `layer` through a `LayerReader` handed to `body` on a reading thread.
+    public static func read(_ layer: Descriptor, from source: ImageSource,
+                            _ body: @escaping @Sendable (LayerReader) throws -> Outcome) async throws {
+        let pipe = BoundedPipe(capacity: 1 << 20)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    try await source.fetchBlob(layer, into: pipe)
+                    pipe.finish()
+                } catch is Stopped {
+                    // The reader stopped early: not a failure.
+                } catch {
+                    pipe.fail(error)
+                    throw error
+                }
+            }
+            group.addTask {
+                try await BlockingWork.run {
+                    do {
+                        let reader = try LayerReader(source: pipe)
+                        switch try body(reader) {
+                        case .finished: try pipe.pump(to: DiscardingSink())
+                        case .stoppedEarly: pipe.fail(Stopped())
+                        }
+                    } catch {
+                        pipe.fail(error)
+                        throw error
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Hands every entry of one layer to `onEntry`, in tar order, as it is read.
+    public static func entries(of layer: Descriptor, from source: ImageSource,
+                               _ onEntry: @escaping @Sendable (LayerEntry) throws -> Void) async throws {
+        try await read(layer, from: source) { reader in
+            while let entry = try reader.next() { try onEntry(entry) }
+            return .finished
+        }
+    }
+
+    /// The merged filesystem of `layers` (bottom first): each path with the layer it comes from.
+    public static func merged(_ layers: [Descriptor], from source: ImageSource,
+                              onLayer: (@Sendable (Int) -> Void)? = nil) async throws -> [MergedFilesystem.Item] {
+        let filesystem = Handoff(value: MergedFilesystem())
+        for (index, layer) in layers.enumerated() {
+            onLayer?(index)
+            // One layer at a time: the filesystem is only ever touched by the current reading thread.
+            try await read(layer, from: source) { reader in
+                try filesystem.value.apply(layerIndex: index, reader: reader)
+                return .finished
+            }
+        }
+        return filesystem.value.listing()
+    }
+}

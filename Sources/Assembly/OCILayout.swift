@@ -1,0 +1,91 @@
+import Foundation
+import OCI
+
+/// The OCI image layout on disk (image-spec image-layout.md): an `oci-layout` marker file,
+/// `index.json` naming the images (a tag is the `org.opencontainers.image.ref.name`
+/// annotation), and content-addressed `blobs/sha256/<hex>`.
+enum OCILayout {
+    static let markerFile = "oci-layout"
+    static let indexFile = "index.json"
+    static let version = "1.0.0"
+    static let refNameAnnotation = "org.opencontainers.image.ref.name"
+    /// index.json is read whole; real ones hold a handful of entries.
+    static let indexLimit = 16 << 20
+
+    static func blobDirectory(_ directory: String) -> String { directory + "/blobs/sha256" }
+    static func blobPath(_ directory: String, _ digest: Digest) -> String { blobDirectory(directory) + "/" + digest.hex }
+
+    static func location(_ directory: String, _ tag: String?) -> String { "oci:\(directory)" + (tag.map { ":" + $0 } ?? "") }
+
+    /// Checks the `oci-layout` marker: present, JSON, version 1.x.
+    static func checkMarker(_ directory: String, location: String) throws {
+        let path = directory + "/" + markerFile
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw AssemblyError.invalidImage("\(location): not an OCI image layout (no \(markerFile) file)")
+        }
+        struct Marker: Decodable { var imageLayoutVersion: String }
+        guard let marker = try? JSONDecoder().decode(Marker.self, from: data) else {
+            throw AssemblyError.invalidImage("\(location): corrupt \(markerFile) file (expected {\"imageLayoutVersion\":\"\(version)\"})")
+        }
+        guard marker.imageLayoutVersion.hasPrefix("1.") else {
+            throw AssemblyError.unsupported("\(location): unsupported image layout version \(marker.imageLayoutVersion)")
+        }
+    }
+
+    /// index.json as a JSON tree (so a rewrite keeps entries and fields we do not model);
+    /// nil when the file does not exist.
+    static func readIndexDocument(_ directory: String, location: String) throws -> JSONValue? {
+        let path = directory + "/" + indexFile
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let size = LocalBlob.fileSize(path), size <= Int64(indexLimit), let data = FileManager.default.contents(atPath: path) else {
+            throw AssemblyError.invalidImage("\(location): \(indexFile) is not a readable file of at most \(indexLimit) bytes")
+        }
+        guard let document = try? JSONDecoder().decode(JSONValue.self, from: data), document.objectValue != nil,
+              document["manifests"]?.arrayValue != nil || document["manifests"] == nil else {
+            throw AssemblyError.invalidImage("\(location): corrupt \(indexFile) (not a JSON image index)")
+        }
+        return document
+    }
+
+    /// The descriptors index.json lists, validated (digests, sizes, media types).
+    static func readIndex(_ directory: String, location: String) throws -> [Descriptor] {
+        guard let document = try readIndexDocument(directory, location: location) else {
+            throw AssemblyError.invalidImage("\(location): not an OCI image layout (no \(indexFile))")
+        }
+        let entries = document["manifests"]?.arrayValue ?? []
+        return try entries.map { entry in
+            guard let descriptor = try? decode(Descriptor.self, from: entry) else {
+                throw AssemblyError.invalidImage("\(location): corrupt \(indexFile) (an entry is not a valid descriptor)")
+            }
+            return descriptor
+        }
+    }
+
+    static func refName(_ descriptor: Descriptor) -> String? { descriptor.annotations?[refNameAnnotation] }
+
+    /// The entry a tag names: an exact `ref.name`, else a full reference ending in `:TAG`
+    /// (containerd and buildkit write `docker.io/library/alpine:3.20`). Without a tag, the
+    /// layout must hold exactly one image.
+    static func select(_ descriptors: [Descriptor], tag: String?, location: String) throws -> Descriptor {
+        let names = descriptors.compactMap(refName)
+        let available = names.isEmpty ? "none" : names.joined(separator: ", ")
+        guard let tag else {
+            if descriptors.count == 1 { return descriptors[0] }
+            if descriptors.isEmpty { throw AssemblyError.notFound("\(location): index.json lists no images") }
+            throw AssemblyError.notFound("\(location): the layout holds \(descriptors.count) images; name one as \(location):TAG (available: \(available))")
+        }
+        if let exact = descriptors.last(where: { refName($0) == tag }) { return exact }
+        if let suffixed = descriptors.last(where: { name in refName(name).map { $0.contains("/") && $0.hasSuffix(":" + tag) } ?? false }) {
+            return suffixed
+        }
+        throw AssemblyError.notFound("\(location): no image tagged \"\(tag)\" (available: \(available))")
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
+        try JSONDecoder().decode(type, from: Data(try CanonicalJSON.encode(value)))
+    }
+
+    static func encode<T: Encodable>(_ value: T) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: Data(try CanonicalJSON.encode(value)))
+    }
+}

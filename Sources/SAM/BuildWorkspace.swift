@@ -1,0 +1,57 @@
+import Foundation
+import Layers
+import OCI
+
+/// The build's corner of the cache directory: the content-addressed blob cache (new layers),
+/// a private staging directory (files copied out of images, downloads), and a lock so that
+/// concurrent builds sharing the cache never prune each other's fresh blobs: every build holds
+/// a shared lock; only a build that can get the lock exclusively prunes.
+final class BuildWorkspace: @unchecked Sendable {
+    let cache: BlobCache
+    let root: String
+    /// `root/staging/<uuid>`: removed when the build ends, whatever happened.
+    let staging: String
+    private var lockDescriptor: Int32 = -1
+    private var counter = 0
+
+    init(root: String) throws {
+        self.root = root
+        cache = try BlobCache(root: root)
+        // Lock before creating anything: a pruner holding the lock exclusively may then treat
+        // every staging directory it sees as a crashed build's leftovers.
+        lockDescriptor = open(root + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if lockDescriptor >= 0 { _ = flock(lockDescriptor, LOCK_SH) }
+        staging = root + "/staging/" + UUID().uuidString.lowercased()
+        do {
+            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        } catch {
+            throw LayerError.io("cannot create \(staging): \(error.localizedDescription)")
+        }
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: staging)
+        if lockDescriptor >= 0 { close(lockDescriptor) }
+    }
+
+    /// A fresh path under the staging directory (nothing is created there yet).
+    func makePath(_ name: String) -> String {
+        counter += 1
+        return staging + "/\(counter)-\(name)"
+    }
+
+    /// Keeps the cache bounded once the build has pushed: only `keeping` (this build's layers)
+    /// survives; staging directories of crashed builds go too. Skipped while another build
+    /// holds the lock.
+    func prune(keeping: Set<Digest>) throws {
+        try? FileManager.default.removeItem(atPath: staging)
+        guard lockDescriptor >= 0, flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else { return }
+        defer { _ = flock(lockDescriptor, LOCK_SH) }
+        try cache.prune(keeping: keeping)
+        let stagingRoot = root + "/staging"
+        let manager = FileManager.default
+        for name in (try? manager.contentsOfDirectory(atPath: stagingRoot)) ?? [] {
+            try? manager.removeItem(atPath: stagingRoot + "/" + name)
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import Layers
+import OCI
+
+/// `samforge build`'s options as given (nil = not given); the CLI fills this in.
+public struct SAMBuildOptions: Sendable {
+    public var samBaseImage: String?
+    public var pluginImage: String?
+    public var version: String?
+    public var targetRepo: String?
+    public var goTemplate: String?
+    public var noGoTemplate = false
+    public var dockerCLIImage: String?
+    public var dockerCLIFile: String?
+    public var noDockerCLI = false
+    public var timestampTag = false
+    public var platform: String?
+
+    public init() {}
+}
+
+/// A file to put in the image: a URL fetched with libcurl, or a local path.
+public enum ToolLocation: Sendable, Equatable, CustomStringConvertible {
+    case url(String)
+    case file(String)
+
+    /// `http(s)://…` is a URL, `file://PATH` and anything else a local path, which must be a
+    /// readable regular file (checked now, before any network traffic).
+    init(parsing text: String, option: String) throws(SAMInputError) {
+        let lower = text.lowercased()
+        if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
+            guard let url = URL(string: text), url.host != nil else { throw SAMInputError("\(option) \(text): not a valid URL") }
+            self = .url(text)
+            return
+        }
+        let path = lower.hasPrefix("file://") ? String(text.dropFirst("file://".count)) : text
+        var isDirectory: ObjCBool = false
+        guard !path.isEmpty, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+              FileManager.default.isReadableFile(atPath: path) else {
+            throw SAMInputError("\(option) \(text): no such readable file (give a file or an http(s) URL)")
+        }
+        self = .file(path)
+    }
+
+    public var description: String {
+        switch self {
+        case .url(let url): return url
+        case .file(let path): return path
+        }
+    }
+}
+
+/// Where `/usr/local/bin/docker` comes from.
+public enum DockerCLISource: Sendable, Equatable {
+    /// That path in an image's linux/amd64 filesystem.
+    case image(Reference)
+    /// A binary, or a (gzip) tar holding `docker/docker` such as the static docker-26.0.1.tgz.
+    case file(ToolLocation)
+}
+
+/// Everything a build needs, validated: built before any network traffic, so every input
+/// problem is reported (exit 2) without a single request.
+public struct SAMBuildRequest: Sendable {
+    public let base: SAMBaseReference
+    public let plugin: Reference
+    /// The plugin reference as given (for messages and history).
+    public let pluginText: String
+    public let version: String
+    public let target: TargetRepository
+    /// nil: not installed (`--no-go-template`, or the environment says so).
+    public let goTemplate: ToolLocation?
+    /// nil: `--no-docker-cli`.
+    public let dockerCLI: DockerCLISource?
+    public let timestampTag: Bool
+    /// SOURCE_DATE_EPOCH: layer mtimes, config `created` and TIMESTAMP; nil = mtime 0, now.
+    public let sourceDateEpoch: Int64?
+    public let platform = Platform.linuxAMD64
+
+    public var primaryTag: String { SAMTags.primary(version: version, runtime: base.runtime, samVersion: base.samVersion) }
+
+    /// Flags win over the seed's variables: SAM_BASE_IMAGE, BASE_IMAGE then SCRATCH_IMAGE,
+    /// VERSION, TARGET_REPO. Empty values count as unset. Throws `SAMInputError`, or
+    /// `SAMBaseReference.RejectionError` for a base the grammar refuses.
+    public init(options: SAMBuildOptions, environment: [String: String]) throws {
+        func value(_ flag: String?, _ variables: String...) -> String? {
+            if let flag, !flag.isEmpty { return flag }
+            return variables.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
+        }
+        if options.noGoTemplate && options.goTemplate != nil {
+            throw SAMInputError("--go-template and --no-go-template cannot be used together")
+        }
+        let dockerChoices = [options.dockerCLIImage != nil, options.dockerCLIFile != nil, options.noDockerCLI].filter { $0 }.count
+        if dockerChoices > 1 {
+            throw SAMInputError("choose one of --docker-cli-image, --docker-cli-file and --no-docker-cli")
+        }
+        if let platform = options.platform {
+            let parsed: Platform
+            do { parsed = try Platform(parsing: platform) } catch { throw SAMInputError(error.description) }
+            guard parsed.os == "linux", parsed.architecture == "amd64", parsed.variant == nil || parsed.variant == "v1" else {
+                throw SAMInputError("--platform \(platform): the SAM plugin image is built for linux/amd64 only")
+            }
+        }
+
+        let baseText = value(options.samBaseImage, "SAM_BASE_IMAGE")
+        let pluginText = value(options.pluginImage, "BASE_IMAGE", "SCRATCH_IMAGE")
+        let version = value(options.version, "VERSION")
+        let targetText = value(options.targetRepo, "TARGET_REPO")
+        let missing = [
+            baseText == nil ? "--sam-base-image (or SAM_BASE_IMAGE)" : nil,
+            pluginText == nil ? "--plugin-image (or BASE_IMAGE / SCRATCH_IMAGE)" : nil,
+            version == nil ? "--version (or VERSION)" : nil,
+            targetText == nil ? "--target-repo (or TARGET_REPO)" : nil,
+        ].compactMap { $0 }
+        guard missing.isEmpty, let baseText, let pluginText, let version, let targetText else {
+            throw SAMInputError("missing " + missing.joined(separator: ", "))
+        }
+
+        base = try SAMBaseReference(parsing: baseText)
+        do { plugin = try Reference(parsing: pluginText) } catch { throw SAMInputError("invalid plugin image: \(error.description)") }
+        self.pluginText = pluginText
+        try SAMTags.validateVersion(version, runtime: base.runtime, samVersion: base.samVersion)
+        self.version = version
+        target = try TargetRepository(parsing: targetText)
+
+        if options.noGoTemplate {
+            goTemplate = nil
+        } else if let explicit = options.goTemplate {
+            goTemplate = try ToolLocation(parsing: explicit, option: "--go-template")
+        } else if Self.environmentSkipsGoTemplate(environment) {
+            goTemplate = nil
+        } else {
+            goTemplate = .url(SAMRecipe.defaultGoTemplateURL)
+        }
+
+        if options.noDockerCLI {
+            dockerCLI = nil
+        } else if let file = options.dockerCLIFile {
+            dockerCLI = .file(try ToolLocation(parsing: file, option: "--docker-cli-file"))
+        } else {
+            let text = options.dockerCLIImage ?? SAMRecipe.defaultDockerCLIImage
+            do { dockerCLI = .image(try Reference(parsing: text)) } catch { throw SAMInputError("invalid docker CLI image: \(error.description)") }
+        }
+
+        timestampTag = options.timestampTag
+        let epochGiven = !(environment["SOURCE_DATE_EPOCH"] ?? "").isEmpty
+        do {
+            let mtime = try LayerWriter.mtime(fromEnvironment: environment)
+            sourceDateEpoch = epochGiven ? mtime : nil
+        } catch {
+            throw SAMInputError(String(describing: error))
+        }
+    }
+
+    /// The seed's condition, read from the caller's environment: go-template is installed unless
+    /// INSTALL_GO_TEMPLATE_BINARY is set to something other than "true" or UNIFIED_PIPELINE is
+    /// "true". Unset INSTALL_GO_TEMPLATE_BINARY means install (the Dockerfile's own ENV value).
+    public static func environmentSkipsGoTemplate(_ environment: [String: String]) -> Bool {
+        if let install = environment["INSTALL_GO_TEMPLATE_BINARY"], !install.isEmpty, install != "true" { return true }
+        return environment["UNIFIED_PIPELINE"] == "true"
+    }
+}

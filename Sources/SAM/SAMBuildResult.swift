@@ -1,0 +1,57 @@
+import Assembly
+import OCI
+
+/// What a build pushed. The CLI prints `finalReference` (last stdout line), the output-env
+/// lines and, with `--json`, `report` (field names are a contract).
+public struct SAMBuildResult: Sendable {
+    public let target: TargetRepository
+    /// Pushed tags: the primary one first, then the timestamped one if asked for.
+    public let tags: [String]
+    public let digest: Digest
+    public let mediaType: String
+    public let runtime: String
+    public let samVersion: String
+    /// `YYYYMMDDhhmmss` (UTC) of the build: SOURCE_DATE_EPOCH when set, else now.
+    public let timestamp: String
+    public let created: String
+    public let base: ResolvedImage
+    public let layers: [NewLayer]
+    public let transfer: AppendReport
+
+    /// `TARGET_REPO:PRIMARY_TAG`.
+    public var finalImage: String { "\(target.text):\(tags[0])" }
+    /// `TARGET_REPO:PRIMARY_TAG@sha256:…`
+    public var finalReference: String { "\(finalImage)@\(digest)" }
+
+    /// Harness/Drone output variables, one `KEY=VALUE` per line.
+    public var outputEnvironment: [(key: String, value: String)] {
+        [("FINAL_IMAGE", finalImage), ("IMAGE_DIGEST", digest.description), ("SAM_RUNTIME", runtime),
+         ("SAM_VERSION", samVersion), ("TIMESTAMP", timestamp)]
+    }
+
+    public struct Report: Encodable, Sendable {
+        public struct Layer: Encodable, Sendable { var digest: Digest; var diffID: Digest; var size: Int64; var createdBy: String? }
+        public struct Base: Encodable, Sendable { var reference: String; var digest: Digest; var manifestDigest: Digest; var layers: Int }
+        var finalImage: String
+        var reference: String
+        var imageDigest: Digest
+        var mediaType: String
+        var targetRepo: String
+        var tags: [String]
+        var samRuntime: String
+        var samVersion: String
+        var timestamp: String
+        var created: String
+        var base: Base
+        var layers: [Layer]
+    }
+
+    public var report: Report {
+        Report(finalImage: finalImage, reference: finalReference, imageDigest: digest, mediaType: mediaType,
+               targetRepo: target.text, tags: tags, samRuntime: runtime, samVersion: samVersion,
+               timestamp: timestamp, created: created,
+               base: .init(reference: base.source.description, digest: base.root.digest, manifestDigest: base.manifest.digest,
+                           layers: base.image.layers.count),
+               layers: layers.map { .init(digest: $0.digest, diffID: $0.diffID, size: $0.size, createdBy: $0.history.created_by) })
+    }
+}

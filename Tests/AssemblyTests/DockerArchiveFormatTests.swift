@@ -1,0 +1,55 @@
+import OCI
+import Testing
+@testable import Assembly
+
+@Suite struct DockerArchiveFormatTests {
+    @Test(arguments: [
+        ("docker.io/library/alpine:3.20", "alpine:3.20"),
+        ("alpine", "alpine:latest"),
+        ("harness/aws-sam-plugin:1.1.2", "harness/aws-sam-plugin:1.1.2"),
+        ("public.ecr.aws/sam/build-python3.12:1.143.0", "public.ecr.aws/sam/build-python3.12:1.143.0"),
+        ("localhost:5000/team/app:v1", "localhost:5000/team/app:v1"),
+    ])
+    func repoTagIsTheFamiliarName(reference: String, expected: String) throws {
+        let parsed = try Reference(parsing: reference)
+        #expect(DockerArchiveFormat.repoTag(parsed) == expected)
+        #expect(DockerArchiveFormat.matches(expected, parsed))
+    }
+
+    @Test func digestOnlyReferenceHasNoRepoTag() throws {
+        let pinned = try Reference(parsing: "example.com/a@sha256:" + String(repeating: "a", count: 64))
+        #expect(DockerArchiveFormat.repoTag(pinned) == nil)
+    }
+
+    @Test(arguments: [
+        (MediaType.dockerLayerGzip, ".tar.gz"), (MediaType.ociLayerGzip, ".tar.gz"), (MediaType.ociLayerZstd, ".tar.zst"),
+        (MediaType.ociLayer, ".tar"), (MediaType.dockerConfig, ".json"), (MediaType.ociConfig, ".json"),
+    ])
+    func memberNamesFollowTheBlobKind(mediaType: String, suffix: String) {
+        let digest = Digest.of(Array("x".utf8))
+        #expect(DockerArchiveFormat.memberName(for: Descriptor(mediaType: mediaType, digest: digest, size: 1)) == digest.hex + suffix)
+    }
+
+    @Test func compressionIsSniffedFromMagicNumbers() {
+        #expect(DockerArchiveFormat.compression(ofPrefix: [0x1f, 0x8b, 8, 0]) == .gzip)
+        #expect(DockerArchiveFormat.compression(ofPrefix: [0x28, 0xb5, 0x2f, 0xfd]) == .zstd)
+        #expect(DockerArchiveFormat.compression(ofPrefix: Array("etc/".utf8)) == .none)
+        #expect(DockerArchiveFormat.compression(ofPrefix: []) == .none)
+    }
+
+    @Test func zstdLayersMakeTheRebuiltManifestOCI() {
+        let docker = DockerArchiveFormat.Flavour(oci: false), oci = DockerArchiveFormat.Flavour(oci: true)
+        #expect(docker.manifestType == MediaType.dockerManifest && docker.layerType(.gzip) == MediaType.dockerLayerGzip)
+        #expect(oci.manifestType == MediaType.ociManifest && oci.configType == MediaType.ociConfig && oci.layerType(.zstd) == MediaType.ociLayerZstd)
+    }
+
+    @Test(arguments: [
+        ("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.tar.gz", true),
+        ("blobs/sha256/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", true),
+        ("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef/layer.tar", false),
+        ("layer.tar", false),
+    ])
+    func digestsAreTakenOnlyFromContentAddressedNames(name: String, named: Bool) {
+        #expect((DockerArchiveSource.digestInName(name) != nil) == named)
+    }
+}
