@@ -9,17 +9,17 @@ struct BuildCommand: AsyncParsableCommand {
         commandName: "build",
         abstract: "Build the Harness AWS SAM plugin image on a SAM base image and push it.",
         discussion: """
-        Reproduces the Harness sam-image-build Dockerfile without a daemon: the base layers are
-        copied untouched; two layers are added (plugin files; go-template + docker CLI); Env gains
-        HARNESS_GO_PLUGIN_VERSION, DOCKER_VERSION, INSTALL_GO_TEMPLATE_BINARY, UNIFIED_PIPELINE;
-        Entrypoint is /opt/harness/scripts/sam-plugin.sh. The tag is
-        TARGET_REPO:VERSION-RUNTIME-SAMVERSION-linux-amd64 (plus -YYYYMMDDhhmmss with
+        Reproduces the Harness sam-image-build Dockerfile without a daemon: the base layers are \
+        copied untouched; two layers are added (plugin files; go-template + docker CLI); Env gains \
+        HARNESS_GO_PLUGIN_VERSION, DOCKER_VERSION, INSTALL_GO_TEMPLATE_BINARY, UNIFIED_PIPELINE; \
+        Entrypoint is /opt/harness/scripts/sam-plugin.sh. The tag is \
+        TARGET_REPO:VERSION-RUNTIME-SAMVERSION-linux-amd64 (plus -YYYYMMDDhhmmss with \
         --timestamp-tag). The last stdout line is TARGET_REPO:TAG@sha256:DIGEST.
 
-        Environment fallbacks: SAM_BASE_IMAGE, BASE_IMAGE (then SCRATCH_IMAGE), VERSION,
-        TARGET_REPO. DOCKER_USERNAME/DOCKER_PASSWORD authenticate to the target's registry.
-        go-template is skipped when INSTALL_GO_TEMPLATE_BINARY is set to anything but "true" or
-        UNIFIED_PIPELINE is "true". SOURCE_DATE_EPOCH fixes mtimes, `created` and TIMESTAMP, so
+        Environment fallbacks: SAM_BASE_IMAGE, BASE_IMAGE (then SCRATCH_IMAGE), VERSION, \
+        TARGET_REPO. DOCKER_USERNAME/DOCKER_PASSWORD authenticate to the target's registry. \
+        go-template is skipped when INSTALL_GO_TEMPLATE_BINARY is set to anything but "true" or \
+        UNIFIED_PIPELINE is "true". SOURCE_DATE_EPOCH fixes mtimes, `created` and TIMESTAMP, so \
         equal inputs give an equal digest.
 
         Example:

@@ -14,7 +14,12 @@ struct Samforge: AsyncParsableCommand {
                          --plugin-image harness/aws-sam-plugin:1.1.2-beta-base-image --version 1.1.2 \\
                          --target-repo registry.example.com/aws-sam-plugin
         """,
-        version: "0.1.0",
-        subcommands: [BuildCommand.self, CopyCommand.self, InspectCommand.self, TagsCommand.self]
+        subcommands: [BuildCommand.self, CopyCommand.self, InspectCommand.self, TagsCommand.self, VersionCommand.self]
     )
+}
+
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print samforge's version.")
+    static let current = "0.1.0"
+    func run() { print(Self.current) }
 }
