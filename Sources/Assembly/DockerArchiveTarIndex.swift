@@ -193,7 +193,10 @@ final class PositionalFile {
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
-            let n = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset + Int64(done))) }
+            let n = bytes.withUnsafeMutableBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return pread(descriptor, base + done, count - done, off_t(offset + Int64(done)))
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw TarIndex.FormatError(message: "cannot read \(path): \(String(cString: strerror(errno)))")

@@ -14,8 +14,8 @@ struct CopyCommand: AsyncParsableCommand {
         (every platform, identical digests) unless --platform picks one; a docker archive holds
         one platform, linux/amd64 unless --platform says otherwise. Blobs the destination has
         are skipped, blobs in another repository of the same registry are mounted, the rest are
-        streamed and verified. The last stdout line pins the result: HOST/REPO@sha256:… for a
-        registry, DST@sha256:… otherwise. DOCKER_USERNAME/DOCKER_PASSWORD log in to DST's registry.
+        streamed and verified. The last stdout line pins the result: DST@sha256:…
+        (HOST/REPO:TAG@sha256:… for a registry). DOCKER_USERNAME/DOCKER_PASSWORD log in to DST's registry.
 
         Examples:
           samforge copy public.ecr.aws/sam/build-python3.12:1.143.0 registry.example.com/sam/build-python3.12:1.143.0
@@ -93,11 +93,11 @@ struct CopyCommand: AsyncParsableCommand {
         }
     }
 
-    /// `HOST/REPO@sha256:…` for a registry (what crane prints, and what docker, kubectl, crane
-    /// and skopeo all accept); `LOCATION@sha256:…` for a layout or an archive.
+    /// `DST@sha256:…`: the destination as named (`HOST/REPO:TAG@sha256:…` for a registry, a form
+    /// docker, kubectl, crane and skopeo accept, and what `build` prints), pinned to the digest.
     static func pinned(_ location: ImageLocation, _ digest: Digest) -> String {
         if case .registry(let reference) = location {
-            return Reference(registry: reference.registry, repository: reference.repository, digest: digest).description
+            return Reference(registry: reference.registry, repository: reference.repository, tag: reference.tag).description + "@\(digest)"
         }
         return "\(location)@\(digest)"
     }

@@ -19,7 +19,7 @@ struct CopyTests {
         let fixture = try CopyKit.fixture(name)
         let target = CopyKit.newRepository("index")
         let result = try CopyKit.succeed(["copy", "\(plain)/\(name)", target + ":v1"])
-        #expect(result.lastLine == "\(target)@\(fixture.digest)")
+        #expect(result.lastLine == "\(target):v1@\(fixture.digest)")
         #expect(try CopyKit.rawDigest("docker://\(plain)/\(name)") == fixture.digest)
         #expect(try CopyKit.rawDigest("docker://\(target):v1") == fixture.digest)
         for child in (fixture.manifests ?? [:]).values {
@@ -32,7 +32,7 @@ struct CopyTests {
         let arm64 = try #require(fixture.manifests?["linux/arm64"])
         let target = CopyKit.newRepository("platform")
         let result = try CopyKit.succeed(["copy", "--platform", "linux/arm64", "\(plain)/\(Self.nodeList)", target + ":arm"])
-        #expect(result.lastLine == "\(target)@\(arm64)")
+        #expect(result.lastLine == "\(target):arm@\(arm64)")
         #expect(try CopyKit.rawDigest("docker://\(target):arm") == arm64)
         #expect(try CopyKit.skopeoInspect("docker://\(target):arm", raw: true)["mediaType"] as? String
                 == "application/vnd.docker.distribution.manifest.v2+json")
@@ -76,7 +76,7 @@ struct CopyTests {
 
         let target = CopyKit.newRepository("fromoci")
         let back = try CopyKit.succeed(["copy", "oci:\(directory):1.143.0", target + ":back"])
-        #expect(back.lastLine == "\(target)@\(fixture.digest)")
+        #expect(back.lastLine == "\(target):back@\(fixture.digest)")
         #expect(try CopyKit.rawDigest("docker://\(target):back") == fixture.digest)
     }
 

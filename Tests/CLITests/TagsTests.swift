@@ -97,7 +97,7 @@ final class PaginatingRegistry {
             Thread.sleep(forTimeInterval: 0.025)
         }
         guard let port else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             throw CocoaError(.fileReadNoSuchFile)
         }
         host = "127.0.0.1:\(port)"
@@ -107,8 +107,9 @@ final class PaginatingRegistry {
         try String(contentsOfFile: directory + "/requests", encoding: .utf8).split(separator: "\n").map(String.init)
     }
 
+    /// SIGKILL: a child started from a test thread may inherit a mask that blocks SIGTERM.
     func stop() {
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }
