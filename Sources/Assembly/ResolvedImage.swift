@@ -1,13 +1,14 @@
 import OCI
 
-/// One platform's image, ready to build on: the manifest (exact bytes), its decoded form and
-/// the config (exact bytes and typed view). An index is resolved to the wanted platform's
-/// child, and the config must agree with that platform: an index entry can lie about what it
-/// points at, and a single manifest says nothing about its platform at all.
+/// One platform's image, read from any source: what the reference named (index or manifest,
+/// exact bytes), the chosen manifest, and its config (exact bytes and typed view). `build`
+/// resolves bases and plugin images through it, `inspect` everything it shows.
 public struct ResolvedImage: Sendable {
     public let source: ImageSource
     /// What the reference named: an index or the manifest itself.
     public let root: RawManifest
+    /// The root decoded, when it is an index.
+    public let index: ImageIndex?
     public let manifest: RawManifest
     public let image: ImageManifest
     public let configBytes: [UInt8]
@@ -16,15 +17,45 @@ public struct ResolvedImage: Sendable {
     /// Docker schema2 (true) or OCI (false): new layers and the config follow the base's flavour.
     public var isDockerFlavour: Bool { image.isDockerFlavour }
 
+    /// Strict resolution for building on an image: the index's child for `platform`, and the
+    /// config must agree with it (an index entry can lie about what it points at, and a single
+    /// manifest says nothing about its platform at all).
     public static func resolve(_ source: ImageSource, platform: Platform) async throws -> ResolvedImage {
+        let resolved = try await load(source, wanted: platform) { index in index.child(for: platform) }
+        guard let actual = resolved.config.platform else {
+            throw AssemblyError.invalidImage("\(source.description): image config names no os/architecture")
+        }
+        guard actual.satisfies(platform) else {
+            throw AssemblyError.notFound("\(source.description): image is \(actual), not \(platform)")
+        }
+        return resolved
+    }
+
+    /// Lenient resolution for looking at an image: `platform` if given, else linux/amd64, else an
+    /// index's only child. A single manifest is checked only against an explicit platform.
+    public static func resolve(_ source: ImageSource, preferring platform: Platform?) async throws -> ResolvedImage {
+        let wanted = platform ?? .linuxAMD64
+        let resolved = try await load(source, wanted: wanted) { index in
+            index.child(for: wanted) ?? (platform == nil && index.manifests.count == 1 ? index.manifests.first : nil)
+        }
+        if let platform, resolved.index == nil, let actual = resolved.config.platform, !actual.satisfies(platform) {
+            throw AssemblyError.notFound("\(source.description): image is \(actual), not \(platform)")
+        }
+        return resolved
+    }
+
+    /// Reads the root, lets `choose` pick an index's child (nil: none fits), fetches the config.
+    private static func load(_ source: ImageSource, wanted: Platform, choose: (ImageIndex) -> Descriptor?) async throws -> ResolvedImage {
         let root = try await source.rootManifest()
+        var index: ImageIndex?
         let manifest: RawManifest
         if root.isIndex {
-            let index: ImageIndex
-            do { index = try root.decodeIndex() } catch { throw AssemblyError.invalidImage("\(source.description): unreadable index") }
-            guard let child = index.child(for: platform) else {
-                throw AssemblyError.notFound("\(source.description): no \(platform) image in the index (available: \(platformList(index)))")
+            let decoded: ImageIndex
+            do { decoded = try root.decodeIndex() } catch { throw AssemblyError.invalidImage("\(source.description): unreadable index") }
+            guard let child = choose(decoded) else {
+                throw AssemblyError.notFound("\(source.description): no \(wanted) image in the index (available: \(platformList(decoded)))")
             }
+            index = decoded
             manifest = try await source.manifest(child.digest)
             if manifest.isIndex { throw AssemblyError.unsupported("\(source.description): nested indexes are not supported") }
         } else {
@@ -39,12 +70,12 @@ public struct ResolvedImage: Sendable {
         do { config = try ImageConfig.decode(configBytes) } catch {
             throw AssemblyError.invalidImage("\(source.description): unreadable image config \(image.config.digest.short)")
         }
-        guard let actual = config.platform else {
-            throw AssemblyError.invalidImage("\(source.description): image config names no os/architecture")
-        }
-        guard actual.satisfies(platform) else {
-            throw AssemblyError.notFound("\(source.description): image is \(actual), not \(platform)")
-        }
-        return ResolvedImage(source: source, root: root, manifest: manifest, image: image, configBytes: configBytes, config: config)
+        return ResolvedImage(source: source, root: root, index: index, manifest: manifest, image: image, configBytes: configBytes, config: config)
+    }
+
+    /// History entries that made layers, aligned with `image.layers` (empty_layer ones skipped).
+    public var layerHistory: [ImageConfig.History?] {
+        let entries = (config.history ?? []).filter { $0.empty_layer != true }
+        return image.layers.indices.map { $0 < entries.count ? entries[$0] : nil }
     }
 }

@@ -46,7 +46,7 @@ struct InspectCommand: AsyncParsableCommand {
             return
         }
         let inspection = try await withContext(parsed.description) {
-            try await ImageInspection.load(from: source, platform: wanted)
+            try await ResolvedImage.resolve(source, preferring: wanted)
         }
         if raw { Output.bytes(inspection.manifest.bytes); return }
         if config { Output.bytes(inspection.configBytes); return }
@@ -84,7 +84,7 @@ struct InspectCommand: AsyncParsableCommand {
     }
 
     /// Best effort: an image without os-release, or a layer that cannot be read, only costs the line.
-    func probeOSRelease(_ inspection: ImageInspection, source: ImageSource, into report: inout InspectReport) async {
+    func probeOSRelease(_ inspection: ResolvedImage, source: ImageSource, into report: inout InspectReport) async {
         do {
             if let release = try await OSRelease.detect(layers: inspection.image.layers, from: source) { report.add(release) }
         } catch {

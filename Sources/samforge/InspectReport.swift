@@ -49,7 +49,7 @@ struct InspectReport: Encodable {
 
     /// - Parameter name: the image's name when the location has one (a registry reference, a
     ///   docker archive's REF or RepoTag), to recognize SAM build images.
-    init(location: ImageLocation, inspection: ImageInspection, name: Reference? = nil) {
+    init(location: ImageLocation, inspection: ResolvedImage, name: Reference? = nil) {
         reference = location.description
         digest = inspection.root.digest
         mediaType = inspection.root.mediaType
