@@ -136,7 +136,7 @@ public final class RegistryClient: @unchecked Sendable {
             options.log?("\(current.method) \(redactedURL(current.url))")
             let response: HTTPResponse
             do {
-                response = try await runBlocking { [transport] in try transport.perform(current, tls: tlsOptions, sink: counter) }
+                response = try await BlockingWork.run { [transport] in try transport.perform(current, tls: tlsOptions, sink: counter) }
             } catch let error as TransportError {
                 let untouched = (counter?.count ?? 0) == 0
                 if error.isTransient, untouched, request.canReplayBody, attempt < options.retry.maxAttempts {

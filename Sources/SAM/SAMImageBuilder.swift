@@ -1,3 +1,4 @@
+import Streams
 import Assembly
 import Foundation
 import Layers

@@ -74,6 +74,9 @@ public final class CurlTransport: @unchecked Sendable {
         ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
         ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, stallSeconds)
         ccurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
+        // Larger buffers than libcurl's 16/64 KiB defaults: fewer callbacks and pipe hand-offs per blob.
+        ccurl_setopt_long(handle, CURLOPT_BUFFERSIZE, 512 * 1024)
+        ccurl_setopt_long(handle, CURLOPT_UPLOAD_BUFFERSIZE, 512 * 1024)
         ccurl_setopt_long(handle, CURLOPT_PROTOCOLS, Int(CURLPROTO_HTTP | CURLPROTO_HTTPS))
         ccurl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")  // accept compressed error/JSON bodies
         ccurl_setopt_long(handle, CURLOPT_HTTP_CONTENT_DECODING, 1)
