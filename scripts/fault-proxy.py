@@ -8,6 +8,8 @@ endpoints (loopback only, used by tests):
   POST /__fault/redirect?match=SUBSTR&count=N                        next N matching GETs get 307 to another host name
                                                                        (localhost vs 127.0.0.1) of this proxy
   POST /__fault/corrupt?match=SUBSTR&count=N                         next N matching GETs get one byte flipped
+  GET  .../tags/list?n=N[&last=T]     always paged here (distribution 2.8 ignores n): the upstream
+                                     list, sorted, N after T, with Link: <…>; rel="next" while more remain
   GET  /__stats                                                       counters as JSON
   POST /__reset                                                       disarm faults, zero counters
 """
@@ -20,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 FAULTS = []  # dicts: kind, match, count, code, retry_after
-STATS = {"requests": 0, "faults": 0, "redirected_with_auth": 0, "redirected_without_auth": 0}
+STATS = {"tag_pages": 0, "requests": 0, "faults": 0, "redirected_with_auth": 0, "redirected_without_auth": 0}
 SAVED_AUTH = {}  # redirect id -> the Authorization of the request that was redirected
 HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host"}
 
@@ -113,6 +115,10 @@ class Proxy(BaseHTTPRequestHandler):
 
         conn = http.client.HTTPConnection(self.upstream, timeout=120)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
+        url = urllib.parse.urlsplit(path)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        if self.command == "GET" and url.path.endswith("/tags/list") and "n" in query:
+            return self.page_tags(conn, url.path, query, headers)
         if redirected:
             # Storage has its own access to the bytes: use the credentials of the redirected
             # request, whatever the client (wrongly or rightly) sent here.
@@ -156,6 +162,36 @@ class Proxy(BaseHTTPRequestHandler):
                 chunk = chunk[:index] + bytes([chunk[index] ^ 0xFF]) + chunk[index + 1:]
             self.wfile.write(chunk)
             sent += len(chunk)
+
+    def page_tags(self, conn, path, query, headers):
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            self.send_response(response.status)
+            for key, value in response.getheaders():
+                if key.lower() not in HOP and key.lower() != "content-length":
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        listing = json.loads(body)
+        tags = sorted(listing.get("tags") or [])
+        if "last" in query:
+            tags = [t for t in tags if t > query["last"]]
+        size = int(query["n"])
+        page, more = tags[:size], len(tags) > size
+        data = json.dumps({"name": listing.get("name"), "tags": page}).encode()
+        with LOCK:
+            STATS["tag_pages"] += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        if more:
+            self.send_header("Link", f'<{path}?n={size}&last={page[-1]}>; rel="next"')
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def read_chunked(self):
         data = b""
