@@ -17,8 +17,9 @@ public struct AppendReport: Sendable {
 /// Pushes a `ComposedImage` to a registry repository. Base layers move with the copy engine's
 /// rules (skip when present, mount from the base's repository on the same registry, else stream
 /// GET→upload, never decompressed); new layers upload from their cache files; then the config.
-/// Only when a final HEAD shows every blob present with its size does a manifest PUT happen,
-/// once per tag: a failure anywhere before leaves no tag pointing at a broken image.
+/// Every blob is verified on its way (a HEAD with the right size, a 201 mount, or an upload the
+/// registry accepted against its digest); only then does a manifest PUT happen, once per tag, so
+/// a failure anywhere before leaves no tag pointing at a broken image.
 public struct ImageAppender: Sendable {
     public let client: RegistryClient
     /// The target repository; its tag or digest, if any, is ignored (tags are given to `push`).
@@ -66,8 +67,6 @@ public struct ImageAppender: Sendable {
             onEvent?(event)
         }
 
-        try await verifyPresent([config] + composed.image.layers, in: destination.registryRepository)
-
         var pushed: [String] = []
         for tag in tags {
             try await client.putManifest(composed.manifest, to: repository.withTag(tag))
@@ -82,29 +81,5 @@ public struct ImageAppender: Sendable {
         report.blobsMounted = counts.blobsMounted
         report.bytesCopied = counts.bytesCopied
         return report
-    }
-
-    /// HEADs every blob the manifest names, a few at a time; a missing blob or a wrong size stops
-    /// the push before any manifest is written.
-    func verifyPresent(_ blobs: [Descriptor], in target: Registry.Repository) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var running = 0
-            for blob in blobs {
-                if running >= jobs {
-                    try await group.next()
-                    running -= 1
-                }
-                group.addTask {
-                    guard let size = try await client.blobSize(blob.digest, in: target) else {
-                        throw AssemblyError.notFound("\(target): blob \(blob.digest) is missing after upload")
-                    }
-                    if size >= 0, size != blob.size {
-                        throw AssemblyError.invalidImage("\(target): blob \(blob.digest) has \(size) bytes, expected \(blob.size)")
-                    }
-                }
-                running += 1
-            }
-            try await group.waitForAll()
-        }
     }
 }

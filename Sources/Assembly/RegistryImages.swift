@@ -2,8 +2,20 @@ import OCI
 import Registry
 import Streams
 
+/// What a registry source and a registry destination share: a client and a reference.
+public protocol RegistryLocation: Sendable {
+    var client: RegistryClient { get }
+    var reference: Reference { get }
+}
+
+extension RegistryLocation {
+    var registryRepository: Registry.Repository { Registry.Repository(reference) }
+    public var repository: RegistryRepositoryInfo? { RegistryRepositoryInfo(host: reference.host, name: reference.repository) }
+    public var description: String { reference.description }
+}
+
 /// An image in a registry repository, read through the shared client.
-public struct RegistrySource: ImageSource {
+public struct RegistrySource: ImageSource, RegistryLocation {
     public let client: RegistryClient
     public let reference: Reference
 
@@ -11,10 +23,6 @@ public struct RegistrySource: ImageSource {
         self.client = client
         self.reference = reference
     }
-
-    var registryRepository: Registry.Repository { Registry.Repository(reference) }
-    public var repository: RegistryRepositoryInfo? { RegistryRepositoryInfo(host: reference.host, name: reference.repository) }
-    public var description: String { reference.description }
 
     public func rootManifest() async throws -> RawManifest { try await client.fetchManifest(reference) }
 
@@ -28,7 +36,7 @@ public struct RegistrySource: ImageSource {
 }
 
 /// A registry repository as a destination; the tag (if any) is written last.
-public struct RegistryDestination: ImageDestination {
+public struct RegistryDestination: ImageDestination, RegistryLocation {
     public let client: RegistryClient
     public let reference: Reference
 
@@ -36,14 +44,16 @@ public struct RegistryDestination: ImageDestination {
         self.client = client
         self.reference = reference
     }
-
-    var registryRepository: Registry.Repository { Registry.Repository(reference) }
-    public var repository: RegistryRepositoryInfo? { RegistryRepositoryInfo(host: reference.host, name: reference.repository) }
-    public var description: String { reference.description }
     public var maxConcurrentBlobWrites: Int { .max }
 
+    /// Present means present with the size the manifest will claim: a HEAD that answers is
+    /// the verification the manifest push relies on (mounts and uploads verify by their 201).
     public func hasBlob(_ descriptor: Descriptor) async throws -> Bool {
-        try await client.blobSize(descriptor.digest, in: registryRepository) != nil
+        guard let size = try await client.blobSize(descriptor.digest, in: registryRepository) else { return false }
+        if size >= 0, size != descriptor.size {
+            throw AssemblyError.invalidImage("\(registryRepository): blob \(descriptor.digest) has \(size) bytes, the manifest says \(descriptor.size)")
+        }
+        return true
     }
 
     public func putBlob(_ descriptor: Descriptor, from source: ByteSource) async throws {

@@ -87,12 +87,8 @@ extension RegistryClient {
         var offset = start
         let chunk = max(chunkSize, (minimumChunk[repository.host] ?? nil) ?? 0)
         var failures = 0
-        // The digest is checked on the whole source before the final PUT commits anything.
-        let hasher = HashingSource(try FileSourceSlicer.slice(source, offset: 0, length: size))
-        _ = try hasher.readAll(limitless: true)
-        guard hasher.finalize() == digest else {
-            throw RegistryError.digestMismatch(what: "blob being uploaded", expected: digest, actual: hasher.finalize())
-        }
+        // Chunks go out as they are read; the final PUT names the digest, and the registry
+        // refuses to commit bytes that do not match it (DIGEST_INVALID), so nothing is read twice.
         while offset < size {
             let length = min(chunk, size - offset)
             let body = try FileSourceSlicer.slice(source, offset: offset, length: length)
@@ -177,9 +173,5 @@ final class SkippingSource: RewindableSource, @unchecked Sendable {
     }
 }
 
-extension ByteSource {
-    /// Drains the source (hashing wrappers use this to read a whole file through).
-    func readAll(limitless: Bool) throws -> Int64 { try pump(to: DiscardingSink()) }
-}
 
 import Foundation

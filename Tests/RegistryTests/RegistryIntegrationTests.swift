@@ -120,6 +120,17 @@ struct RegistryIntegrationTests {
         #expect(try await client.blobSize(digest, in: repository) == size)
     }
 
+    @Test func chunkedUploadWithTheWrongDigestIsNeverCommitted() async throws {
+        let path = try RegistryWorld.makeFile(size: 3 * 1024 * 1024, seed: 11)
+        let claimed = Digest.of(Array("not this file".utf8))
+        let client = RegistryWorld.plainClient()
+        let repository = Repository(host: TestWorld.plain, name: TestWorld.uniqueRepository("chunked-bad"))
+        await #expect(throws: RegistryError.self) {
+            try await client.uploadBlobChunked(claimed, size: 3 * 1024 * 1024, to: repository, from: FileSource(path: path), chunkSize: 1 << 20)
+        }
+        #expect(try await client.blobSize(claimed, in: repository) == nil)
+    }
+
     @Test func corruptUploadIsRefusedAndNeverCommitted() async throws {
         let bytes = Array("the real content".utf8)
         let claimed = Digest.of(Array("something else".utf8))
