@@ -98,16 +98,13 @@ struct RegistryIntegrationTests {
         let client = RegistryWorld.plainClient()
         let repository = Repository(host: TestWorld.plain, name: TestWorld.uniqueRepository("large"))
 
-        RegistryWorld.resetPeakRSS()
-        let baseline = RegistryWorld.peakRSS()
         try await client.uploadBlob(digest, size: size, to: repository, from: FileSource(path: path))
         #expect(try await client.blobSize(digest, in: repository) == size)
         let hashing = HashingSink()
         try await client.fetchBlob(digest, from: repository, expectedSize: size, into: hashing)
         #expect(hashing.finalize() == digest)
         #expect(hashing.count == size)
-        // Neither direction held the blob: the peak grew by far less than its size.
-        #expect(RegistryWorld.peakRSS() - baseline < 64 * 1024 * 1024)
+        // Flat memory for blobs this size is measured per process, in CLITests' StreamingMemoryTests.
     }
 
     @Test func chunkedUploadProducesTheSameBlob() async throws {

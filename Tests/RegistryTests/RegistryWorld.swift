@@ -61,14 +61,4 @@ enum RegistryWorld {
         try FileSource(path: path).pump(to: hashing)
         return hashing.finalize()
     }
-
-    /// Peak resident memory (VmHWM) in bytes; `resetPeak` starts a new measurement.
-    static func peakRSS() -> Int64 {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
-        let kilobytes = line.split(separator: " ").compactMap { Int64($0) }.first ?? 0
-        return kilobytes * 1024
-    }
-
-    static func resetPeakRSS() { try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8) }
 }

@@ -1,0 +1,48 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a program as its own process and reports that process's peak resident memory.
+/// Tests run in parallel inside one process, so only a child's own high-water mark
+/// (wait4's ru_maxrss) measures one operation and nothing else.
+public struct MeasuredRun: Sendable {
+    public var result: CommandResult
+    /// ru_maxrss of the child, in bytes.
+    public var peakBytes: Int
+}
+
+public enum PeakMemory {
+    /// `samforge ARGUMENTS` with the current environment, measured.
+    public static func samforge(_ arguments: [String]) throws -> MeasuredRun {
+        try run(Command.samforgePath, arguments, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// posix_spawn + wait4: Foundation's Process reaps its children itself, hiding their rusage.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> MeasuredRun {
+        let out = try TemporaryFile(), err = try TemporaryFile()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, out.path, O_WRONLY | O_TRUNC, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, err.path, O_WRONLY | O_TRUNC, 0)
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard spawned == 0 else {
+            throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO)
+        }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        // WEXITSTATUS / WTERMSIG, spelled out: the macros do not import into Swift.
+        let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return MeasuredRun(result: CommandResult(status: exitStatus, stdout: out.contents(), stderr: err.contents()),
+                           peakBytes: Int(usage.ru_maxrss) * 1024)
+    }
+}
