@@ -39,6 +39,34 @@ struct StreamingMemoryTests {
         }
     }
 
+    /// The layer writer (build's tools layer) and reader (`inspect --files`) over a 200 MB file.
+    @Test func largeFileBuildsAndListsInFlatMemory() throws {
+        let directory = try TemporaryDirectory().path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var peaks: [String: Int] = [:]
+        for (name, megabytes) in [("small", 0), ("large", Self.layerMegabytes)] {
+            let docker = directory + "/docker-\(name)"
+            _ = try CopyKit.shell("head -c $(( $2 * 1048576 + 64 )) /dev/urandom > \"$1\"", [docker, String(megabytes)])
+            let arguments = try BuildHarness.arguments(target: BuildHarness.newTarget("memory-build-\(name)"), dockerImage: false,
+                                                       extra: ["--docker-cli-file", docker, "--quiet"])
+            let build = try PeakMemory.samforge(arguments)
+            try #require(build.result.status == 0, "\(build.result.stderr)")
+            let reference = try BuildHarness.taggedReference(build.result)
+            let files = try PeakMemory.samforge(["inspect", "--files", "all", reference])
+            try #require(files.result.status == 0, "\(files.result.stderr)")
+            // The listing saw the whole file: its size is printed on its line.
+            let size = String(megabytes * 1_048_576 + 64)
+            #expect(files.result.stdout.split(separator: "\n").contains { $0.hasSuffix("usr/local/bin/docker") && $0.contains(size) })
+            peaks["build-\(name)"] = build.peakBytes
+            peaks["files-\(name)"] = files.peakBytes
+        }
+        for operation in ["build", "files"] {
+            let small = try #require(peaks["\(operation)-small"]), large = try #require(peaks["\(operation)-large"])
+            #expect(large - small < Self.allowedGrowth,
+                    "\(operation): peak \(large >> 20) MB with a \(Self.layerMegabytes) MB file, \(small >> 20) MB with a tiny one")
+        }
+    }
+
     /// The probe sees memory a child really touches, or the bound above would prove nothing.
     @Test func probeSeesALayerSizedBuffer() throws {
         let touched = try PeakMemory.run("/usr/bin/python3", ["-c", "b = bytearray(\(Self.layerMegabytes) << 20)"],
