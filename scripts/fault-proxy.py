@@ -8,6 +8,9 @@ endpoints (loopback only, used by tests):
   POST /__fault/redirect?match=SUBSTR&count=N                        next N matching GETs get 307 to another host name
                                                                        (localhost vs 127.0.0.1) of this proxy
   POST /__fault/corrupt?match=SUBSTR&count=N                         next N matching GETs get one byte flipped
+  POST /__fault/stall?match=SUBSTR&count=N&seconds=S                 next N matching PUT/PATCH uploads: body read,
+                                                                       then no answer for S s and a closed connection
+  GET  /__stalled?match=SUBSTR        paths of the uploads stalled so far (JSON list)
   GET  .../tags/list?n=N[&last=T]     always paged here (distribution 2.8 ignores n): the upstream
                                      list, sorted, N after T, with Link: <…>; rel="next" while more remain
   GET  /__stats                                                       counters as JSON
@@ -17,20 +20,30 @@ import argparse
 import http.client
 import json
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 FAULTS = []  # dicts: kind, match, count, code, retry_after
 STATS = {"tag_pages": 0, "requests": 0, "faults": 0, "redirected_with_auth": 0, "redirected_without_auth": 0}
+STALLED = []  # paths of stalled uploads, for tests to inspect the sessions they left
 SAVED_AUTH = {}  # redirect id -> the Authorization of the request that was redirected
 HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host"}
+
+
+def applies(kind, method):
+    if kind == "status":
+        return True
+    if kind == "stall":
+        return method in ("PUT", "PATCH")
+    return method == "GET"
 
 
 def take_fault(method, path):
     with LOCK:
         for fault in FAULTS:
-            if fault["count"] > 0 and fault["match"] in path and (fault["kind"] == "status" or method == "GET"):
+            if fault["count"] > 0 and fault["match"] in path and applies(fault["kind"], method):
                 fault["count"] -= 1
                 STATS["faults"] += 1
                 return dict(fault)
@@ -59,21 +72,26 @@ class Proxy(BaseHTTPRequestHandler):
         if url.path == "/__stats":
             with LOCK:
                 return self.reply_json(200, dict(STATS))
+        if url.path == "/__stalled":
+            with LOCK:
+                return self.reply_json(200, [p for p in STALLED if query.get("match", "") in p])
         if url.path == "/__reset":
             with LOCK:
                 FAULTS.clear()
+                STALLED.clear()
                 for key in STATS:
                     STATS[key] = 0
             return self.reply_json(200, {})
         kind = url.path.rsplit("/", 1)[-1]
         fault = {"kind": kind, "match": query.get("match", ""), "count": int(query.get("count", "1")),
-                 "code": int(query.get("code", "503")), "retry_after": query.get("retry_after")}
+                 "code": int(query.get("code", "503")), "retry_after": query.get("retry_after"),
+                 "seconds": float(query.get("seconds", "30"))}
         with LOCK:
             FAULTS.append(fault)
         return self.reply_json(200, fault)
 
     def handle_any(self):
-        if self.path.startswith(("/__fault/", "/__stats", "/__reset")):
+        if self.path.startswith(("/__fault/", "/__stats", "/__stalled", "/__reset")):
             return self.control()
         with LOCK:
             STATS["requests"] += 1
@@ -100,6 +118,18 @@ class Proxy(BaseHTTPRequestHandler):
                     self.send_header("Retry-After", fault["retry_after"])
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+                return
+            if fault and fault["kind"] == "stall":
+                # The upstream never sees this request: the session stays open until the client
+                # cancels it (or the registry's upload purging does).
+                with LOCK:
+                    STALLED.append(path)
+                time.sleep(fault["seconds"])
+                self.close_connection = True
+                try:
+                    self.connection.shutdown(2)
+                except OSError:
+                    pass  # the client gave up first
                 return
             if fault and fault["kind"] == "redirect":
                 # Another host name for the same proxy: a client must not send credentials there.
@@ -132,6 +162,9 @@ class Proxy(BaseHTTPRequestHandler):
         data_length = response.getheader("Content-Length")
         self.send_response(response.status)
         for key, value in response.getheaders():
+            if key.lower() == "location" and value.startswith(f"http://{self.upstream}/"):
+                # Keep the client on this side (upload sessions come back as absolute URLs).
+                value = f"http://{self.headers.get('Host')}/" + value[len(f"http://{self.upstream}/"):]
             if key.lower() not in HOP:
                 self.send_header(key, value)
         if data_length is None and self.command != "HEAD":

@@ -76,7 +76,10 @@ extension RegistryClient {
     }
 
     func cancelUpload(_ location: String, repository: Repository) async {
-        _ = try? await send(host: repository.host, method: "DELETE", path: location, scopes: [.push(repository.name)])
+        // Sent even after a signal: a cancelled session frees the registry's partial upload now
+        // rather than at its garbage collection.
+        _ = try? await send(host: repository.host, method: "DELETE", path: location, scopes: [.push(repository.name)],
+                            interruptible: false)
     }
 }
 

@@ -45,7 +45,7 @@ extension RegistryClient {
                                       headers: [("Content-Type", "application/octet-stream")],
                                       body: body, bodyLength: size, scopes: [.push(repository.name)])
         } catch let error as RegistryError {
-            if case .unreachable = error, let file = source as? RewindableSource {
+            if case .unreachable = error, let file = source as? RewindableSource, !Interruption.isRequested {
                 options.log?("upload of \(digest.short) interrupted; resuming in chunks")
                 let offset = try await uploadedOffset(location, repository: repository) ?? 0
                 try await resumeChunked(digest, size: size, to: repository, location: location, source: file, from: offset)
@@ -71,6 +71,18 @@ extension RegistryClient {
         try await resumeChunked(digest, size: size, to: repository, location: location, source: source, from: 0, chunkSize: chunkSize)
     }
 
+    /// Chunked upload that cancels its session when it fails, as the monolithic upload does.
+    private func resumeChunked(_ digest: Digest, size: Int64, to repository: Repository, location: String,
+                               source: RewindableSource, from start: Int64, chunkSize: Int64 = 16 << 20) async throws {
+        var current = location  // each PATCH answers with the session's next Location
+        do {
+            try await sendChunks(digest, size: size, to: repository, location: &current, source: source, from: start, chunkSize: chunkSize)
+        } catch {
+            await cancelUpload(current, repository: repository)
+            throw error
+        }
+    }
+
     func startUpload(_ repository: Repository) async throws -> String {
         let response = try await send(host: repository.host, method: "POST", path: "/v2/\(repository.name)/blobs/uploads/",
                                       scopes: [.push(repository.name)])
@@ -81,9 +93,8 @@ extension RegistryClient {
         return location
     }
 
-    private func resumeChunked(_ digest: Digest, size: Int64, to repository: Repository, location: String,
-                               source: RewindableSource, from start: Int64, chunkSize: Int64 = 16 << 20) async throws {
-        var location = location
+    private func sendChunks(_ digest: Digest, size: Int64, to repository: Repository, location: inout String,
+                            source: RewindableSource, from start: Int64, chunkSize: Int64) async throws {
         var offset = start
         let chunk = max(chunkSize, (minimumChunk[repository.host] ?? nil) ?? 0)
         var failures = 0

@@ -95,10 +95,12 @@ public final class RegistryClient: @unchecked Sendable {
     /// Sends an authenticated request to a registry API path, re-authenticating once on a 401
     /// (expired token, insufficient scope). Returns the response whatever its status.
     func send(host: String, method: String, path: String, headers: [(name: String, value: String)] = [],
-              body: ByteSource? = nil, bodyLength: Int64? = nil, scopes: [Scope], sink: ByteSink? = nil) async throws -> HTTPResponse {
+              body: ByteSource? = nil, bodyLength: Int64? = nil, scopes: [Scope], sink: ByteSink? = nil,
+              interruptible: Bool = true) async throws -> HTTPResponse {
         let scheme = try await ensureEndpoint(host)
         let url = path.hasPrefix("http://") || path.hasPrefix("https://") ? path : "\(scheme)://\(host)\(path)"
         var request = HTTPRequest(method: method, url: url, headers: headers, body: body, bodyLength: bodyLength)
+        request.interruptible = interruptible
         var authorization = try await self.authorization(host: host, scopes: scopes)
         var attempt = 0
         while true {
@@ -177,8 +179,14 @@ public final class RegistryClient: @unchecked Sendable {
     }
 
     private func backoff(attempt: Int, retryAfter: String?) async throws {
-        let seconds = options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
-        try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+        // In slices, so a signal does not wait out a long Retry-After.
+        var remaining = options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
+        while remaining > 0 {
+            try Interruption.check()
+            let slice = min(remaining, 0.1)
+            try await Task.sleep(nanoseconds: UInt64(slice * 1_000_000_000))
+            remaining -= slice
+        }
     }
 
     // MARK: error mapping

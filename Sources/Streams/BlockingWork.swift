@@ -1,4 +1,3 @@
-import Streams
 import Foundation
 
 /// Runs blocking work (a libcurl transfer, libarchive, zlib, file I/O) on a thread of its own and

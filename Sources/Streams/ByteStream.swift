@@ -38,6 +38,7 @@ public extension ByteSource {
         defer { buffer.deallocate() }
         var total: Int64 = 0
         while true {
+            try Interruption.check()
             let count = try read(into: buffer)
             if count == 0 { return total }
             try sink.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))

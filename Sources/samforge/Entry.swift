@@ -3,12 +3,14 @@ import Assembly
 import Foundation
 import OCI
 import SAM
+import Streams
 
 /// Runs the command line and turns every failure into one line on stderr and an exit code:
-/// 2 for usage and invalid input, 1 for runtime failures. No stack traces.
+/// 2 for usage and invalid input, 1 for runtime failures, 128+N after signal N. No stack traces.
 @main
 enum Entry {
     static func main() async {
+        Interruption.install()
         let command: ParsableCommand
         do {
             command = try Samforge.parseAsRoot()
@@ -29,6 +31,12 @@ enum Entry {
             Foundation.exit(exit.rawValue)
         } catch {
             if Samforge.exitCode(for: error) == .success { Samforge.exit(withError: error) }
+            if let signal = Interruption.signal {
+                // Whatever error the abort surfaced as, the cause is the signal.
+                let name = InterruptedError(signal: signal).name
+                FileHandle.standardError.write(Data("samforge: interrupted by \(name); open uploads were cancelled and no tag was written after it\n".utf8))
+                exit(128 + signal)
+            }
             FileHandle.standardError.write(Data(("samforge: error: " + oneLine(error) + "\n").utf8))
             exit(ExitStatus.code(for: error))
         }
@@ -71,10 +79,8 @@ struct ContextError: Error, CustomStringConvertible {
 
 /// Every error as exactly one line.
 func oneLine(_ error: Error) -> String {
-    let text: String
-    if let context = error as? ContextError { text = context.description }
-    else if let described = error as? CustomStringConvertible { text = described.description }
-    else { text = String(describing: error) }
+    // String(describing:) uses an error's description when it has one.
+    let text = String(describing: error)
     return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
 }
 

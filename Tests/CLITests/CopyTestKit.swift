@@ -37,7 +37,7 @@ enum CopyKit {
     /// sha256 of the exact bytes skopeo fetches for a location (`docker://…`, `oci:…`).
     static func rawDigest(_ location: String, creds: String? = nil) throws -> String {
         var flags = location.hasPrefix("docker://") ? "--tls-verify=false" : ""
-        if let creds { flags += " --creds \"$2\"" }
+        if creds != nil { flags += " --creds \"$2\"" }
         return "sha256:" + String(try shell("skopeo inspect --raw \(flags) \"$1\" | sha256sum", [location, creds ?? ""]).prefix(64))
     }
 

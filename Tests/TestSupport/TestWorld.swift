@@ -17,6 +17,8 @@ public enum TestWorld {
     public static var tokenUser: String { environment["SAMFORGE_TEST_TOKEN_USER"] ?? "" }
     public static var tokenPassword: String { environment["SAMFORGE_TEST_TOKEN_PASSWORD"] ?? "" }
     public static var tokenIssuer: String { environment["SAMFORGE_TEST_TOKEN_ISSUER"] ?? "" }
+    /// A fault-injection proxy in front of the plain registry (scripts/fault-proxy.py).
+    public static var plainProxy: String { environment["SAMFORGE_TEST_PLAIN_PROXY"] ?? "" }
     public static var tls: String { environment["SAMFORGE_TEST_TLS"] ?? "" }
     public static var caFile: String { environment["SAMFORGE_TEST_CA"] ?? "" }
     public static var goTemplateURL: String { environment["SAMFORGE_TEST_GOTEMPLATE_URL"] ?? "" }

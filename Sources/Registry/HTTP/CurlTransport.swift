@@ -49,11 +49,12 @@ public final class CurlTransport: @unchecked Sendable {
     /// Performs one request on the calling thread. A 2xx/1xx body goes to `sink`; an error body
     /// (status ≥ 300) is kept, capped, on the response instead.
     public func perform(_ request: HTTPRequest, tls: TLSOptions, sink: ByteSink?) throws -> HTTPResponse {
+        if request.interruptible { try Interruption.check() }
         let handle = checkout()
         defer { checkin(handle) }
         curl_easy_reset(handle)
 
-        let context = TransferContext(body: request.body, sink: sink)
+        let context = TransferContext(body: request.body, sink: sink, interruptible: request.interruptible)
         let unmanaged = Unmanaged.passRetained(context)
         defer { unmanaged.release() }
         let userdata = unmanaged.toOpaque()
@@ -93,6 +94,10 @@ public final class CurlTransport: @unchecked Sendable {
         ccurl_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback)
         ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, userdata)
         ccurl_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, writeCallback)
+        // Called at least once a second, even on a stalled connection: where a signal aborts it.
+        ccurl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
+        ccurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, userdata)
+        ccurl_setopt_xferinfo_callback(handle, progressCallback)
 
         switch request.method {
         case "GET": break
@@ -114,6 +119,8 @@ public final class CurlTransport: @unchecked Sendable {
 
         let code = curl_easy_perform(handle)
         if code != CURLE_OK {
+            // Whatever failed (the abort itself, or a pipe whose other end was interrupted), say why.
+            if request.interruptible, let signal = Interruption.signal { throw InterruptedError(signal: signal) }
             if let underlying = context.failure { throw underlying }
             throw Self.transportError(code, url: request.url, handle: handle, underlying: nil)
         }
@@ -148,10 +155,12 @@ private final class TransferContext {
     var errorBody: [UInt8] = []
     var failure: Error?
     var bodyStarted = false
+    let interruptible: Bool
 
-    init(body: ByteSource?, sink: ByteSink?) {
+    init(body: ByteSource?, sink: ByteSink?, interruptible: Bool) {
         self.body = body
         self.sink = sink
+        self.interruptible = interruptible
     }
 
     static let errorBodyLimit = 64 * 1024
@@ -197,6 +206,12 @@ private let writeCallback: ccurl_data_callback = { pointer, size, count, userdat
         context.failure = error
         return ccurl_writefunc_error()
     }
+}
+
+private let progressCallback: ccurl_xferinfo_callback = { userdata, _, _, _, _ in
+    guard let userdata else { return 0 }
+    let context = Unmanaged<TransferContext>.fromOpaque(userdata).takeUnretainedValue()
+    return context.interruptible && Interruption.isRequested ? 1 : 0
 }
 
 private let readCallback: ccurl_data_callback = { pointer, size, count, userdata in

@@ -8,6 +8,8 @@ public struct HTTPRequest: @unchecked Sendable {
     public var headers: [(name: String, value: String)]
     public var body: ByteSource?
     public var bodyLength: Int64?
+    /// Aborted on SIGINT/SIGTERM; false for the clean-up a signal itself triggers.
+    public var interruptible = true
 
     public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: ByteSource? = nil, bodyLength: Int64? = nil) {
         self.method = method

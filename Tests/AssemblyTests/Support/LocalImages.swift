@@ -29,7 +29,7 @@ final class FakeImageSource: ImageSource, @unchecked Sendable {
     /// On a thread of its own, as real sources do: the sink may be a pipe that blocks.
     func fetchBlob(_ descriptor: Descriptor, into sink: ByteSink) async throws {
         guard let bytes = blobs[descriptor.digest] else { throw AssemblyError.notFound("fake: no blob \(descriptor.digest)") }
-        try await BlockingWork.run { try Streams.MemorySource(bytes).pump(to: sink) }
+        _ = try await BlockingWork.run { try Streams.MemorySource(bytes).pump(to: sink) }
     }
 }
 

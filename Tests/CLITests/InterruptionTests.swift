@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// SIGINT and SIGTERM in the middle of a push: uploads stall in the fault proxy (in front of the
+/// plain registry), the signal arrives, and the registry itself shows the outcome: every open
+/// upload session was cancelled and no tag was written.
+@Suite("interrupting a push", .enabled(if: TestWorld.available))
+struct InterruptionTests {
+    static let source = "sam/build-nodejs18.x:1.143.0-20250502200316-x86_64"
+
+    @Test(arguments: [("SIGINT", SIGINT), ("SIGTERM", SIGTERM)])
+    func signalCancelsOpenUploadsAndWritesNoTag(name: String, signal: Int32) throws {
+        let repository = TestWorld.uniqueRepository("interrupt")
+        let proxy = TestWorld.plainProxy
+        try #require(!proxy.isEmpty, "SAMFORGE_TEST_PLAIN_PROXY missing: restart the test world")
+        try control("POST", "/__fault/stall?match=\(repository)/blobs/uploads/&count=100&seconds=30")
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Command.samforgePath)
+        process.arguments = ["copy", "\(TestWorld.plain)/\(Self.source)", "\(proxy)/\(repository):1"]
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        // Signal once the first upload is held open by the proxy.
+        var stalled: [String] = []
+        for _ in 0..<200 where stalled.isEmpty && process.isRunning {
+            Thread.sleep(forTimeInterval: 0.05)
+            stalled = try stalledUploads(repository)
+        }
+        try #require(!stalled.isEmpty, "no upload reached the proxy")
+        Thread.sleep(forTimeInterval: 0.2)  // let the parallel uploads stall too
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+
+        let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 128 + signal)
+        // Progress lines, then exactly one line saying why it stopped.
+        let lines = message.split(separator: "\n")
+        #expect(lines.last?.hasPrefix("samforge: interrupted by \(name);") == true, "\(message)")
+        #expect(!lines.contains { $0.hasPrefix("samforge: error") }, "\(message)")
+
+        // The registry holds no tag, and none of the sessions the signal cut off survives.
+        #expect(try registryStatus("/v2/\(repository)/manifests/1") == 404)
+        stalled = try stalledUploads(repository)
+        #expect(!stalled.isEmpty)
+        for path in stalled {
+            #expect(try registryStatus(Self.session(of: path)) == 404, "upload session still open: \(path)")
+        }
+    }
+
+    /// The upload's session URL without the digest the PUT would have committed.
+    static func session(of path: String) -> String {
+        var components = URLComponents(string: path)!
+        components.queryItems = components.queryItems?.filter { $0.name != "digest" }
+        return components.string!
+    }
+
+    func control(_ method: String, _ path: String) throws {
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "-X", method, "http://\(TestWorld.plainProxy)\(path)"])
+        try #require(result.status == 0, "\(path): \(result.stderr)")
+    }
+
+    func stalledUploads(_ repository: String) throws -> [String] {
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(TestWorld.plainProxy)/__stalled?match=\(repository)"])
+        return try JSONDecoder().decode([String].self, from: Data(result.stdout.utf8))
+    }
+
+    /// The status the real registry (not the proxy) answers a GET with.
+    func registryStatus(_ path: String) throws -> Int {
+        let result = try Command.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://\(TestWorld.plain)\(path)"])
+        return Int(result.stdout) ?? 0
+    }
+}
