@@ -69,19 +69,25 @@ public struct ImageCopier: Sendable {
                 chosenPlatform = child.platform
                 pushed = try await source.manifest(child.digest)
                 if pushed.isIndex { throw AssemblyError.unsupported("\(source.description): nested indexes are not supported") }
-                try await copyBlobs(of: pushed, tally: tally)
+                try await copyBlobs(of: [pushed], tally: tally)
             } else {
+                // Manifests are small: read them all first, so every platform's blobs share one
+                // pool of transfers instead of each platform ending on a tail of idle jobs.
+                var children: [RawManifest] = []
                 for child in index.manifests {
                     let manifest = try await source.manifest(child.digest)
                     if manifest.isIndex { throw AssemblyError.unsupported("\(source.description): nested indexes are not supported") }
-                    try await copyBlobs(of: manifest, tally: tally)
+                    children.append(manifest)
+                }
+                try await copyBlobs(of: children, tally: tally)
+                for manifest in children {
                     if try await !destination.hasManifest(manifest.digest) { try await destination.putManifest(manifest) }
                     options.onEvent?(.manifestPushed(manifest.digest, mediaType: manifest.mediaType, tag: nil))
                 }
                 pushed = root
             }
         } else {
-            try await copyBlobs(of: root, tally: tally)
+            try await copyBlobs(of: [root], tally: tally)
             pushed = root
         }
         try await destination.putRootManifest(pushed)
@@ -113,13 +119,17 @@ public struct ImageCopier: Sendable {
         do { return try raw.decodeIndex() } catch { throw AssemblyError.invalidImage("\(source.description): unreadable index") }
     }
 
-    /// Config and layers of one manifest, with bounded parallelism.
-    func copyBlobs(of manifest: RawManifest, tally: Tally) async throws {
-        let image: ImageManifest
-        do { image = try manifest.decodeManifest() } catch {
-            throw AssemblyError.invalidImage("\(source.description): unreadable manifest \(manifest.digest.short)")
+    /// Configs and layers of the manifests, each distinct blob once, with bounded parallelism.
+    func copyBlobs(of manifests: [RawManifest], tally: Tally) async throws {
+        var blobs: [Descriptor] = []
+        var seen: Set<Digest> = []
+        for manifest in manifests {
+            let image: ImageManifest
+            do { image = try manifest.decodeManifest() } catch {
+                throw AssemblyError.invalidImage("\(source.description): unreadable manifest \(manifest.digest.short)")
+            }
+            blobs += ([image.config] + image.layers).filter { seen.insert($0.digest).inserted }
         }
-        let blobs = [image.config] + image.layers
         try await BlobTransfer(source: source, destination: destination, onEvent: options.onEvent)
             .transferAll(blobs, jobs: max(1, min(options.jobs, destination.maxConcurrentBlobWrites)), tally: tally)
     }
