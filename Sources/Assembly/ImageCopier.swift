@@ -15,11 +15,15 @@ public struct CopyOptions: Sendable {
     public var jobs: Int
     /// Copy one platform's manifest of an index instead of the whole index.
     public var platform: Platform?
+    /// Rewrite manifests into this format (`--format`); nil keeps them byte for byte.
+    public var format: ManifestFormat?
     public var onEvent: (@Sendable (TransferEvent) -> Void)?
 
-    public init(jobs: Int = 4, platform: Platform? = nil, onEvent: (@Sendable (TransferEvent) -> Void)? = nil) {
+    public init(jobs: Int = 4, platform: Platform? = nil, format: ManifestFormat? = nil,
+                onEvent: (@Sendable (TransferEvent) -> Void)? = nil) {
         self.jobs = jobs
         self.platform = platform
+        self.format = format
         self.onEvent = onEvent
     }
 }
@@ -67,9 +71,10 @@ public struct ImageCopier: Sendable {
             let index = try decodeIndex(root)
             if let child = try singleChild(of: index) {
                 chosenPlatform = child.platform
-                pushed = try await source.manifest(child.digest)
-                if pushed.isIndex { throw AssemblyError.unsupported("\(source.description): nested indexes are not supported") }
-                try await copyBlobs(of: [pushed], tally: tally)
+                let manifest = try await source.manifest(child.digest)
+                if manifest.isIndex { throw AssemblyError.unsupported("\(source.description): nested indexes are not supported") }
+                pushed = try converted(manifest: manifest)
+                try await copyBlobs(of: [manifest], tally: tally)
             } else {
                 // Manifests are small: read them all first, so every platform's blobs share one
                 // pool of transfers instead of each platform ending on a tail of idle jobs.
@@ -79,16 +84,17 @@ public struct ImageCopier: Sendable {
                     if manifest.isIndex { throw AssemblyError.unsupported("\(source.description): nested indexes are not supported") }
                     children.append(manifest)
                 }
+                let written = try children.map(converted(manifest:))
+                pushed = try converted(index: root, children: Dictionary(zip(children.map(\.digest), written)) { first, _ in first })
                 try await copyBlobs(of: children, tally: tally)
-                for manifest in children {
+                for manifest in written {
                     if try await !destination.hasManifest(manifest.digest) { try await destination.putManifest(manifest) }
                     options.onEvent?(.manifestPushed(manifest.digest, mediaType: manifest.mediaType, tag: nil))
                 }
-                pushed = root
             }
         } else {
+            pushed = try converted(manifest: root)
             try await copyBlobs(of: [root], tally: tally)
-            pushed = root
         }
         try await destination.putRootManifest(pushed)
         options.onEvent?(.manifestPushed(pushed.digest, mediaType: pushed.mediaType, tag: nil))
@@ -97,6 +103,25 @@ public struct ImageCopier: Sendable {
         report.platform = chosenPlatform
         tally.fill(&report)
         return report
+    }
+
+    /// `manifest` in the requested format (checked before any blob moves).
+    func converted(manifest: RawManifest) throws -> RawManifest {
+        guard let format = options.format else { return manifest }
+        do { return try format.convert(manifest: manifest) } catch let error as ManifestFormat.ConversionError {
+            throw AssemblyError.unsupported("\(source.description): \(error.message)")
+        } catch {
+            throw AssemblyError.invalidImage("\(source.description): unreadable manifest \(manifest.digest.short)")
+        }
+    }
+
+    func converted(index: RawManifest, children: [Digest: RawManifest]) throws -> RawManifest {
+        guard let format = options.format else { return index }
+        do { return try format.convert(index: index, children: children) } catch let error as ManifestFormat.ConversionError {
+            throw AssemblyError.unsupported("\(source.description): \(error.message)")
+        } catch {
+            throw AssemblyError.invalidImage("\(source.description): unreadable index")
+        }
     }
 
     /// The child to copy instead of the whole index: the `--platform` one, or for a destination

@@ -21,6 +21,7 @@ struct CopyCommand: AsyncParsableCommand {
           samforge copy public.ecr.aws/sam/build-python3.12:1.143.0 registry.example.com/sam/build-python3.12:1.143.0
           samforge copy --platform linux/amd64 docker.io/library/alpine:3.20 oci:./alpine:3.20
           samforge copy oci:./alpine:3.20 docker-archive:alpine.tar:alpine:3.20
+          samforge copy --format oci docker.io/library/alpine:3.20 oci:./alpine-oci:3.20
           samforge copy --all-tags registry-a.example.com/team/app registry-b.example.com/team/app
         """
     )
@@ -29,6 +30,7 @@ struct CopyCommand: AsyncParsableCommand {
     @Argument(help: "Where the image is written to.") var destination: String
     @Option(help: ArgumentHelp("Copy only this platform of an index.", valueName: "os/arch[/variant]")) var platform: String?
     @Flag(help: "Copy every tag of the SRC repository to the DST repository (registries only).") var allTags = false
+    @Option(name: [.customShort("f"), .long], help: ArgumentHelp("Write manifests as oci or v2s2 (Docker schema2); blobs keep their digests, manifests get new ones. Default: unchanged, byte for byte.", valueName: "oci|v2s2")) var format: String?
     @Option(help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Option(help: ArgumentHelp("Write the digest of the copied image (sha256:…) to FILE.", valueName: "FILE")) var digestFile: String?
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
@@ -40,6 +42,7 @@ struct CopyCommand: AsyncParsableCommand {
         let from = try ImageLocation(parsing: source)
         let to = try ImageLocation(parsing: destination)
         let wanted = try platform.map { try Platform(parsing: $0) }
+        _ = try manifestFormat()
         guard (1...Self.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(Self.maxJobs) (got \(jobs))") }
         let client = registry.makeClient(pushHosts: to.registryHost.map { [$0] } ?? [])
         let progress = CopyProgress(quiet: quiet)
@@ -63,11 +66,19 @@ struct CopyCommand: AsyncParsableCommand {
         let source = try openSource(from, client: client)
         let destination = try openDestination(to, client: client, sourceReference: from.reference)
         let copier = ImageCopier(source: source, destination: destination,
-                                 options: CopyOptions(jobs: jobs, platform: platform, onEvent: progress.event))
+                                 options: CopyOptions(jobs: jobs, platform: platform, format: try manifestFormat(), onEvent: progress.event))
         progress.note("copying \(from) to \(destination.description)")
         let report = try await withContext("copy \(from) to \(to)") { try await copier.copy() }
         progress.summary(report)
         return report
+    }
+
+    func manifestFormat() throws -> ManifestFormat? {
+        guard let format else { return nil }
+        guard let parsed = ManifestFormat(rawValue: format.lowercased()) else {
+            throw UsageError("--format takes oci or v2s2 (got \"\(format)\")")
+        }
+        return parsed
     }
 
     /// Every tag `listTags` reports, each copied as its own image (registry → registry only).
