@@ -10,6 +10,7 @@ endpoints (loopback only, used by tests):
   POST /__fault/corrupt?match=SUBSTR&count=N                         next N matching GETs get one byte flipped
   POST /__fault/stall?match=SUBSTR&count=N&seconds=S                 next N matching PUT/PATCH uploads: body read,
                                                                        then no answer for S s and a closed connection
+  POST /__fault/length?match=SUBSTR&count=N&bytes=B                  next N matching HEADs report Content-Length B
   GET  /__stalled?match=SUBSTR        paths of the uploads stalled so far (JSON list)
   GET  .../tags/list?n=N[&last=T]     always paged here (distribution 2.8 ignores n): the upstream
                                      list, sorted, N after T, with Link: <…>; rel="next" while more remain
@@ -37,6 +38,8 @@ def applies(kind, method):
         return True
     if kind == "stall":
         return method in ("PUT", "PATCH")
+    if kind == "length":
+        return method == "HEAD"
     return method == "GET"
 
 
@@ -85,7 +88,7 @@ class Proxy(BaseHTTPRequestHandler):
         kind = url.path.rsplit("/", 1)[-1]
         fault = {"kind": kind, "match": query.get("match", ""), "count": int(query.get("count", "1")),
                  "code": int(query.get("code", "503")), "retry_after": query.get("retry_after"),
-                 "seconds": float(query.get("seconds", "30"))}
+                 "seconds": float(query.get("seconds", "30")), "bytes": query.get("bytes", "0")}
         with LOCK:
             FAULTS.append(fault)
         return self.reply_json(200, fault)
@@ -165,6 +168,8 @@ class Proxy(BaseHTTPRequestHandler):
             if key.lower() == "location" and value.startswith(f"http://{self.upstream}/"):
                 # Keep the client on this side (upload sessions come back as absolute URLs).
                 value = f"http://{self.headers.get('Host')}/" + value[len(f"http://{self.upstream}/"):]
+            if key.lower() == "content-length" and fault and fault["kind"] == "length":
+                value = fault["bytes"]  # a registry (or cache) misreporting a blob's size
             if key.lower() not in HOP:
                 self.send_header(key, value)
         if data_length is None and self.command != "HEAD":

@@ -14,7 +14,8 @@ struct InterruptionTests {
         let repository = TestWorld.uniqueRepository("interrupt")
         let proxy = TestWorld.plainProxy
         try #require(!proxy.isEmpty, "SAMFORGE_TEST_PLAIN_PROXY missing: restart the test world")
-        try control("POST", "/__fault/stall?match=\(repository)/blobs/uploads/&count=100&seconds=30")
+        let faults = FaultProxy()
+        try faults.arm("stall", match: "\(repository)/blobs/uploads/", count: 100, ["seconds": "30"])
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Command.samforgePath)
@@ -29,7 +30,7 @@ struct InterruptionTests {
         var stalled: [String] = []
         for _ in 0..<200 where stalled.isEmpty && process.isRunning {
             Thread.sleep(forTimeInterval: 0.05)
-            stalled = try stalledUploads(repository)
+            stalled = try faults.stalledUploads(matching: repository)
         }
         try #require(!stalled.isEmpty, "no upload reached the proxy")
         Thread.sleep(forTimeInterval: 0.2)  // let the parallel uploads stall too
@@ -45,7 +46,7 @@ struct InterruptionTests {
 
         // The registry holds no tag, and none of the sessions the signal cut off survives.
         #expect(try registryStatus("/v2/\(repository)/manifests/1") == 404)
-        stalled = try stalledUploads(repository)
+        stalled = try faults.stalledUploads(matching: repository)
         #expect(!stalled.isEmpty)
         for path in stalled {
             #expect(try registryStatus(Self.session(of: path)) == 404, "upload session still open: \(path)")
@@ -57,16 +58,6 @@ struct InterruptionTests {
         var components = URLComponents(string: path)!
         components.queryItems = components.queryItems?.filter { $0.name != "digest" }
         return components.string!
-    }
-
-    func control(_ method: String, _ path: String) throws {
-        let result = try Command.run("/usr/bin/curl", ["-fsS", "-X", method, "http://\(TestWorld.plainProxy)\(path)"])
-        try #require(result.status == 0, "\(path): \(result.stderr)")
-    }
-
-    func stalledUploads(_ repository: String) throws -> [String] {
-        let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(TestWorld.plainProxy)/__stalled?match=\(repository)"])
-        return try JSONDecoder().decode([String].self, from: Data(result.stdout.utf8))
     }
 
     /// The status the real registry (not the proxy) answers a GET with.
