@@ -21,12 +21,15 @@ struct RegistryFlags: ParsableArguments {
 
     /// A client whose credentials come from docker's config.json, plus, for `pushHosts`,
     /// DOCKER_USERNAME/DOCKER_PASSWORD when both are set (the Harness pipeline's variables).
-    func makeClient(pushHosts: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment) -> RegistryClient {
+    /// `given` (login's credentials under test) take precedence over both.
+    func makeClient(pushHosts: [String] = [], given: [String: Credentials] = [:],
+                    environment: [String: String] = ProcessInfo.processInfo.environment) -> RegistryClient {
         let configFile = DockerConfigCredentials(path: DockerConfigCredentials.defaultPath(environment: environment))
         var overrides: [String: Credentials] = [:]
         if let user = environment["DOCKER_USERNAME"], !user.isEmpty, let password = environment["DOCKER_PASSWORD"], !password.isEmpty {
             for host in pushHosts { overrides[host] = Credentials(username: user, password: password) }
         }
+        overrides.merge(given) { _, login in login }
         var log: (@Sendable (String) -> Void)?
         if verbose {
             log = { @Sendable line in FileHandle.standardError.write(Data("samforge: \(line)\n".utf8)) }

@@ -11,8 +11,9 @@ public struct CommandResult: Sendable {
 }
 
 public enum Command {
+    /// `input`, when given, is the program's stdin (else /dev/null).
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                           workingDirectory: String? = nil) throws -> CommandResult {
+                           workingDirectory: String? = nil, input: String? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
         process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
@@ -21,7 +22,16 @@ public enum Command {
         let out = try TemporaryFile(), err = try TemporaryFile()
         process.standardOutput = out.handle
         process.standardError = err.handle
-        process.standardInput = FileHandle.nullDevice
+        var inputFile: TemporaryFile?
+        if let input {
+            let file = try TemporaryFile()
+            try file.handle.write(contentsOf: Data(input.utf8))
+            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: file.path))
+            inputFile = file
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        defer { _ = inputFile?.contents() }  // removes it
         try process.run()
         process.waitUntilExit()
         return CommandResult(status: process.terminationStatus, stdout: out.contents(), stderr: err.contents())
@@ -39,10 +49,10 @@ public enum Command {
     }
 
     /// Runs samforge with the current environment plus `environment` (a value of "" removes a variable).
-    public static func samforge(_ arguments: [String], environment extra: [String: String] = [:]) throws -> CommandResult {
+    public static func samforge(_ arguments: [String], environment extra: [String: String] = [:], input: String? = nil) throws -> CommandResult {
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in extra { environment[key] = value.isEmpty ? nil : value }
-        return try run(samforgePath, arguments, environment: environment)
+        return try run(samforgePath, arguments, environment: environment, input: input)
     }
 }
 
@@ -52,7 +62,7 @@ final class TemporaryFile {
     let handle: FileHandle
     init() throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("samforge-out-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
     }
     func contents() -> String {

@@ -120,21 +120,8 @@ public struct DockerConfigCredentials: CredentialSource {
 
     /// Runs `docker-credential-NAME get` with the host on stdin; JSON `{Username, Secret}` out.
     static func runHelper(_ name: String, host: String, missingIsNil: Bool = false) throws -> Credentials? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["docker-credential-\(name)", "get"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw CredentialError(message: "cannot run credential helper docker-credential-\(name) for \(host)")
-        }
-        input.fileHandleForWriting.write(Data(host.utf8))
-        try? input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let (status, data) = try CredentialHelper.run(name, "get", input: Data(host.utf8), host: host)
+        guard status == 0 else {
             if missingIsNil { return nil }
             throw CredentialError(message: "credential helper docker-credential-\(name) found no credentials for \(host)")
         }

@@ -1,0 +1,120 @@
+import Foundation
+import OCI
+
+/// Saves and removes credentials as `docker login` / `docker logout` do: through the credential
+/// helper config.json names for the host (`credHelpers`, else `credsStore`), otherwise as a
+/// base64 `auth` entry under `auths`. Everything else in the file is kept; the file is replaced
+/// atomically and readable by its owner only.
+public struct CredentialStore: Sendable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    /// Where credentials went (or came from).
+    public enum Location: Sendable, Equatable, CustomStringConvertible {
+        case file(String)
+        case helper(String)
+        public var description: String {
+            switch self {
+            case .file(let path): return path
+            case .helper(let name): return "credential helper docker-credential-\(name)"
+            }
+        }
+    }
+
+    public func save(_ credentials: Credentials, for host: String) throws -> Location {
+        var config = try load()
+        let key = DockerConfigCredentials.lookupKeys(for: host)[0]
+        if let helper = helper(in: config, for: host) {
+            let input = try JSONEncoder().encode(["ServerURL": key, "Username": credentials.username, "Secret": credentials.password])
+            try CredentialHelper.run(helper, "store", input: input, host: host)
+            return .helper(helper)
+        }
+        var auths = config["auths"]?.objectValue ?? [:]
+        auths[key] = .object(["auth": .string(Data("\(credentials.username):\(credentials.password)".utf8).base64EncodedString())])
+        config["auths"] = .object(auths)
+        try write(config)
+        return .file(path)
+    }
+
+    /// Removes the host's credentials; nil when none were stored.
+    public func remove(host: String) throws -> Location? {
+        var config = try load()
+        let keys = DockerConfigCredentials.lookupKeys(for: host)
+        if let helper = helper(in: config, for: host) {
+            try CredentialHelper.run(helper, "erase", input: Data(keys[0].utf8), host: host)
+            return .helper(helper)
+        }
+        guard var auths = config["auths"]?.objectValue else { return nil }
+        let matching = auths.keys.filter { keys.contains(DockerConfigCredentials.normalize($0)) }
+        guard !matching.isEmpty else { return nil }
+        for key in matching { auths[key] = nil }
+        config["auths"] = .object(auths)
+        try write(config)
+        return .file(path)
+    }
+
+    private func helper(in config: [String: JSONValue], for host: String) -> String? {
+        let helpers = config["credHelpers"]?.objectValue ?? [:]
+        for key in DockerConfigCredentials.lookupKeys(for: host) {
+            if let name = helpers[key]?.stringValue, !name.isEmpty { return name }
+        }
+        if let store = config["credsStore"]?.stringValue, !store.isEmpty { return store }
+        return nil
+    }
+
+    private func load() throws -> [String: JSONValue] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+        guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+            throw CredentialError(message: "cannot update credentials file \(path): not valid docker config JSON")
+        }
+        return object
+    }
+
+    private func write(_ config: [String: JSONValue]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = path + ".samforge-\(UUID().uuidString.prefix(8))"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            // Created 0600 before any secret is written to it.
+            guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw CocoaError(.fileWriteNoPermission)
+            }
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+            try handle.write(contentsOf: try encoder.encode(JSONValue.object(config)) + Data("\n".utf8))
+            try handle.close()
+            guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw CredentialError(message: "cannot write credentials file \(path)")
+        }
+    }
+}
+
+/// Runs `docker-credential-NAME ACTION` with `input` on stdin (the helper protocol of
+/// docker-credential-helpers): `get` answers JSON, `store` and `erase` answer nothing.
+enum CredentialHelper {
+    @discardableResult
+    static func run(_ name: String, _ action: String, input: Data, host: String) throws -> (status: Int32, output: Data) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["docker-credential-\(name)", action]
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch {
+            throw CredentialError(message: "cannot run credential helper docker-credential-\(name) for \(host)")
+        }
+        stdin.fileHandleForWriting.write(input)
+        try? stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        if action != "get", process.terminationStatus != 0 {
+            throw CredentialError(message: "credential helper docker-credential-\(name) could not \(action) credentials for \(host)")
+        }
+        return (process.terminationStatus, output)
+    }
+}

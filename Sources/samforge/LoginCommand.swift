@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import Registry
+
+/// `samforge login HOST`: checks credentials against the registry, then saves them where docker
+/// (and samforge) look: the host's credential helper, else docker's config.json.
+struct LoginCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "login",
+        abstract: "Check and save credentials for a registry (docker config.json or its credential helper).",
+        discussion: """
+        The password is read from stdin with --password-stdin, or prompted for on a terminal;
+        never from the command line, where other users could read it. Credentials are checked
+        against the registry first (GET /v2/ with them, through a token for token-auth
+        registries) and saved only when they work: in the credential helper config.json names
+        for the host (credHelpers, else credsStore), else in config.json's auths
+        ($REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json, else ~/.docker/config.json).
+
+        Examples:
+          echo "$REGISTRY_PASSWORD" | samforge login --username ci --password-stdin registry.example.com
+          aws ecr-public get-login-password | samforge login -u AWS --password-stdin public.ecr.aws
+        """
+    )
+
+    @Argument(help: ArgumentHelp("The registry: HOST[:PORT] (docker.io for Docker Hub).", valueName: "registry")) var registry: String
+    @Option(name: .shortAndLong, help: "User name.") var username: String?
+    @Flag(name: .customLong("password-stdin"), help: "Read the password from stdin.") var passwordStdin = false
+    @OptionGroup var flags: RegistryFlags
+
+    func run() async throws {
+        let host = try RegistryArgument.host(registry)
+        guard let username, !username.isEmpty else { throw UsageError("login needs --username") }
+        let credentials = Credentials(username: username, password: try readPassword())
+        let store = try RegistryArgument.store()
+        let client = flags.makeClient(given: [host: credentials])
+        let checked = try await client.checkCredentials(host: host)
+        if !checked { Output.warning("\(host) asks for no credentials; saving them anyway") }
+        let location = try store.save(credentials, for: host)
+        Output.line("logged in to \(host) (credentials in \(location))")
+    }
+
+    func readPassword() throws -> String {
+        var password: String
+        if passwordStdin {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            password = String(decoding: data.prefix(64 * 1024), as: UTF8.self)
+            while password.hasSuffix("\n") || password.hasSuffix("\r") { password.removeLast() }
+        } else if isatty(0) == 1, let typed = getpass("Password: ") {
+            password = String(cString: typed)
+        } else {
+            throw UsageError("give the password on stdin with --password-stdin (never as an argument)")
+        }
+        guard !password.isEmpty else { throw UsageError("the password is empty") }
+        return password
+    }
+}
+
+/// `samforge logout HOST`: removes what login saved.
+struct LogoutCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logout",
+        abstract: "Remove saved credentials for a registry."
+    )
+
+    @Argument(help: ArgumentHelp("The registry: HOST[:PORT] (docker.io for Docker Hub).", valueName: "registry")) var registry: String
+
+    func run() throws {
+        let host = try RegistryArgument.host(registry)
+        let store = try RegistryArgument.store()
+        if let location = try store.remove(host: host) {
+            Output.line("removed credentials for \(host) from \(location)")
+        } else {
+            Output.line("no credentials for \(host) in \(store.path)")
+        }
+    }
+}
+
+/// The registry argument of login/logout, as docker takes it.
+enum RegistryArgument {
+    /// `https://registry.example.com/v2/` → `registry.example.com`; Docker Hub's names → its API host.
+    static func host(_ argument: String) throws -> String {
+        var value = Substring(argument.trimmingCharacters(in: .whitespaces))
+        for scheme in ["https://", "http://"] where value.lowercased().hasPrefix(scheme) { value = value.dropFirst(scheme.count) }
+        if let slash = value.firstIndex(of: "/") { value = value[..<slash] }
+        let host = value.lowercased()
+        guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || "-.:[]".contains($0) }) else {
+            throw UsageError("\"\(argument)\" is not a registry host (HOST[:PORT])")
+        }
+        return ["docker.io", "index.docker.io"].contains(host) ? "registry-1.docker.io" : host
+    }
+
+    static func store() throws -> CredentialStore {
+        guard let path = DockerConfigCredentials.defaultPath(environment: ProcessInfo.processInfo.environment) else {
+            throw UsageError("no place for credentials: set DOCKER_CONFIG or HOME")
+        }
+        return CredentialStore(path: path)
+    }
+}
