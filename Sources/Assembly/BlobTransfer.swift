@@ -43,10 +43,12 @@ struct BlobTransfer: Sendable {
     /// pipe, which stops the other.
     func stream(_ blob: Descriptor) async throws {
         let pipe = BoundedPipe(capacity: 1 << 20)
+        onEvent?(.blobStarted(blob.digest, size: blob.size))
+        let sink: ByteSink = onEvent.map { report in ObservingSink(pipe) { report(.bytesMoved($0)) } } ?? pipe
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
-                    try await source.fetchBlob(blob, into: pipe)
+                    try await source.fetchBlob(blob, into: sink)
                     pipe.finish()
                 } catch {
                     pipe.fail(error)

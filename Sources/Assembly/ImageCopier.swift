@@ -8,6 +8,9 @@ public enum TransferEvent: Sendable {
     case blobMounted(Digest, size: Int64, from: String)
     case blobCopied(Digest, size: Int64)
     case manifestPushed(Digest, mediaType: String, tag: String?)
+    /// A blob starts streaming; `bytesMoved` then reports each chunk of it (progress meters).
+    case blobStarted(Digest, size: Int64)
+    case bytesMoved(Int)
 }
 
 public struct CopyOptions: Sendable {
@@ -181,7 +184,7 @@ final class Tally: @unchecked Sendable {
             case .blobExists: skipped += 1
             case .blobMounted: mounted += 1
             case .blobCopied(_, let size): copied += 1; bytes += size
-            case .manifestPushed: break
+            case .manifestPushed, .blobStarted, .bytesMoved: break
             }
         }
     }

@@ -16,6 +16,8 @@ public struct SAMImageBuilder: Sendable {
     public var jobs = 4
     /// Progress lines (stderr), or nil for --quiet.
     public var progress: (@Sendable (String) -> Void)?
+    /// Every transfer event, byte counts included (a terminal's status line).
+    public var onTransfer: (@Sendable (TransferEvent) -> Void)?
 
     public init(client: RegistryClient, cacheRoot: String, progress: (@Sendable (String) -> Void)? = nil) {
         self.client = client
@@ -43,7 +45,7 @@ public struct SAMImageBuilder: Sendable {
         var tags = [request.primaryTag]
         if request.timestampTag { tags.append(SAMTags.timestamped(request.primaryTag, timestamp: timestamp)) }
 
-        let appender = ImageAppender(client: client, repository: request.target.reference, jobs: jobs, onEvent: progress.map(Self.describeEvents))
+        let appender = ImageAppender(client: client, repository: request.target.reference, jobs: jobs, onEvent: transferEvents())
         let report = try await step("", request.target.reference.repositoryName) {
             try await appender.push(composed, base: base, tags: tags)
         }
@@ -119,6 +121,17 @@ public struct SAMImageBuilder: Sendable {
         }
     }
 
+    /// Transfer events for the progress lines and the status line, or nil when neither wants them.
+    func transferEvents() -> (@Sendable (TransferEvent) -> Void)? {
+        let describe: (@Sendable (TransferEvent) -> Void)? = progress.map(Self.describeEvents)
+        let observe: (@Sendable (TransferEvent) -> Void)? = onTransfer
+        if describe == nil && observe == nil { return nil }
+        return { @Sendable event in
+            observe?(event)
+            describe?(event)
+        }
+    }
+
     static func describeEvents(_ progress: @escaping @Sendable (String) -> Void) -> @Sendable (TransferEvent) -> Void {
         { event in
             switch event {
@@ -126,6 +139,7 @@ public struct SAMImageBuilder: Sendable {
             case .blobMounted(let digest, let size, let from): progress("blob \(digest.short) mounted from \(from) (\(size) bytes)")
             case .blobCopied(let digest, let size): progress("blob \(digest.short) pushed (\(size) bytes)")
             case .manifestPushed(let digest, _, let tag): progress("manifest \(digest.short) tagged \(tag ?? "(no tag)")")
+            case .blobStarted, .bytesMoved: break
             }
         }
     }

@@ -121,3 +121,19 @@ public final class MemorySource: RewindableSource, @unchecked Sendable {
         return n
     }
 }
+
+/// Passes bytes through and reports each write's size (progress meters).
+public final class ObservingSink: ByteSink, @unchecked Sendable {
+    private let downstream: ByteSink
+    private let onWrite: @Sendable (Int) -> Void
+
+    public init(_ downstream: ByteSink, onWrite: @escaping @Sendable (Int) -> Void) {
+        self.downstream = downstream
+        self.onWrite = onWrite
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try downstream.write(bytes)
+        onWrite(bytes.count)
+    }
+}

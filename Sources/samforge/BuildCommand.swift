@@ -71,8 +71,15 @@ struct BuildCommand: AsyncParsableCommand {
 
         let client = registry.makeClient(pushHosts: [request.target.reference.host], environment: environment)
         var builder = SAMImageBuilder(client: client, cacheRoot: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
-        if !quiet { builder.progress = { Output.progress("samforge: " + $0) } }
-        let result = try await builder.build(request)
+        let status = StatusLine.onTerminal(unless: quiet)
+        if !quiet { builder.progress = { StatusLine.emit("samforge: " + $0, above: status) } }
+        if let status { builder.onTransfer = { status.observe($0) } }
+        let result: SAMBuildResult
+        do { result = try await builder.build(request) } catch {
+            status?.finish()
+            throw error
+        }
+        status?.finish()
 
         if let outputEnv { try Self.append(result.outputEnvironment, to: outputEnv) }
         if json { try Output.json(result.report) } else { Output.line(result.finalReference) }

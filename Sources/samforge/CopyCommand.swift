@@ -67,6 +67,7 @@ struct CopyCommand: AsyncParsableCommand {
         let destination = try openDestination(to, client: client, sourceReference: from.reference)
         let copier = ImageCopier(source: source, destination: destination,
                                  options: CopyOptions(jobs: jobs, platform: platform, format: try manifestFormat(), onEvent: progress.event))
+        defer { progress.end() }
         progress.note("copying \(from) to \(destination.description)")
         let report = try await withContext("copy \(from) to \(to)") { try await copier.copy() }
         progress.summary(report)

@@ -2,32 +2,48 @@ import Assembly
 import OCI
 
 /// Progress of a copy on stderr, one line per blob and manifest, then a summary that says how
-/// many blobs moved (a re-run that finds everything in place says "0 copied").
+/// many blobs moved (a re-run that finds everything in place says "0 copied"). On a terminal a
+/// status line below follows the bytes in flight.
 struct CopyProgress: Sendable {
     let quiet: Bool
+    private let status: StatusLine?
+
+    init(quiet: Bool) {
+        self.quiet = quiet
+        status = StatusLine.onTerminal(unless: quiet)
+    }
 
     func note(_ text: String) {
-        if !quiet { Output.progress(text) }
+        if !quiet { emit(text) }
     }
 
     func event(_ event: TransferEvent) {
         guard !quiet else { return }
+        status?.observe(event)
         switch event {
         case .blobExists(let digest, let size):
-            Output.progress("  exists   \(digest.short)  \(humanSize(size))")
+            emit("  exists   \(digest.short)  \(humanSize(size))")
         case .blobMounted(let digest, let size, let from):
-            Output.progress("  mounted  \(digest.short)  \(humanSize(size))  from \(from)")
+            emit("  mounted  \(digest.short)  \(humanSize(size))  from \(from)")
         case .blobCopied(let digest, let size):
-            Output.progress("  copied   \(digest.short)  \(humanSize(size))")
+            emit("  copied   \(digest.short)  \(humanSize(size))")
         case .manifestPushed(let digest, let mediaType, _):
-            Output.progress("  manifest \(digest.short)  \(mediaType)")
+            emit("  manifest \(digest.short)  \(mediaType)")
+        case .blobStarted, .bytesMoved:
+            break
         }
     }
 
+    /// Takes the status line down (after a failure, before the error line).
+    func end() { status?.finish() }
+
     func summary(_ report: CopyReport) {
         guard !quiet else { return }
+        status?.finish()
         if let platform = report.platform { Output.progress("platform: \(platform)") }
         Output.progress("blobs: \(report.blobsCopied) copied (\(humanSize(report.bytesCopied))), "
                         + "\(report.blobsSkipped) skipped, \(report.blobsMounted) mounted")
     }
+
+    private func emit(_ line: String) { StatusLine.emit(line, above: status) }
 }
