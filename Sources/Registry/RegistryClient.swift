@@ -242,8 +242,17 @@ func resolveURL(_ location: String, against base: String) -> String {
     return resolved.absoluteString
 }
 
-/// Query strings of presigned URLs carry credentials: logs show only the path.
-func redactedURL(_ url: String) -> String {
-    guard let question = url.firstIndex(of: "?") else { return url }
-    return String(url[..<question]) + "?…"
+/// Query strings of presigned URLs and `user:password@` carry credentials: logs and errors
+/// show only scheme, host and path.
+public func redactedURL(_ url: String) -> String {
+    var text = Substring(url)
+    var prefix = ""
+    if let schemeEnd = text.range(of: "://") {
+        prefix = String(text[..<schemeEnd.upperBound])
+        text = text[schemeEnd.upperBound...]
+        let authorityEnd = text.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? text.endIndex
+        if let at = text[..<authorityEnd].lastIndex(of: "@") { text = text[text.index(after: at)...] }
+    }
+    if let query = text.firstIndex(where: { $0 == "?" || $0 == "#" }) { return prefix + text[..<query] + "?…" }
+    return prefix + text
 }

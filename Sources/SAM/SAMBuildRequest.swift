@@ -1,4 +1,5 @@
 import Foundation
+import Registry
 import Layers
 import OCI
 
@@ -44,7 +45,7 @@ public enum ToolLocation: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .url(let url): return url
+        case .url(let url): return redactedURL(url)  // presigned queries are secrets
         case .file(let path): return path
         }
     }

@@ -53,7 +53,7 @@ struct ToolFiles {
             return path
         case .url(let url):
             let path = workspace.makePath(name)
-            progress?("downloading \(url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url)")
+            progress?("downloading \(redactedURL(url))")
             try await URLDownload(transport: CurlTransport(), options: client.options).fetch(url, to: path)
             return path
         }

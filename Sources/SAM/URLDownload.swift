@@ -19,7 +19,7 @@ struct URLDownload: Sendable {
             attempt += 1
             let target = current
             let tls = tlsOptions(for: target)
-            options.log?("GET \(redacted(target))")
+            options.log?("GET \(redactedURL(target))")
             let response: HTTPResponse
             do {
                 response = try await BlockingWork.run { [transport] in
@@ -32,24 +32,24 @@ struct URLDownload: Sendable {
                     try await pause(attempt)
                     continue
                 }
-                throw SAMBuildError.download(url: url, detail: error.message)
+                throw SAMBuildError.download(url: redactedURL(url), detail: error.message)
             }
-            options.log?("\(response.status) GET \(redacted(target))")
+            options.log?("\(response.status) GET \(redactedURL(target))")
             switch response.status {
             case 200..<300:
                 return
             case 301, 302, 303, 307, 308:
                 guard let location = response.header("location"), redirects < 10,
                       let next = URL(string: location, relativeTo: URL(string: target))?.absoluteURL.absoluteString else {
-                    throw SAMBuildError.download(url: url, detail: "bad or endless redirect")
+                    throw SAMBuildError.download(url: redactedURL(url), detail: "bad or endless redirect")
                 }
                 redirects += 1
                 current = next
             case 408, 429, 500, 502, 503, 504:
-                guard attempt < maxAttempts else { throw SAMBuildError.download(url: url, detail: "HTTP \(response.status)") }
+                guard attempt < maxAttempts else { throw SAMBuildError.download(url: redactedURL(url), detail: "HTTP \(response.status)") }
                 try await pause(attempt)
             default:
-                throw SAMBuildError.download(url: url, detail: "HTTP \(response.status)")
+                throw SAMBuildError.download(url: redactedURL(url), detail: "HTTP \(response.status)")
             }
         }
     }
@@ -63,11 +63,5 @@ struct URLDownload: Sendable {
         let port = URL(string: url)?.port.map { ":\($0)" } ?? ""
         let insecure = options.insecureHosts.contains(host) || options.insecureHosts.contains(host + port)
         return TLSOptions(caFile: options.caFile, skipVerify: insecure)
-    }
-
-    /// Query strings can carry signatures: logs show the path only.
-    private func redacted(_ url: String) -> String {
-        guard let question = url.firstIndex(of: "?") else { return url }
-        return String(url[..<question]) + "?…"
     }
 }

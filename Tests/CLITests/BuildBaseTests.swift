@@ -76,6 +76,21 @@ struct BuildBaseTests {
         #expect(refused.errorLine.contains("arm64 images are not supported"))
     }
 
+    /// A presigned tool URL that fails: the error names the file, never its signature or password.
+    @Test func failedDownloadKeepsTheURLsSecretsOutOfTheError() throws {
+        let base = URL(string: TestWorld.goTemplateURL)!
+        let url = "http://someone:hunter2@\(base.host!):\(base.port!)/missing-go-template?X-Amz-Signature=s3cr3t&X-Amz-Security-Token=t0ken"
+        let target = BuildHarness.newTarget("build-fail")
+        let result = try BuildHarness.build(target: target, goTemplate: url)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.errorLine.contains("http://\(base.host!):\(base.port!)/missing-go-template?…"), "\(result.stderr)")
+        #expect(result.errorLine.contains("HTTP 404"), "\(result.stderr)")
+        for secret in ["hunter2", "s3cr3t", "t0ken", "someone"] {
+            #expect(!result.stderr.contains(secret) && !result.stdout.contains(secret))
+        }
+        #expect(try BuildHarness.hasNoTags(target))
+    }
+
     @Test(arguments: failures)
     func failsWithOneLineAndPushesNothing(_ failure: Failure) throws {
         let target = BuildHarness.newTarget("build-fail")

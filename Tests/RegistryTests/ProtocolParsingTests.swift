@@ -88,6 +88,9 @@ struct URLHandlingTests {
     @Test func redactsQueryStrings() {
         #expect(redactedURL("https://s3/x?X-Amz-Signature=secret") == "https://s3/x?…")
         #expect(!redactedURL("https://s3/x?X-Amz-Signature=secret").contains("secret"))
+        #expect(redactedURL("https://user:pw@host:8443/path/file?sig=1#frag") == "https://host:8443/path/file?…")
+        #expect(redactedURL("http://host/a@b") == "http://host/a@b")  // an @ in the path is not userinfo
+        #expect(redactedURL("https://host/plain") == "https://host/plain")
     }
 }
 
