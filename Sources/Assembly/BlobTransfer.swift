@@ -40,28 +40,38 @@ struct BlobTransfer: Sendable {
     }
 
     /// GET into a pipe while the upload reads from it; whichever side fails first fails the
-    /// pipe, which stops the other.
+    /// pipe, which stops the other. So does cancellation (a sibling transfer failed): both
+    /// transfers then abort from their next libcurl callback instead of running to the end.
     func stream(_ blob: Descriptor) async throws {
         let pipe = BoundedPipe(capacity: 1 << 20)
         onEvent?(.blobStarted(blob.digest, size: blob.size))
         let sink: ByteSink = onEvent.map { report in ObservingSink(pipe) { report(.bytesMoved($0)) } } ?? pipe
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    try await source.fetchBlob(blob, into: sink)
-                    pipe.finish()
-                } catch {
-                    pipe.fail(error)
-                    throw error
+        try await withTaskCancellationHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    do {
+                        try await source.fetchBlob(blob, into: sink)
+                        pipe.finish()
+                    } catch {
+                        pipe.fail(error)
+                        throw error
+                    }
                 }
-            }
-            group.addTask {
-                do { try await destination.putBlob(blob, from: pipe) } catch {
-                    pipe.fail(error)
-                    throw error
+                group.addTask {
+                    do {
+                        try await destination.putBlob(blob, from: pipe)
+                        // The destination took the blob's size in bytes; a source sending more
+                        // would otherwise wait forever on the full pipe.
+                        pipe.fail(AssemblyError.invalidImage("\(source.description): blob \(blob.digest) is longer than its \(blob.size) bytes"))
+                    } catch {
+                        pipe.fail(error)
+                        throw error
+                    }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+        } onCancel: {
+            pipe.fail(CancellationError())
         }
     }
 }

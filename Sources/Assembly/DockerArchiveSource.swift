@@ -70,7 +70,7 @@ public final class DockerArchiveSource: ImageSource, @unchecked Sendable {
             throw AssemblyError.invalidImage("\(what): not a docker archive (no manifest.json; the pre-1.10 format is not supported)")
         }
         guard manifestMember.size <= 16 << 20,
-              let entries = try? JSONDecoder().decode([DockerArchiveFormat.ImageEntry].self,
+              let entries = try? UntrustedJSON.decode([DockerArchiveFormat.ImageEntry].self,
                                                       from: Data(archive.read(at: manifestMember.offset, count: Int(manifestMember.size)))) else {
             throw AssemblyError.invalidImage("\(what): corrupt manifest.json")
         }

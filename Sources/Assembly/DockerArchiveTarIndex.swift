@@ -43,7 +43,7 @@ struct TarIndex {
             var size = try Self.number(block[124..<136], what: what, offset: offset)
             if let override = pendingSize, type != UInt8(ascii: "x"), type != UInt8(ascii: "L"), type != UInt8(ascii: "K") { size = override }
             let dataOffset = offset + Int64(TarHeader.blockSize)
-            guard size >= 0, dataOffset + size <= fileSize else {
+            guard size >= 0, size <= fileSize - dataOffset else {  // no `dataOffset + size`: a PAX size can be Int64.max
                 throw FormatError(message: "\(what): truncated tar archive (an entry at byte \(offset) runs past the end)")
             }
             let next = dataOffset + size + Int64(TarHeader.padding(after: size))
@@ -148,7 +148,7 @@ struct TarIndex {
         while index < bytes.count {
             guard let space = bytes[index...].firstIndex(of: 0x20),
                   let length = Int(String(decoding: bytes[index..<space], as: UTF8.self)), length > 0,
-                  index + length <= bytes.count else { break }
+                  length <= bytes.count - index, space < index + length else { break }
             let record = bytes[(space + 1)..<(index + length)]
             if let equals = record.firstIndex(of: UInt8(ascii: "=")) {
                 let key = String(decoding: record[record.startIndex..<equals], as: UTF8.self)

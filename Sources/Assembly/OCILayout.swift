@@ -24,7 +24,7 @@ enum OCILayout {
             throw AssemblyError.invalidImage("\(location): not an OCI image layout (no \(markerFile) file)")
         }
         struct Marker: Decodable { var imageLayoutVersion: String }
-        guard let marker = try? JSONDecoder().decode(Marker.self, from: data) else {
+        guard let marker = try? UntrustedJSON.decode(Marker.self, from: data) else {
             throw AssemblyError.invalidImage("\(location): corrupt \(markerFile) file (expected {\"imageLayoutVersion\":\"\(version)\"})")
         }
         guard marker.imageLayoutVersion.hasPrefix("1.") else {
@@ -40,7 +40,7 @@ enum OCILayout {
         guard let size = LocalBlob.fileSize(path), size <= Int64(indexLimit), let data = FileManager.default.contents(atPath: path) else {
             throw AssemblyError.invalidImage("\(location): \(indexFile) is not a readable file of at most \(indexLimit) bytes")
         }
-        guard let document = try? JSONDecoder().decode(JSONValue.self, from: data), document.objectValue != nil,
+        guard let document = try? UntrustedJSON.decode(JSONValue.self, from: data), document.objectValue != nil,
               document["manifests"]?.arrayValue != nil || document["manifests"] == nil else {
             throw AssemblyError.invalidImage("\(location): corrupt \(indexFile) (not a JSON image index)")
         }

@@ -1,3 +1,5 @@
+import OCI
+
 /// Everything the Layers module can fail with, each rendered as one line for the CLI.
 public enum LayerError: Error, Equatable, CustomStringConvertible {
     /// A path given to the writer (or a selector) that cannot name an entry in an image.
@@ -34,12 +36,13 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
         case .archive(let detail): return "tar: \(detail)"
         case .compression(let detail): return "gzip: \(detail)"
         case .io(let detail): return detail
-        case .unsafeEntry(let path, let layer): return "layer \(layer) has an unsafe entry \"\(path)\" (escapes the root)"
+        // Names from a layer are escaped: a hostile one could hold newlines or terminal escapes.
+        case .unsafeEntry(let path, let layer): return "layer \(layer) has an unsafe entry \"\(escapedForMessage(path))\" (escapes the root)"
         case .missingPath(let path): return "path \"/\(path)\" not found in the source image"
         case .unresolvedHardlink(let path, let target):
-            return "hard link \"/\(path)\" points to \"/\(target)\", outside the copied paths; copy it too"
-        case .unsupportedEntry(let path, let kind): return "cannot copy \"/\(path)\": \(kind) entries are not supported"
-        case .notExtracted(let path): return "\"/\(path)\" was not among the paths selected for extraction"
+            return "hard link \"/\(escapedForMessage(path))\" points to \"/\(escapedForMessage(target))\", outside the copied paths; copy it too"
+        case .unsupportedEntry(let path, let kind): return "cannot copy \"/\(escapedForMessage(path))\": \(kind) entries are not supported"
+        case .notExtracted(let path): return "\"/\(escapedForMessage(path))\" was not among the paths selected for extraction"
         }
     }
 }

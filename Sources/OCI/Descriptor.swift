@@ -16,6 +16,23 @@ public struct Descriptor: Codable, Hashable, Sendable {
         self.annotations = annotations
         self.urls = urls
     }
+
+    enum CodingKeys: String, CodingKey { case mediaType, digest, size, platform, annotations, urls }
+
+    /// As synthesized, but a negative size (from a registry or a file) is a decoding error, so
+    /// no later arithmetic on sizes (tar padding, limits, totals) ever sees one.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        mediaType = try container.decode(String.self, forKey: .mediaType)
+        digest = try container.decode(Digest.self, forKey: .digest)
+        size = try container.decode(Int64.self, forKey: .size)
+        guard size >= 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .size, in: container, debugDescription: "negative size \(size)")
+        }
+        platform = try container.decodeIfPresent(Platform.self, forKey: .platform)
+        annotations = try container.decodeIfPresent([String: String].self, forKey: .annotations)
+        urls = try container.decodeIfPresent([String].self, forKey: .urls)
+    }
 }
 
 /// `os/architecture[/variant]`, as `--platform` takes it and an index lists it.

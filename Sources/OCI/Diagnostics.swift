@@ -1,7 +1,7 @@
 /// Renders user input inside a one-line error message: control characters (newlines, tabs,
 /// escape sequences) are shown escaped so the message stays on one line and cannot inject
 /// terminal control codes; everything else is kept verbatim.
-func escapedForMessage<S: StringProtocol>(_ input: S) -> String {
+public func escapedForMessage<S: StringProtocol>(_ input: S) -> String {
     var out = ""
     out.reserveCapacity(input.utf8.count)
     for scalar in input.unicodeScalars {

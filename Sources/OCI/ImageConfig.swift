@@ -45,7 +45,25 @@ public struct ImageConfig: Codable, Hashable, Sendable {
     }
 
     public static func decode(_ bytes: [UInt8]) throws -> ImageConfig {
-        try JSONDecoder().decode(ImageConfig.self, from: Data(bytes))
+        // The free-form maps are taken from the linear parser's tree: decoded as JSONValue through
+        // Decodable, a hostile config nesting deep inside them would take hours.
+        var document = try JSONValue(parsing: bytes)
+        let container = document["config"]
+        document["config"]?["ExposedPorts"] = nil
+        document["config"]?["Volumes"] = nil
+        var config = try JSONDecoder().decode(ImageConfig.self, from: Data(try CanonicalJSON.encode(document)))
+        config.config?.ExposedPorts = try freeFormMap(container?["ExposedPorts"], "ExposedPorts")
+        config.config?.Volumes = try freeFormMap(container?["Volumes"], "Volumes")
+        return config
+    }
+
+    private static func freeFormMap(_ value: JSONValue?, _ key: String) throws -> [String: JSONValue]? {
+        switch value {
+        case nil, .null?: return nil
+        case .object(let object)?: return object
+        default:
+            throw DecodingError.typeMismatch([String: JSONValue].self, .init(codingPath: [], debugDescription: "config.\(key) is not an object"))
+        }
     }
 
     public var platform: Platform? {
@@ -59,7 +77,7 @@ public struct ConfigEditor: Sendable {
     public private(set) var document: JSONValue
 
     public init(bytes: [UInt8]) throws {
-        document = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        document = try UntrustedJSON.decode(JSONValue.self, from: bytes)
         guard case .object = document else { throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "image config is not a JSON object")) }
     }
 

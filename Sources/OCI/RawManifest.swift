@@ -40,7 +40,7 @@ public struct RawManifest: Sendable, Hashable {
     public init(bytes: [UInt8], declaredType: String? = nil) throws(ParseError) {
         guard bytes.count <= Self.maximumSize else { throw .tooLarge(bytes.count) }
         let document: JSONValue
-        do { document = try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) } catch {
+        do { document = try UntrustedJSON.decode(JSONValue.self, from: bytes) } catch {
             throw .notJSON(Self.summary(of: error))
         }
         guard case .object(let object) = document else { throw .notJSON("the document is not a JSON object") }
@@ -95,8 +95,8 @@ public struct RawManifest: Sendable, Hashable {
 
     public var isIndex: Bool { MediaType.isIndex(mediaType) }
 
-    public func decodeIndex() throws -> ImageIndex { try JSONDecoder().decode(ImageIndex.self, from: Data(bytes)) }
-    public func decodeManifest() throws -> ImageManifest { try JSONDecoder().decode(ImageManifest.self, from: Data(bytes)) }
+    public func decodeIndex() throws -> ImageIndex { try UntrustedJSON.decode(ImageIndex.self, from: bytes) }
+    public func decodeManifest() throws -> ImageManifest { try UntrustedJSON.decode(ImageManifest.self, from: bytes) }
 
     /// A descriptor naming this manifest.
     public func descriptor(platform: Platform? = nil) -> Descriptor {

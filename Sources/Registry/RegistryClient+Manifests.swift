@@ -75,7 +75,7 @@ extension RegistryClient {
                 throw try failure(response, host: repository.host, repository: repository.name, operation: "tag list of \(repository)")
             }
             struct Page: Decodable { var tags: [String]? }
-            guard let page = try? JSONDecoder().decode(Page.self, from: Data(sink.bytes)) else {
+            guard let page = try? UntrustedJSON.decode(Page.self, from: sink.bytes) else {
                 throw RegistryError.invalidResponse(operation: "tag list of \(repository)", detail: "not a tag list")
             }
             tags += page.tags ?? []

@@ -131,10 +131,16 @@ extension RegistryClient {
     func uploadedOffset(_ location: String, repository: Repository) async throws -> Int64? {
         let response = try await send(host: repository.host, method: "GET", path: location, scopes: [.push(repository.name)])
         guard response.status == 204 || response.status == 202, let range = response.header("range") else { return nil }
-        let bounds = range.replacingOccurrences(of: "bytes=", with: "").split(separator: "-")
-        guard bounds.count == 2, let end = Int64(bounds[1]) else { return nil }
-        return end == 0 ? 0 : end + 1
+        return uploadedByteCount(range: range)
     }
+}
+
+/// The bytes an upload session holds, from its `Range: [bytes=]0-N`; nil when malformed.
+/// An end of Int64.max is refused: N+1 would overflow.
+func uploadedByteCount(range: String) -> Int64? {
+    let bounds = range.replacingOccurrences(of: "bytes=", with: "").split(separator: "-")
+    guard bounds.count == 2, let end = Int64(bounds[1]), end < .max else { return nil }
+    return end == 0 ? 0 : end + 1
 }
 
 /// Appends a query parameter to an upload URL, keeping the state the registry put in its query.

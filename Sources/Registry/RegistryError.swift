@@ -53,14 +53,24 @@ struct RegistryErrorBody: Decodable {
     var errors: [Entry]?
 
     static func summary(_ bytes: [UInt8]) -> (codes: [String], text: String) {
-        guard let body = try? JSONDecoder().decode(RegistryErrorBody.self, from: Data(bytes)), let errors = body.errors, !errors.isEmpty else {
-            let text = String(decoding: bytes.prefix(200), as: UTF8.self)
-                .split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
+        guard let body = try? UntrustedJSON.decode(RegistryErrorBody.self, from: bytes), let errors = body.errors, !errors.isEmpty else {
+            let text = oneLine(String(decoding: bytes.prefix(200), as: UTF8.self))
             return ([], text.hasPrefix("<") ? "" : text)  // an HTML error page says nothing useful in one line
         }
         let codes = errors.compactMap(\.code)
         let text = errors.map { [$0.code, $0.message].compactMap { $0 }.joined(separator: ": ") }.joined(separator: "; ")
-        return (codes, text)
+        return (codes, oneLine(text))
+    }
+
+    /// The server's words as one line of plain text: line breaks and other control characters
+    /// (a hostile registry's terminal escape sequences too) become spaces, runs of spaces one.
+    static func oneLine(_ text: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            let isBreakOrControl = scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}"
+            scalars.append(isBreakOrControl ? " " : scalar)
+        }
+        return String(scalars).split(separator: " ").joined(separator: " ")
     }
 }
 

@@ -22,7 +22,7 @@ public final class BoundedPipe: ByteSource, ByteSink, @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while offset < bytes.count {
-            while count == buffer.count && failure == nil && !finished { condition.wait() }
+            while count == buffer.count && failure == nil && !finished { try pause() }
             if let failure { throw failure }
             if finished { throw StreamError.closed }
             let tail = (head + count) % buffer.count
@@ -41,7 +41,7 @@ public final class BoundedPipe: ByteSource, ByteSink, @unchecked Sendable {
         guard target.count > 0 else { return 0 }
         condition.lock()
         defer { condition.unlock() }
-        while count == 0 && !finished && failure == nil { condition.wait() }
+        while count == 0 && !finished && failure == nil { try pause() }
         if let failure { throw failure }
         if count == 0 { return 0 }
         let n = min(target.count, count, buffer.count - head)
@@ -52,6 +52,13 @@ public final class BoundedPipe: ByteSource, ByteSink, @unchecked Sendable {
         count -= n
         condition.broadcast()
         return n
+    }
+
+    /// Waits (lock held) for the other side, waking now and then to notice a signal: a side
+    /// blocked on a pipe whose other end is stuck still stops on Ctrl-C or SIGTERM.
+    private func pause() throws {
+        _ = condition.wait(until: Date(timeIntervalSinceNow: 0.25))
+        try Interruption.check()
     }
 
     /// The producer is done: the reader sees the end after draining.

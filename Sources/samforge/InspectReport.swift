@@ -63,7 +63,7 @@ struct InspectReport: Encodable {
         variant = inspection.config.variant
         created = inspection.config.created
         configDigest = inspection.image.config.digest
-        config = (try? JSONDecoder().decode(JSONValue.self, from: Data(inspection.configBytes)))?["config"]
+        config = (try? UntrustedJSON.decode(JSONValue.self, from: inspection.configBytes))?["config"]
         let history = inspection.layerHistory
         let diffIDs = inspection.config.rootfs?.diff_ids ?? []
         layers = inspection.image.layers.enumerated().map { index, layer in
@@ -125,7 +125,11 @@ struct InspectReport: Encodable {
                 for key in labels.keys.sorted() { lines.append("  \(key)=\(labels[key]?.stringValue ?? "")") }
             }
         }
-        let total = layers.reduce(Int64(0)) { $0 + $1.size }
+        // Sizes are what the manifest claims: saturate instead of trapping on absurd ones.
+        let total = layers.reduce(Int64(0)) { sum, layer in
+            let (value, overflow) = sum.addingReportingOverflow(layer.size)
+            return overflow ? .max : value
+        }
         field("Layers", "\(layers.count) (\(humanSize(total)))")
         lines.append("  " + ["#".leftPadded(3), "DIGEST".padded(12), "SIZE".leftPadded(10), "CREATED BY"].joined(separator: "  "))
         for layer in layers {

@@ -3,8 +3,9 @@ import Testing
 import TestSupport
 
 /// A registry (or a cache in front of it) that reports the wrong size for a blob the target
-/// already holds: the copy stops with one line naming the blob, and the new tag is never written.
-@Suite("a registry misreporting a blob's size", .enabled(if: TestWorld.available))
+/// already holds, or a layout whose blob file is longer than its descriptor: the copy stops with
+/// one line naming the blob (it never hangs), and the new tag is never written.
+@Suite("blobs whose size is misreported", .enabled(if: TestWorld.available))
 struct MisreportedSizeTests {
     @Test func wrongSizeOnHeadStopsTheCopyBeforeTheTag() throws {
         let fixture = try CopyKit.fixture(CopyTests.nodeAMD64)
@@ -20,6 +21,27 @@ struct MisreportedSizeTests {
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         let tag = try Command.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}",
                                                     "http://\(TestWorld.plain)/v2/\(repository)/manifests/2"])
+        #expect(tag.stdout == "404")
+    }
+
+    @Test func layoutBlobLongerThanItsDescriptorFails() throws {
+        let layout = try StreamingMemoryTests.writeLayout(try CopyKit.temporaryDirectory() + "/layout", layerMegabytes: 2)
+        let blobs = layout.path + "/blobs/sha256"
+        // The largest blob is the layer: 3 MiB of garbage after its 2 MiB (more than the pipe holds).
+        let layer = try #require(try FileManager.default.contentsOfDirectory(atPath: blobs).max {
+            (try? FileManager.default.attributesOfItem(atPath: "\(blobs)/\($0)")[.size] as? Int ?? 0) ?? 0
+                < (try? FileManager.default.attributesOfItem(atPath: "\(blobs)/\($1)")[.size] as? Int ?? 0) ?? 0
+        })
+        _ = try CopyKit.shell("head -c 3145728 /dev/urandom >> \"$1\"", ["\(blobs)/\(layer)"])
+        let repository = TestWorld.uniqueRepository("longer")
+        let target = "\(TestWorld.plain)/\(repository):1"
+        // timeout(1) turns a hang into a failure instead of a stuck test run.
+        let result = try Command.run("/usr/bin/timeout", ["60", Command.samforgePath, "copy", "-q", "oci:\(layout.path):img", target])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(CopyKit.errorLine(result).contains("sha256:\(layer)"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        let tag = try Command.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                                    "http://\(TestWorld.plain)/v2/\(repository)/manifests/1"])
         #expect(tag.stdout == "404")
     }
 }

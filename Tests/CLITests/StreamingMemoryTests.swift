@@ -14,8 +14,8 @@ struct StreamingMemoryTests {
     @Test func largeLayerCopiesInFlatMemory() throws {
         let directory = try TemporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let small = try writeLayout(directory + "/small", layerMegabytes: 0)
-        let large = try writeLayout(directory + "/large", layerMegabytes: Self.layerMegabytes)
+        let small = try Self.writeLayout(directory + "/small", layerMegabytes: 0)
+        let large = try Self.writeLayout(directory + "/large", layerMegabytes: Self.layerMegabytes)
 
         var peaks: [String: Int] = [:]
         for (name, layout) in [("small", small), ("large", large)] {
@@ -79,7 +79,7 @@ struct StreamingMemoryTests {
 
     /// An OCI layout with one incompressible layer of the given size (0: a few bytes),
     /// written by Python so the image does not depend on samforge.
-    func writeLayout(_ path: String, layerMegabytes: Int) throws -> Layout {
+    static func writeLayout(_ path: String, layerMegabytes: Int) throws -> Layout {
         let script = """
         import hashlib, json, os, sys
         out, size = sys.argv[1], int(sys.argv[2]) << 20

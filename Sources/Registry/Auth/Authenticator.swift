@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 import Streams
 
 /// Per-host authentication state: the challenge from `/v2/`, the scheme that worked, and
@@ -91,7 +92,7 @@ extension RegistryClient {
             throw RegistryError.unexpectedStatus(operation: "token request to \(hostOf(realm))", status: response.status,
                                                  detail: RegistryErrorBody.summary(response.errorBody).text)
         }
-        guard let reply = try? JSONDecoder().decode(TokenReply.self, from: Data(sink.bytes)),
+        guard let reply = try? UntrustedJSON.decode(TokenReply.self, from: sink.bytes),
               let token = reply.token ?? reply.access_token, !token.isEmpty else {
             throw RegistryError.invalidResponse(operation: "token request to \(hostOf(realm))", detail: "no token in reply")
         }

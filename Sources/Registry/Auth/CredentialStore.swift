@@ -65,7 +65,7 @@ public struct CredentialStore: Sendable {
 
     private func load() throws -> [String: JSONValue] {
         guard let data = FileManager.default.contents(atPath: path) else { return [:] }
-        guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+        guard case .object(let object)? = try? UntrustedJSON.decode(JSONValue.self, from: data) else {
             throw CredentialError(message: "cannot update credentials file \(path): not valid docker config JSON")
         }
         return object

@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 
 /// A username and secret for one registry. The secret never appears in a description.
 public struct Credentials: Sendable, Hashable, CustomStringConvertible {
@@ -76,7 +77,7 @@ public struct DockerConfigCredentials: CredentialSource {
         guard let path, FileManager.default.fileExists(atPath: path) else { return nil }
         let config: ConfigFile
         do {
-            config = try JSONDecoder().decode(ConfigFile.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            config = try UntrustedJSON.decode(ConfigFile.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
             throw CredentialError(message: "cannot read credentials file \(path): not valid docker config JSON")
         }
@@ -126,7 +127,7 @@ public struct DockerConfigCredentials: CredentialSource {
             throw CredentialError(message: "credential helper docker-credential-\(name) found no credentials for \(host)")
         }
         struct Reply: Decodable { var Username: String; var Secret: String }
-        guard let reply = try? JSONDecoder().decode(Reply.self, from: data) else {
+        guard let reply = try? UntrustedJSON.decode(Reply.self, from: data) else {
             throw CredentialError(message: "credential helper docker-credential-\(name) gave an unreadable reply for \(host)")
         }
         if reply.Username == "<token>" { return Credentials(username: reply.Username, password: "", identityToken: reply.Secret) }
