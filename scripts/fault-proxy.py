@@ -11,6 +11,7 @@ endpoints (loopback only, used by tests):
   POST /__fault/stall?match=SUBSTR&count=N&seconds=S                 next N matching PUT/PATCH uploads: body read,
                                                                        then no answer for S s and a closed connection
   POST /__fault/length?match=SUBSTR&count=N&bytes=B                  next N matching HEADs report Content-Length B
+  (every fault also takes also=SUBSTR2: the path must contain both, e.g. a repository and a digest)
   GET  /__stalled?match=SUBSTR        paths of the uploads stalled so far (JSON list)
   GET  .../tags/list?n=N[&last=T]     always paged here (distribution 2.8 ignores n): the upstream
                                      list, sorted, N after T, with Link: <…>; rel="next" while more remain
@@ -46,7 +47,7 @@ def applies(kind, method):
 def take_fault(method, path):
     with LOCK:
         for fault in FAULTS:
-            if fault["count"] > 0 and fault["match"] in path and applies(fault["kind"], method):
+            if fault["count"] > 0 and fault["match"] in path and fault["also"] in path and applies(fault["kind"], method):
                 fault["count"] -= 1
                 STATS["faults"] += 1
                 return dict(fault)
@@ -88,7 +89,8 @@ class Proxy(BaseHTTPRequestHandler):
         kind = url.path.rsplit("/", 1)[-1]
         fault = {"kind": kind, "match": query.get("match", ""), "count": int(query.get("count", "1")),
                  "code": int(query.get("code", "503")), "retry_after": query.get("retry_after"),
-                 "seconds": float(query.get("seconds", "30")), "bytes": query.get("bytes", "0")}
+                 "seconds": float(query.get("seconds", "30")), "bytes": query.get("bytes", "0"),
+                 "also": query.get("also", "")}
         with LOCK:
             FAULTS.append(fault)
         return self.reply_json(200, fault)

@@ -24,7 +24,9 @@ struct BlobTransfer: Sendable {
                 }
                 running += 1
             }
-            try await group.waitForAll()
+            // Not waitForAll(): it waits for every task even after one failed; leaving on the first
+            // error cancels the rest (their transfers abort).
+            for try await _ in group {}
         }
     }
 
@@ -68,7 +70,9 @@ struct BlobTransfer: Sendable {
                         throw error
                     }
                 }
-                try await group.waitForAll()
+                // Not waitForAll(): it waits for every task even after one failed; leaving on the first
+                // error cancels the rest (their transfers abort).
+                for try await _ in group {}
             }
         } onCancel: {
             pipe.fail(CancellationError())

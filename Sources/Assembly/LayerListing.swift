@@ -43,7 +43,9 @@ public enum LayerListing {
                     }
                 }
             }
-            try await group.waitForAll()
+            // Not waitForAll(): it waits for every task even after one failed; leaving on the first
+            // error cancels the rest (their transfers abort).
+            for try await _ in group {}
         }
     }
 

@@ -76,10 +76,13 @@ extension RegistryClient {
     }
 
     func cancelUpload(_ location: String, repository: Repository) async {
-        // Sent even after a signal: a cancelled session frees the registry's partial upload now
-        // rather than at its garbage collection.
-        _ = try? await send(host: repository.host, method: "DELETE", path: location, scopes: [.push(repository.name)],
-                            interruptible: false)
+        // Sent even after a signal or when the transfer's task was cancelled (a sibling failed):
+        // a cancelled session frees the registry's partial upload now rather than at its garbage
+        // collection. A task of its own does not inherit the cancellation.
+        await Task {
+            _ = try? await send(host: repository.host, method: "DELETE", path: location, scopes: [.push(repository.name)],
+                                interruptible: false)
+        }.value
     }
 }
 

@@ -138,7 +138,14 @@ public final class RegistryClient: @unchecked Sendable {
             options.log?("\(current.method) \(redactedURL(current.url))")
             let response: HTTPResponse
             do {
-                response = try await BlockingWork.run { [transport] in try transport.perform(current, tls: tlsOptions, sink: counter) }
+                // The transfer runs on its own thread: task cancellation (a sibling transfer
+                // failed) reaches it through the flag its progress callback polls.
+                let cancelled = CancellationFlag()
+                response = try await withTaskCancellationHandler {
+                    try await BlockingWork.run { [transport] in try transport.perform(current, tls: tlsOptions, sink: counter, cancelled: cancelled) }
+                } onCancel: {
+                    cancelled.set()
+                }
             } catch let error as TransportError {
                 let untouched = (counter?.count ?? 0) == 0
                 if error.isTransient, untouched, request.canReplayBody, attempt < options.retry.maxAttempts {

@@ -50,3 +50,12 @@ public struct InterruptedError: Error, CustomStringConvertible, Sendable {
     public var name: String { signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)" }
     public var description: String { "interrupted by \(name)" }
 }
+
+/// A one-way switch a task's cancellation handler flips, for blocking work on another thread
+/// (a libcurl transfer polls it from its progress callback).
+public final class CancellationFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    public init() {}
+    public var isSet: Bool { flag.load(ordering: .relaxed) }
+    public func set() { flag.store(true, ordering: .relaxed) }
+}

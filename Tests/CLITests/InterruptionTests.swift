@@ -53,6 +53,30 @@ struct InterruptionTests {
         }
     }
 
+    /// One blob refused while the others' uploads hang: the refusal ends the copy at once (the
+    /// hanging transfers are cancelled and their sessions deleted), instead of after the hang.
+    @Test func aRefusedBlobStopsItsSiblings() throws {
+        let fixture = try CopyKit.fixture(Self.source)
+        let config = try #require(fixture.config_digest)
+        let repository = TestWorld.uniqueRepository("sibling")
+        let faults = FaultProxy()
+        try faults.arm("status", match: "\(repository)/blobs/uploads/", count: 5, ["code": "403", "also": "digest=\(config)"])
+        try faults.arm("stall", match: "\(repository)/blobs/uploads/", count: 100, ["seconds": "600"])
+
+        // Waiting for the stalled uploads would take 60 s (the stall limit) or 600 s (the proxy);
+        // timeout(1) turns that into exit 124 well before either, without timing anything else.
+        let result = try Command.run("/usr/bin/timeout", ["30", Command.samforgePath, "copy", "-q", "--jobs", "4",
+                                                          "\(TestWorld.plain)/\(Self.source)", "\(TestWorld.plainProxy)/\(repository):1"])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(CopyKit.errorLine(result).contains("access denied"), "\(result.stderr)")
+        let stalled = try faults.stalledUploads(matching: repository)
+        #expect(!stalled.isEmpty)
+        for path in stalled {
+            #expect(try registryStatus(Self.session(of: path)) == 404, "upload session still open: \(path)")
+        }
+        #expect(try registryStatus("/v2/\(repository)/manifests/1") == 404)
+    }
+
     /// The upload's session URL without the digest the PUT would have committed.
     static func session(of path: String) -> String {
         var components = URLComponents(string: path)!

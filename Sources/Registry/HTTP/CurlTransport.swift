@@ -48,13 +48,15 @@ public final class CurlTransport: @unchecked Sendable {
 
     /// Performs one request on the calling thread. A 2xx/1xx body goes to `sink`; an error body
     /// (status ≥ 300) is kept, capped, on the response instead.
-    public func perform(_ request: HTTPRequest, tls: TLSOptions, sink: ByteSink?) throws -> HTTPResponse {
+    /// `cancelled` aborts the transfer from its next progress callback (at least once a second).
+    public func perform(_ request: HTTPRequest, tls: TLSOptions, sink: ByteSink?, cancelled: CancellationFlag? = nil) throws -> HTTPResponse {
         if request.interruptible { try Interruption.check() }
+        if cancelled?.isSet == true { throw CancellationError() }
         let handle = checkout()
         defer { checkin(handle) }
         curl_easy_reset(handle)
 
-        let context = TransferContext(body: request.body, sink: sink, interruptible: request.interruptible)
+        let context = TransferContext(body: request.body, sink: sink, interruptible: request.interruptible, cancelled: cancelled)
         let unmanaged = Unmanaged.passRetained(context)
         defer { unmanaged.release() }
         let userdata = unmanaged.toOpaque()
@@ -121,6 +123,7 @@ public final class CurlTransport: @unchecked Sendable {
         if code != CURLE_OK {
             // Whatever failed (the abort itself, or a pipe whose other end was interrupted), say why.
             if request.interruptible, let signal = Interruption.signal { throw InterruptedError(signal: signal) }
+            if cancelled?.isSet == true { throw CancellationError() }
             if let underlying = context.failure { throw underlying }
             throw Self.transportError(code, url: request.url, handle: handle, underlying: nil)
         }
@@ -156,11 +159,13 @@ private final class TransferContext {
     var failure: Error?
     var bodyStarted = false
     let interruptible: Bool
+    let cancelled: CancellationFlag?
 
-    init(body: ByteSource?, sink: ByteSink?, interruptible: Bool) {
+    init(body: ByteSource?, sink: ByteSink?, interruptible: Bool, cancelled: CancellationFlag?) {
         self.body = body
         self.sink = sink
         self.interruptible = interruptible
+        self.cancelled = cancelled
     }
 
     static let errorBodyLimit = 64 * 1024
@@ -211,7 +216,8 @@ private let writeCallback: ccurl_data_callback = { pointer, size, count, userdat
 private let progressCallback: ccurl_xferinfo_callback = { userdata, _, _, _, _ in
     guard let userdata else { return 0 }
     let context = Unmanaged<TransferContext>.fromOpaque(userdata).takeUnretainedValue()
-    return context.interruptible && Interruption.isRequested ? 1 : 0
+    let stop = (context.interruptible && Interruption.isRequested) || context.cancelled?.isSet == true
+    return stop ? 1 : 0
 }
 
 private let readCallback: ccurl_data_callback = { pointer, size, count, userdata in
