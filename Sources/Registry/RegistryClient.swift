@@ -12,6 +12,8 @@ public final class RegistryClient: @unchecked Sendable {
     private var hosts: [String: HostState] = [:]
     private var pings: [String: Task<Void, Error>] = [:]
     private var chunkMinimums: [String: Int64] = [:]
+    private var resolvedCredentials: [String: Credentials?] = [:]
+    private let credentialLock = NSLock()
 
     /// The minimum PATCH size a registry announced (`OCI-Chunk-Min-Length`), per host.
     var minimumChunk: [String: Int64?] {
@@ -37,6 +39,18 @@ public final class RegistryClient: @unchecked Sendable {
             hosts[host] = state
             return state
         }
+    }
+
+    /// The credentials for `host`, looked up once per run: a lookup may read config.json or run
+    /// a credential helper (ecr-login calls AWS), far too costly for every request.
+    func credentials(for host: String) throws -> Credentials? {
+        // Its own lock, held through the lookup: concurrent first requests wait for one lookup.
+        credentialLock.lock()
+        defer { credentialLock.unlock() }
+        if let known = resolvedCredentials[host] { return known }
+        let found = try options.credentials?.credentials(for: host)
+        resolvedCredentials[host] = .some(found)
+        return found
     }
 
     func tls(for host: String) -> TLSOptions {
@@ -214,7 +228,7 @@ public final class RegistryClient: @unchecked Sendable {
         let summary = RegistryErrorBody.summary(response.errorBody)
         switch response.status {
         case 401:
-            if try options.credentials?.credentials(for: host) == nil { return .authenticationRequired(host: host) }
+            if try credentials(for: host) == nil { return .authenticationRequired(host: host) }
             return .denied(host: host, repository: repository, detail: summary.text.isEmpty ? "credentials do not grant \(operation)" : summary.text)
         case 403:
             return .denied(host: host, repository: repository, detail: summary.text.isEmpty ? "forbidden" : summary.text)

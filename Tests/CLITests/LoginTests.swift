@@ -109,4 +109,23 @@ struct LoginTests {
         #expect(logout.status == 0)
         #expect(try String(contentsOfFile: directory + "/helper-erase", encoding: .utf8) == host)
     }
+
+    /// A credential helper (ecr-login calls AWS each time) runs once per registry and run, not
+    /// once per request: here a copy of several blobs to the basic-auth registry.
+    @Test func credentialHelperRunsOncePerRun() throws {
+        let directory = try CopyKit.temporaryDirectory()
+        let host = TestWorld.basic
+        try "{\"credHelpers\":{\"\(host)\":\"samforge-count\"}}".write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
+        let bin = directory + "/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        let reply = "{\"Username\":\"\(TestWorld.basicUser)\",\"Secret\":\"\(TestWorld.basicPassword)\"}"
+        try "#!/bin/sh\necho \"$1\" >> \"\(directory)/calls\"\necho '\(reply)'\n".write(toFile: bin + "/docker-credential-samforge-count", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/docker-credential-samforge-count")
+        let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+
+        let target = CopyKit.newRepository("helper-once", host: host) + ":1"
+        let copy = try Self.samforge(["copy", "-q", "\(TestWorld.plain)/\(CopyTests.nodeAMD64)", target], config: directory, path: path)
+        #expect(copy.status == 0, "\(copy.stderr)")
+        #expect(try String(contentsOfFile: directory + "/calls", encoding: .utf8) == "get\n")
+    }
 }

@@ -21,10 +21,9 @@ extension RegistryClient {
     func authorization(host: String, scopes: [Scope], forceRefresh: Bool = false) async throws -> String? {
         let state = hostState(host)
         guard let challenge = withLock({ state.challenge }) else { return nil }
-        let credentials = try options.credentials?.credentials(for: host)
         switch challenge.scheme {
         case .basic:
-            guard let credentials else { return nil }
+            guard let credentials = try credentials(for: host) else { return nil }
             try checkCredentialTransport(host: host, url: withLock { state.scheme ?? "https" } + "://" + host)
             return credentials.basicHeader
         case .bearer:
@@ -32,7 +31,7 @@ extension RegistryClient {
             if !forceRefresh, let cached = withLock({ state.tokens[key] }), cached.expires > Date() {
                 return "Bearer " + cached.token
             }
-            let (token, lifetime) = try await fetchToken(host: host, challenge: challenge, scopes: scopes, credentials: credentials)
+            let (token, lifetime) = try await fetchToken(host: host, challenge: challenge, scopes: scopes, credentials: try credentials(for: host))
             // Renew a little early so a token never expires mid-request.
             let expires = Date().addingTimeInterval(max(1, Double(lifetime) - 10))
             withLock { state.tokens[key] = (token, expires) }
