@@ -112,10 +112,15 @@ public final class RegistryClient: @unchecked Sendable {
               body: ByteSource? = nil, bodyLength: Int64? = nil, scopes: [Scope], sink: ByteSink? = nil,
               interruptible: Bool = true) async throws -> HTTPResponse {
         let scheme = try await ensureEndpoint(host)
-        let url = path.hasPrefix("http://") || path.hasPrefix("https://") ? path : "\(scheme)://\(host)\(path)"
+        // `path` may be a Location or Link the registry sent: absolute, host- or path-relative.
+        let endpoint = "\(scheme)://\(host)"
+        let url = resolveURL(path, against: endpoint + "/")
         var request = HTTPRequest(method: method, url: url, headers: headers, body: body, bodyLength: bodyLength)
         request.interruptible = interruptible
-        var authorization = try await self.authorization(host: host, scopes: scopes)
+        // Credentials go only where the endpoint is: never to another host named in a Location,
+        // nor over plain HTTP when the registry speaks HTTPS.
+        let sendsCredentials = keepsCredentials(from: endpoint, to: url)
+        var authorization = sendsCredentials ? try await self.authorization(host: host, scopes: scopes) : nil
         var attempt = 0
         while true {
             attempt += 1
@@ -124,7 +129,7 @@ public final class RegistryClient: @unchecked Sendable {
             do { response = try await perform(request, host: host, sink: sink, followRedirects: true) } catch let error as TransportError {
                 throw mapTransport(error, host: hostOf(error.url))
             }
-            guard response.status == 401, attempt == 1, request.canReplayBody else { return response }
+            guard response.status == 401, attempt == 1, request.canReplayBody, sendsCredentials else { return response }
             // The token may have expired or lack a scope the registry now names: fetch a new one.
             if let challenge = response.headerValues("www-authenticate").lazy.compactMap(Challenge.parse).first {
                 let state = hostState(host)
@@ -186,7 +191,7 @@ public final class RegistryClient: @unchecked Sendable {
                 let target = resolveURL(location, against: current.url)
                 var next = current
                 next.url = target
-                if hostOf(target) != hostOf(current.url) { next.headers.removeAll { $0.name.lowercased() == "authorization" } }
+                if !keepsCredentials(from: current.url, to: target) { next.headers.removeAll { $0.name.lowercased() == "authorization" } }
                 if response.status == 303 { next.method = "GET"; next.body = nil; next.bodyLength = nil }
                 if next.body != nil {
                     guard let rewindable = next.body as? RewindableSource else { return response }
@@ -254,6 +259,13 @@ final class CountingSink: ResponseAwareSink, @unchecked Sendable {
         count += Int64(bytes.count)
         try downstream.write(bytes)
     }
+}
+
+/// Whether a request to `target` may carry the credentials meant for `origin`'s URL: same host
+/// and port, and no step down from HTTPS to plain HTTP.
+func keepsCredentials(from origin: String, to target: String) -> Bool {
+    guard hostOf(target).lowercased() == hostOf(origin).lowercased() else { return false }
+    return !(origin.lowercased().hasPrefix("https://") && target.lowercased().hasPrefix("http://"))
 }
 
 /// Resolves a `Location` header (absolute, host-relative or path-relative) against a URL.

@@ -119,7 +119,8 @@ struct LoginTests {
         let bin = directory + "/bin"
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         let reply = "{\"Username\":\"\(TestWorld.basicUser)\",\"Secret\":\"\(TestWorld.basicPassword)\"}"
-        try "#!/bin/sh\necho \"$1\" >> \"\(directory)/calls\"\necho '\(reply)'\n".write(toFile: bin + "/docker-credential-samforge-count", atomically: true, encoding: .utf8)
+        // It never reads its stdin (the host): writing to it must not kill samforge with SIGPIPE.
+        try "#!/bin/sh\nexec 0<&-\necho \"$1\" >> \"\(directory)/calls\"\necho '\(reply)'\n".write(toFile: bin + "/docker-credential-samforge-count", atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/docker-credential-samforge-count")
         let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
 

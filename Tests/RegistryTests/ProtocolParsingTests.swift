@@ -69,6 +69,20 @@ struct URLHandlingTests {
         #expect(resolveURL(location, against: base) == expected)
     }
 
+    @Test("credentials follow a URL only to the same host and never down to plain HTTP", arguments: [
+        ("https://r.example.com/v2/a/blobs/uploads/", "https://r.example.com/v2/a/blobs/uploads/u?_state=s", true),
+        ("https://r.example.com", "https://R.EXAMPLE.COM/v2/x", true),
+        ("http://127.0.0.1:5000", "http://127.0.0.1:5000/v2/x", true),
+        ("http://127.0.0.1:5000", "https://127.0.0.1:5000/v2/x", true),  // a step up is fine
+        ("https://r.example.com", "http://r.example.com/v2/a/blobs/uploads/u", false),
+        ("https://r.example.com", "https://storage.example.com/v2/a", false),
+        ("https://r.example.com:5000", "https://r.example.com/v2/a", false),
+        ("https://r.example.com", "https://evil.example.com@r.example.org/x", false),
+    ])
+    func keepsCredentialsOnlyOnTheEndpoint(_ origin: String, _ target: String, _ keeps: Bool) {
+        #expect(keepsCredentials(from: origin, to: target) == keeps)
+    }
+
     @Test func appendsDigestKeepingUploadState() {
         #expect(appendQuery("https://r/v2/a/blobs/uploads/u?_state=s", "digest=sha256:1") == "https://r/v2/a/blobs/uploads/u?_state=s&digest=sha256:1")
         #expect(appendQuery("/v2/a/blobs/uploads/u", "digest=sha256:1") == "/v2/a/blobs/uploads/u?digest=sha256:1")

@@ -108,7 +108,7 @@ enum CredentialHelper {
         do { try process.run() } catch {
             throw CredentialError(message: "cannot run credential helper docker-credential-\(name) for \(host)")
         }
-        stdin.fileHandleForWriting.write(input)
+        writeIgnoringBrokenPipe(input, to: stdin.fileHandleForWriting)
         try? stdin.fileHandleForWriting.close()
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -116,5 +116,24 @@ enum CredentialHelper {
             throw CredentialError(message: "credential helper docker-credential-\(name) could not \(action) credentials for \(host)")
         }
         return (process.terminationStatus, output)
+    }
+
+    /// A helper that exits without reading its stdin must not kill samforge with SIGPIPE:
+    /// the signal is blocked on this thread for the write, and a pending one is consumed.
+    private static func writeIgnoringBrokenPipe(_ data: Data, to handle: FileHandle) {
+        var pipeSignal = sigset_t(), previous = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+        defer {
+            var pending = sigset_t()
+            sigpending(&pending)
+            if sigismember(&pending, SIGPIPE) == 1 {
+                var immediately = timespec(tv_sec: 0, tv_nsec: 0)
+                _ = sigtimedwait(&pipeSignal, nil, &immediately)
+            }
+            pthread_sigmask(SIG_SETMASK, &previous, nil)
+        }
+        try? handle.write(contentsOf: data)
     }
 }
