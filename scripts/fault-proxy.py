@@ -11,6 +11,8 @@ endpoints (loopback only, used by tests):
   POST /__fault/stall?match=SUBSTR&count=N&seconds=S                 next N matching PUT/PATCH uploads: body read,
                                                                        then no answer for S s and a closed connection
   POST /__fault/length?match=SUBSTR&count=N&bytes=B                  next N matching HEADs report Content-Length B
+  POST /__fault/cut?match=SUBSTR&count=N                             next N matching upload PUTs: half the body reaches
+                                                                       the registry (as a PATCH), then the connection drops
   (every fault also takes also=SUBSTR2: the path must contain both, e.g. a repository and a digest)
   GET  /__stalled?match=SUBSTR        paths of the uploads stalled so far (JSON list)
   GET  .../tags/list?n=N[&last=T]     always paged here (distribution 2.8 ignores n): the upstream
@@ -41,6 +43,8 @@ def applies(kind, method):
         return method in ("PUT", "PATCH")
     if kind == "length":
         return method == "HEAD"
+    if kind == "cut":
+        return method == "PUT"
     return method == "GET"
 
 
@@ -135,6 +139,19 @@ class Proxy(BaseHTTPRequestHandler):
                     self.connection.shutdown(2)
                 except OSError:
                     pass  # the client gave up first
+                return
+            if fault and fault["kind"] == "cut":
+                # A connection lost mid-upload after the registry stored part of the body: the
+                # session's offset has moved past what its URL (distribution's _state) says.
+                url = urllib.parse.urlsplit(path)
+                kept = [(k, v) for k, v in urllib.parse.parse_qsl(url.query) if k != "digest"]
+                session = urllib.parse.urlunsplit(("", "", url.path, urllib.parse.urlencode(kept), ""))
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP and k.lower() != "content-length"}
+                upstream = http.client.HTTPConnection(self.upstream, timeout=120)
+                upstream.request("PATCH", session, body=(body or b"")[: len(body or b"") // 2], headers=headers)
+                upstream.getresponse().read()
+                self.close_connection = True
+                self.connection.shutdown(2)
                 return
             if fault and fault["kind"] == "redirect":
                 # Another host name for the same proxy: a client must not send credentials there.

@@ -47,8 +47,8 @@ extension RegistryClient {
         } catch let error as RegistryError {
             if case .unreachable = error, let file = source as? RewindableSource, !Interruption.isRequested {
                 options.log?("upload of \(digest.short) interrupted; resuming in chunks")
-                let offset = try await uploadedOffset(location, repository: repository) ?? 0
-                try await resumeChunked(digest, size: size, to: repository, location: location, source: file, from: offset)
+                let (session, offset) = try await resumableSession(location, repository: repository)
+                try await resumeChunked(digest, size: size, to: repository, location: session, source: file, from: offset)
                 return
             }
             await cancelUpload(location, repository: repository)
@@ -113,10 +113,11 @@ extension RegistryClient {
                 if let next = response.header("location") { location = next }
                 offset += length
             } catch let error as RegistryError {
-                guard case .unreachable = error, failures < options.retry.maxAttempts else { throw error }
+                // PATCHes are not retried blindly (the registry may hold part of the chunk):
+                // after a drop or a transient status, ask the session where it stands.
+                guard error.isTransient, failures < options.retry.maxAttempts, !Interruption.isRequested else { throw error }
                 failures += 1
-                // Ask the registry how much it holds and continue from there.
-                offset = try await uploadedOffset(location, repository: repository) ?? offset
+                (location, offset) = try await resumableSession(location, repository: repository)
             }
         }
         let response = try await send(host: repository.host, method: "PUT", path: appendQuery(location, "digest=\(digest)"),
@@ -126,12 +127,21 @@ extension RegistryClient {
         }
     }
 
-    /// GET on an upload session: `Range: 0-N` means the registry holds N+1 bytes, except that
-    /// distribution also answers `0-0` for an empty session: read that as nothing held.
-    func uploadedOffset(_ location: String, repository: Repository) async throws -> Int64? {
+    /// Where an interrupted upload can go on: the session's own answer (GET: `Range: 0-N` means
+    /// the registry holds N+1 bytes; distribution also answers `0-0` for an empty session) with
+    /// the Location it gives back, or else a new session from byte 0. Distribution signs the
+    /// offset into the session URL, so a session that took bytes after its last Location
+    /// refuses that URL (BLOB_UPLOAD_INVALID) and cancels itself: starting over is then the
+    /// only way on.
+    func resumableSession(_ location: String, repository: Repository) async throws -> (location: String, offset: Int64) {
         let response = try await send(host: repository.host, method: "GET", path: location, scopes: [.push(repository.name)])
-        guard response.status == 204 || response.status == 202, let range = response.header("range") else { return nil }
-        return uploadedByteCount(range: range)
+        if response.status == 204 || response.status == 202, let range = response.header("range"),
+           let offset = uploadedByteCount(range: range) {
+            return (response.header("location") ?? location, offset)
+        }
+        options.log?("upload session gone (HTTP \(response.status)); starting a new one")
+        await cancelUpload(location, repository: repository)
+        return (try await startUpload(repository), 0)
     }
 }
 

@@ -167,7 +167,7 @@ public final class RegistryClient: @unchecked Sendable {
                 }
             } catch let error as TransportError {
                 let untouched = (counter?.count ?? 0) == 0
-                if error.isTransient, untouched, request.canReplayBody, attempt < options.retry.maxAttempts {
+                if error.isTransient, untouched, request.canRetry, attempt < options.retry.maxAttempts {
                     options.log?("retrying after \(error.message)")
                     try await backoff(attempt: attempt, retryAfter: nil)
                     try (request.body as? RewindableSource)?.rewind()
@@ -177,7 +177,7 @@ public final class RegistryClient: @unchecked Sendable {
             }
             options.log?("\(response.status) \(current.method) \(redactedURL(current.url))")
 
-            if RetryPolicy.isRetryable(status: response.status), request.canReplayBody, attempt < options.retry.maxAttempts {
+            if RetryPolicy.isRetryable(status: response.status), request.canRetry, attempt < options.retry.maxAttempts {
                 try await backoff(attempt: attempt, retryAfter: response.header("retry-after"))
                 try (request.body as? RewindableSource)?.rewind()
                 request = original

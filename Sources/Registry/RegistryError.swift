@@ -20,6 +20,15 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
     case invalidManifest(reference: String, detail: String)
     case platformNotFound(reference: String, platform: String, available: [String])
 
+    /// A failure another attempt may not meet: a dropped connection or a busy registry.
+    public var isTransient: Bool {
+        switch self {
+        case .unreachable, .rateLimited: return true
+        case .unexpectedStatus(_, let status, _): return RetryPolicy.isRetryable(status: status)
+        default: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .unreachable(let host, let detail): return "cannot reach registry \(host): \(detail)"

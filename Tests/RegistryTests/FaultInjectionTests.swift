@@ -62,6 +62,26 @@ struct FaultInjectionTests {
         try reset()
     }
 
+    /// The connection drops mid-PUT after the registry stored half the blob. Distribution signs
+    /// the offset into the session URL, so the old URL is refused; the upload starts over in a
+    /// new session (from the file) instead of failing.
+    @Test func droppedUploadGoesOnInANewSession() async throws {
+        try reset()
+        let client = client()
+        let size: Int64 = 3 << 20
+        let path = try RegistryWorld.makeFile(size: size, seed: UInt64.random(in: 1...1_000_000))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let digest = try RegistryWorld.digest(ofFile: path)
+        let repository = Repository(host: proxy, name: TestWorld.uniqueRepository("cut"))
+        try arm("cut", match: "\(repository.name)/blobs/uploads/")
+        try await client.uploadBlob(digest, size: size, to: repository, from: FileSource(path: path))
+        #expect(try stats()["faults"] == 1)
+        #expect(try await client.blobSize(digest, in: repository) == size)
+        let hashing = HashingSink()
+        try await client.fetchBlob(digest, from: repository, expectedSize: size, into: hashing)
+        #expect(hashing.finalize() == digest)
+    }
+
     @Test func droppedDownloadResumesWithRange() async throws {
         try reset()
         let client = client()

@@ -29,6 +29,10 @@ public struct HTTPRequest: @unchecked Sendable {
     }
 
     public var canReplayBody: Bool { body == nil || body is RewindableSource }
+
+    /// Whether sending it again blindly is safe: a PATCH appends to an upload session that may
+    /// already hold part of it, so its caller asks the session instead.
+    public var canRetry: Bool { canReplayBody && method != "PATCH" }
 }
 
 public struct HTTPResponse: Sendable {
