@@ -18,6 +18,8 @@ public struct SAMImageBuilder: Sendable {
     public var progress: (@Sendable (String) -> Void)?
     /// Every transfer event, byte counts included (a terminal's status line).
     public var onTransfer: (@Sendable (TransferEvent) -> Void)?
+    /// Layers already written in this run, for the next runtime built with the same inputs.
+    private let memo = SAMLayerMemo()
 
     public init(client: RegistryClient, cacheRoot: String, progress: (@Sendable (String) -> Void)? = nil) {
         self.client = client
@@ -38,8 +40,11 @@ public struct SAMImageBuilder: Sendable {
         }
         progress?("base: \(baseReference) → \(base.manifest.digest) (\(base.image.layers.count) layers, \(base.isDockerFlavour ? "Docker schema2" : "OCI"))")
 
-        var layers = [try await pluginLayer(request, workspace: workspace, mtime: mtime)]
-        if let tools = try await toolsLayer(request, workspace: workspace, mtime: mtime) { layers.append(tools) }
+        let layers = try await memo.layers(for: request, mtime: mtime) {
+            var layers = [try await pluginLayer(request, workspace: workspace, mtime: mtime)]
+            if let tools = try await toolsLayer(request, workspace: workspace, mtime: mtime) { layers.append(tools) }
+            return layers
+        }
 
         let composed = try ImageComposer.compose(base: base, adding: layers, changes: SAMRecipe.configChanges(created: created))
         var tags = [request.primaryTag]

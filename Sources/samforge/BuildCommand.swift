@@ -29,8 +29,8 @@ struct BuildCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(name: .customLong("sam-base-image"), help: ArgumentHelp("SAM build image, e.g. public.ecr.aws/sam/build-nodejs18.x:1.143.0-20250502200316-x86_64 (or $SAM_BASE_IMAGE).", valueName: "REF"))
-    var samBaseImage: String?
+    @Option(name: .customLong("sam-base-image"), help: ArgumentHelp("SAM build image, e.g. public.ecr.aws/sam/build-nodejs18.x:1.143.0-20250502200316-x86_64 (or $SAM_BASE_IMAGE). Repeat it to build several runtimes in one run: the new layers are built once.", valueName: "REF"))
+    var samBaseImage: [String] = []
     @Option(name: .customLong("plugin-image"), help: ArgumentHelp("Image holding /opt/harness/bin/harness-sam-plugin and /opt/harness/scripts/ (or $BASE_IMAGE, $SCRATCH_IMAGE).", valueName: "REF"))
     var pluginImage: String?
     @Option(name: .customLong("version"), help: ArgumentHelp("Plugin version, the tag's first part (or $VERSION).", valueName: "V"))
@@ -58,37 +58,67 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Cache directory (default $XDG_CACHE_HOME/samforge, else ~/.cache/samforge).", valueName: "DIR"))
     var cacheDir: String?
     @Flag(help: "No progress lines on stderr.") var quiet = false
-    @Flag(help: "Print one JSON object describing the result instead of the reference line.") var json = false
+    @Flag(help: "Print one JSON object describing the result instead of the reference line (an array of them for several bases).") var json = false
     @OptionGroup var registry: RegistryFlags
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let request = try makeRequest(environment: environment)
+        let requests = try makeRequests(environment: environment)
         if let outputEnv { try Self.checkWritable(outputEnv) }
-        if request.base.isMirror {
+        for request in requests where request.base.isMirror {
             Output.warning("\(request.base.reference) is not an official image from \(SAMBaseReference.officialRegistry)/\(SAMBaseReference.officialNamespace); building on it as a mirror of one")
         }
 
-        let client = registry.makeClient(pushHosts: [request.target.reference.host], environment: environment)
+        let client = registry.makeClient(pushHosts: [requests[0].target.reference.host], environment: environment)
         var builder = SAMImageBuilder(client: client, cacheRoot: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
         let status = StatusLine.onTerminal(unless: quiet)
         if !quiet { builder.progress = { StatusLine.emit("samforge: " + $0, above: status) } }
         if let status { builder.onTransfer = { status.observe($0) } }
-        let result: SAMBuildResult
-        do { result = try await builder.build(request) } catch {
-            status?.finish()
-            throw error
-        }
-        status?.finish()
+        defer { status?.finish() }
 
-        if let outputEnv { try Self.append(result.outputEnvironment, to: outputEnv) }
-        if json { try Output.json(result.report) } else { Output.line(result.finalReference) }
+        // One runtime after another; each image is tagged only when it is complete. One instant
+        // for all (config `created`, TIMESTAMP) when SOURCE_DATE_EPOCH does not give it.
+        let now = Int64(Date().timeIntervalSince1970)
+        var results: [SAMBuildResult] = []
+        for request in requests {
+            let result = try await builder.build(request, now: now)
+            status?.finish()
+            if !json { Output.line(result.finalReference) }
+            results.append(result)
+        }
+        if let outputEnv { try Self.append(Self.outputEnvironment(results), to: outputEnv) }
+        if json {
+            if results.count == 1 { try Output.json(results[0].report) } else { try Output.json(results.map(\.report)) }
+        }
     }
 
-    /// Every input check, before any network traffic (exit 2 on failure).
-    func makeRequest(environment: [String: String]) throws -> SAMBuildRequest {
+    /// Every input check, before any network traffic (exit 2 on failure): one request per base.
+    func makeRequests(environment: [String: String]) throws -> [SAMBuildRequest] {
+        let bases: [String?] = samBaseImage.isEmpty ? [nil] : samBaseImage
+        let requests = try bases.map { try makeRequest(base: $0, environment: environment) }
+        var tagged: [String: SAMBuildRequest] = [:]
+        for request in requests {
+            if let earlier = tagged[request.primaryTag] {
+                throw UsageError("--sam-base-image \(earlier.base.reference) and \(request.base.reference) would both be tagged \(request.primaryTag)")
+            }
+            tagged[request.primaryTag] = request
+        }
+        return requests
+    }
+
+    /// Harness/Drone output variables; with several runtimes, each variable once per image with
+    /// the runtime as suffix (FINAL_IMAGE_NODEJS18_X=…).
+    static func outputEnvironment(_ results: [SAMBuildResult]) -> [(key: String, value: String)] {
+        guard results.count > 1 else { return results.first?.outputEnvironment ?? [] }
+        return results.flatMap { result in
+            let suffix = String(result.runtime.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
+            return result.outputEnvironment.map { (key: "\($0.key)_\(suffix)", value: $0.value) }
+        }
+    }
+
+    func makeRequest(base: String?, environment: [String: String]) throws -> SAMBuildRequest {
         var options = SAMBuildOptions()
-        options.samBaseImage = samBaseImage
+        options.samBaseImage = base
         options.pluginImage = pluginImage
         options.version = version
         options.targetRepo = targetRepo
