@@ -47,12 +47,16 @@ struct BlobTransfer: Sendable {
     func stream(_ blob: Descriptor) async throws {
         let pipe = BoundedPipe(capacity: 1 << 20)
         onEvent?(.blobStarted(blob.digest, size: blob.size))
-        let sink: ByteSink = onEvent.map { report in ObservingSink(pipe) { report(.bytesMoved($0)) } } ?? pipe
+        // Every source verifies the digest at the end of fetchBlob; the last byte waits for it,
+        // so the upload (which then need not hash again) can only complete with verified bytes.
+        let holdback = FinalByteHoldback(pipe, size: blob.size, what: "\(source.description): blob \(blob.digest)")
+        let sink: ByteSink = onEvent.map { report in ObservingSink(holdback) { report(.bytesMoved($0)) } } ?? holdback
         try await withTaskCancellationHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     do {
                         try await source.fetchBlob(blob, into: sink)
+                        try holdback.release()
                         pipe.finish()
                     } catch {
                         pipe.fail(error)
@@ -61,7 +65,7 @@ struct BlobTransfer: Sendable {
                 }
                 group.addTask {
                     do {
-                        try await destination.putBlob(blob, from: pipe)
+                        try await destination.putBlob(blob, from: VerifiedPipeReader(pipe))
                         // The destination took the blob's size in bytes; a source sending more
                         // would otherwise wait forever on the full pipe.
                         pipe.fail(AssemblyError.invalidImage("\(source.description): blob \(blob.digest) is longer than its \(blob.size) bytes"))
@@ -78,4 +82,12 @@ struct BlobTransfer: Sendable {
             pipe.fail(CancellationError())
         }
     }
+}
+
+/// The reading end of the pipe between a source's fetch and a destination's upload, marked as
+/// verified before its end (see `FinalByteHoldback`).
+final class VerifiedPipeReader: VerifiedBeforeEndSource, @unchecked Sendable {
+    private let pipe: BoundedPipe
+    init(_ pipe: BoundedPipe) { self.pipe = pipe }
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int { try pipe.read(into: buffer) }
 }

@@ -57,7 +57,8 @@ public struct RegistryDestination: ImageDestination, RegistryLocation {
     }
 
     public func putBlob(_ descriptor: Descriptor, from source: ByteSource) async throws {
-        try await client.uploadBlob(descriptor.digest, size: descriptor.size, to: registryRepository, from: source)
+        try await client.uploadBlob(descriptor.digest, size: descriptor.size, to: registryRepository, from: source,
+                                    hashing: !(source is VerifiedBeforeEndSource))
     }
 
     /// Links a blob from another repository of the same registry (no bytes move).

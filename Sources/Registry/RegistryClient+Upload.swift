@@ -5,15 +5,17 @@ import Streams
 /// byte if the digest or size is wrong, so a corrupt blob never reaches the registry's commit.
 final class VerifyingSource: ByteSource, @unchecked Sendable {
     private let upstream: ByteSource
-    private let hasher = SHA256Hasher()
+    /// nil when the producer verifies the digest before the last byte (`VerifiedBeforeEndSource`).
+    private let hasher: SHA256Hasher?
     private let expected: Digest
     private let size: Int64
     private(set) var count: Int64 = 0
 
-    init(_ upstream: ByteSource, expected: Digest, size: Int64) {
+    init(_ upstream: ByteSource, expected: Digest, size: Int64, hashing: Bool = true) {
         self.upstream = upstream
         self.expected = expected
         self.size = size
+        hasher = hashing ? SHA256Hasher() : nil
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
@@ -22,9 +24,9 @@ final class VerifyingSource: ByteSource, @unchecked Sendable {
         let window = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Int(min(Int64(buffer.count), remaining))])
         let n = try upstream.read(into: window)
         if n == 0 { throw RegistryError.sizeMismatch(what: "blob \(expected)", expected: size, actual: count) }
-        hasher.update(UnsafeRawBufferPointer(rebasing: window[0..<n]))
+        hasher?.update(UnsafeRawBufferPointer(rebasing: window[0..<n]))
         count += Int64(n)
-        if count == size {
+        if count == size, let hasher {
             let actual = hasher.finalize()
             guard actual == expected else { throw RegistryError.digestMismatch(what: "blob being uploaded", expected: expected, actual: actual) }
         }
@@ -36,9 +38,11 @@ extension RegistryClient {
     /// Uploads a blob: POST opens a session, then one streamed PUT carries the whole body
     /// (what registries ingest fastest). A rewindable source (a file) that fails mid-way
     /// continues as a chunked upload from the offset the registry reports, instead of restarting.
-    public func uploadBlob(_ digest: Digest, size: Int64, to repository: Repository, from source: ByteSource) async throws {
+    /// `hashing: false` when the source verifies the digest itself before its last byte.
+    public func uploadBlob(_ digest: Digest, size: Int64, to repository: Repository, from source: ByteSource,
+                           hashing: Bool = true) async throws {
         let location = try await startUpload(repository)
-        let body = VerifyingSource(source, expected: digest, size: size)
+        let body = VerifyingSource(source, expected: digest, size: size, hashing: hashing)
         let response: HTTPResponse
         do {
             response = try await send(host: repository.host, method: "PUT", path: appendQuery(location, "digest=\(digest)"),

@@ -137,3 +137,48 @@ public final class ObservingSink: ByteSink, @unchecked Sendable {
         onWrite(bytes.count)
     }
 }
+
+/// A stream whose producer checks the blob's digest before it lets the last byte through, so a
+/// consumer that sees the end has seen verified bytes and need not hash them again.
+public protocol VerifiedBeforeEndSource: ByteSource {}
+
+/// Passes a blob of known size through but keeps its last byte until `release()`: called once
+/// the producer has verified the digest, so a corrupt blob never reaches its end downstream
+/// (an upload never completes, a registry never commits it).
+public final class FinalByteHoldback: ByteSink, @unchecked Sendable {
+    private let downstream: ByteSink
+    private let size: Int64
+    private var count: Int64 = 0
+    private var held: [UInt8] = []
+    private let what: String
+
+    /// `what` names the blob in the error a stream longer than `size` gets.
+    public init(_ downstream: ByteSink, size: Int64, what: String = "stream") {
+        self.downstream = downstream
+        self.size = size
+        self.what = what
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        let start = count
+        count += Int64(bytes.count)
+        guard count >= size else { return try downstream.write(bytes) }
+        // From the blob's last byte on (and anything a longer stream sends after it), hold.
+        let passing = Int(max(0, min(Int64(bytes.count), size - 1 - start)))
+        if passing > 0 { try downstream.write(UnsafeRawBufferPointer(rebasing: bytes[0..<passing])) }
+        held.append(contentsOf: bytes[passing...])
+        guard held.count <= Self.heldLimit else {
+            throw StreamError.io("\(what) is longer than its \(size) bytes")
+        }
+    }
+
+    /// Beyond the last byte, a stream has no business sending more than this.
+    static let heldLimit = 1 << 20
+
+    /// Delivers the held byte(s) (after the producer's digest check passed).
+    public func release() throws {
+        guard !held.isEmpty else { return }
+        try held.withUnsafeBytes { try downstream.write($0) }
+        held = []
+    }
+}

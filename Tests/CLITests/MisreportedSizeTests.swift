@@ -44,4 +44,21 @@ struct MisreportedSizeTests {
                                                     "http://\(TestWorld.plain)/v2/\(repository)/manifests/1"])
         #expect(tag.stdout == "404")
     }
+
+    /// A byte flipped on the way from the source registry: the stream's last byte is held until
+    /// the download's digest check, which fails, so the upload never completes and the
+    /// destination holds neither the blob nor the tag.
+    @Test func corruptedSourceBlobIsNeverCommitted() throws {
+        let fixture = try CopyKit.fixture(CopyTests.nodeAMD64)
+        let layer = try #require(fixture.layers?.first)
+        try FaultProxy().arm("corrupt", match: "sam/build-nodejs18.x/blobs/\(layer)", count: 10)
+        let repository = TestWorld.uniqueRepository("corrupt")
+        let result = try CopyKit.samforge(["copy", "-q", "\(TestWorld.plainProxy)/\(CopyTests.nodeAMD64)", "\(TestWorld.plain)/\(repository):1"])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(CopyKit.errorLine(result).contains("digest mismatch"), "\(result.stderr)")
+        for path in ["/v2/\(repository)/blobs/\(layer)", "/v2/\(repository)/manifests/1"] {
+            let status = try Command.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-I", "-w", "%{http_code}", "http://\(TestWorld.plain)\(path)"])
+            #expect(status.stdout == "404", "\(path)")
+        }
+    }
 }
