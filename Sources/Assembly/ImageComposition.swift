@@ -21,12 +21,19 @@ public struct NewLayer: Sendable, Hashable {
     }
 }
 
-/// What changes in the base config besides the appended layers (Dockerfile ENV, ENTRYPOINT).
+/// What changes in the base config besides the appended layers (Dockerfile ENV, ENTRYPOINT,
+/// CMD, WORKDIR, USER, LABEL).
 public struct ConfigChanges: Sendable {
     /// `KEY=VALUE` pairs in order; a key already present is replaced in place (Docker's ENV rule).
     public var env: [(key: String, value: String)]
     /// Replaces the entrypoint and, as Docker's ENTRYPOINT does, clears an inherited Cmd.
     public var entrypoint: [String]?
+    /// Replaces the Cmd (after the entrypoint rule, so both can be set).
+    public var cmd: [String]?
+    public var workingDir: String?
+    public var user: String?
+    /// Added to the labels; an existing key gets the new value.
+    public var labels: [(key: String, value: String)] = []
     /// RFC 3339 UTC; also the default `created` of each new history entry.
     public var created: String?
 
@@ -71,6 +78,10 @@ public enum ImageComposer {
         var editor = try ConfigEditor(bytes: bytes)
         for (key, value) in changes.env { editor.setEnv(key, value) }
         if let entrypoint = changes.entrypoint { editor.setEntrypoint(entrypoint) }
+        if let cmd = changes.cmd { editor.setContainerField("Cmd", .array(cmd.map(JSONValue.string))) }
+        if let workingDir = changes.workingDir { editor.setContainerField("WorkingDir", .string(workingDir)) }
+        if let user = changes.user { editor.setContainerField("User", .string(user)) }
+        for (key, value) in changes.labels { editor.setLabel(key, value) }
         for layer in layers {
             var history = layer.history
             if history.created == nil { history.created = changes.created }

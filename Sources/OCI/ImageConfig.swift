@@ -104,6 +104,17 @@ public struct ConfigEditor: Sendable {
         container["Cmd"] = nil
     }
 
+    /// Sets one field of the container config (`Cmd`, `WorkingDir`, `User`, …).
+    public mutating func setContainerField(_ name: String, _ value: JSONValue) {
+        container[name] = value
+    }
+
+    public mutating func setLabel(_ key: String, _ value: String) {
+        var labels = container["Labels"]?.objectValue ?? [:]
+        labels[key] = .string(value)
+        container["Labels"] = .object(labels)
+    }
+
     /// Appends a layer: its diff_id to rootfs and one history entry.
     public mutating func appendLayer(diffID: Digest, history: ImageConfig.History) {
         var rootfs = document["rootfs"]?.objectValue ?? ["type": .string("layers")]

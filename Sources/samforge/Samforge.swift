@@ -14,7 +14,7 @@ struct Samforge: AsyncParsableCommand {
                          --plugin-image harness/aws-sam-plugin:1.1.2-beta-base-image --version 1.1.2 \\
                          --target-repo registry.example.com/aws-sam-plugin
         """,
-        subcommands: [BuildCommand.self, CopyCommand.self, InspectCommand.self, TagsCommand.self, LoginCommand.self, LogoutCommand.self, VersionCommand.self]
+        subcommands: [BuildCommand.self, AppendCommand.self, CopyCommand.self, InspectCommand.self, TagsCommand.self, LoginCommand.self, LogoutCommand.self, VersionCommand.self]
     )
 }
 
