@@ -76,8 +76,10 @@ public struct AppendPlan: Sendable {
                         history: ImageConfig.History(created_by: steps.joined(separator: " && ") + " # samforge append"))
     }
 
+    /// The permission bits of what `path` names, through symlinks (their own mode is 0777).
     static func permissions(of path: String) throws -> UInt32 {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: target),
               let mode = attributes[.posixPermissions] as? Int else {
             throw AssemblyError.notFound("\(path): no such readable file")
         }

@@ -68,7 +68,7 @@ extension RegistryClient {
         switch response.status {
         case 201: return true
         case 202:
-            if let location = response.header("location") { await cancelUpload(location, repository: target) }
+            if let location = response.location { await cancelUpload(location, repository: target) }
             return false
         default:
             throw try failure(response, host: target.host, repository: target.name, operation: "mount of blob \(digest.short)")

@@ -51,8 +51,12 @@ extension RegistryClient {
         } catch let error as RegistryError {
             if case .unreachable = error, let file = source as? RewindableSource, !Interruption.isRequested {
                 options.log?("upload of \(digest.short) interrupted; resuming in chunks")
-                let (session, offset) = try await resumableSession(location, repository: repository)
-                try await resumeChunked(digest, size: size, to: repository, location: session, source: file, from: offset)
+                let session: (location: String, offset: Int64)
+                do { session = try await resumableSession(location, repository: repository) } catch {
+                    await cancelUpload(location, repository: repository)
+                    throw error
+                }
+                try await resumeChunked(digest, size: size, to: repository, location: session.location, source: file, from: session.offset)
                 return
             }
             await cancelUpload(location, repository: repository)
@@ -90,7 +94,7 @@ extension RegistryClient {
     func startUpload(_ repository: Repository) async throws -> String {
         let response = try await send(host: repository.host, method: "POST", path: "/v2/\(repository.name)/blobs/uploads/",
                                       scopes: [.push(repository.name)])
-        guard response.status == 202, let location = response.header("location") else {
+        guard response.status == 202, let location = response.location else {
             throw try failure(response, host: repository.host, repository: repository.name, operation: "upload to \(repository)")
         }
         setMinimumChunk(repository.host, response.header("oci-chunk-min-length").flatMap { Int64($0) })
@@ -114,7 +118,7 @@ extension RegistryClient {
                 guard response.status == 202 || response.status == 201 || response.status == 204 else {
                     throw try failure(response, host: repository.host, repository: repository.name, operation: "chunk upload of blob \(digest.short)")
                 }
-                if let next = response.header("location") { location = next }
+                if let next = response.location { location = next }
                 offset += length
             } catch let error as RegistryError {
                 // PATCHes are not retried blindly (the registry may hold part of the chunk):
@@ -141,7 +145,7 @@ extension RegistryClient {
         let response = try await send(host: repository.host, method: "GET", path: location, scopes: [.push(repository.name)])
         if response.status == 204 || response.status == 202, let range = response.header("range"),
            let offset = uploadedByteCount(range: range) {
-            return (response.header("location") ?? location, offset)
+            return (response.location ?? location, offset)
         }
         options.log?("upload session gone (HTTP \(response.status)); starting a new one")
         await cancelUpload(location, repository: repository)

@@ -120,7 +120,7 @@ public final class RegistryClient: @unchecked Sendable {
         // Credentials go only where the endpoint is: never to another host named in a Location,
         // nor over plain HTTP when the registry speaks HTTPS.
         let sendsCredentials = keepsCredentials(from: endpoint, to: url)
-        var authorization = sendsCredentials ? try await self.authorization(host: host, scopes: scopes) : nil
+        var authorization = sendsCredentials ? try await self.authorization(host: host, scopes: scopes, interruptible: interruptible) : nil
         var attempt = 0
         while true {
             attempt += 1
@@ -136,7 +136,7 @@ public final class RegistryClient: @unchecked Sendable {
                 withLock { if state.challenge == nil || state.challenge?.scheme != challenge.scheme { state.challenge = challenge } }
             }
             invalidateTokens(host: host)
-            guard let renewed = try await self.authorization(host: host, scopes: scopes, forceRefresh: true) else { return response }
+            guard let renewed = try await self.authorization(host: host, scopes: scopes, forceRefresh: true, interruptible: interruptible) else { return response }
             authorization = renewed
             try (request.body as? RewindableSource)?.rewind()
         }
@@ -169,7 +169,7 @@ public final class RegistryClient: @unchecked Sendable {
                 let untouched = (counter?.count ?? 0) == 0
                 if error.isTransient, untouched, request.canRetry, attempt < options.retry.maxAttempts {
                     options.log?("retrying after \(error.message)")
-                    try await backoff(attempt: attempt, retryAfter: nil)
+                    try await backoff(attempt: attempt, retryAfter: nil, interruptible: request.interruptible)
                     try (request.body as? RewindableSource)?.rewind()
                     continue
                 }
@@ -178,7 +178,7 @@ public final class RegistryClient: @unchecked Sendable {
             options.log?("\(response.status) \(current.method) \(redactedURL(current.url))")
 
             if RetryPolicy.isRetryable(status: response.status), request.canRetry, attempt < options.retry.maxAttempts {
-                try await backoff(attempt: attempt, retryAfter: response.header("retry-after"))
+                try await backoff(attempt: attempt, retryAfter: response.header("retry-after"), interruptible: request.interruptible)
                 try (request.body as? RewindableSource)?.rewind()
                 request = original
                 continue
@@ -204,11 +204,11 @@ public final class RegistryClient: @unchecked Sendable {
         }
     }
 
-    private func backoff(attempt: Int, retryAfter: String?) async throws {
+    private func backoff(attempt: Int, retryAfter: String?, interruptible: Bool) async throws {
         // In slices, so a signal does not wait out a long Retry-After.
         var remaining = options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
         while remaining > 0 {
-            try Interruption.check()
+            if interruptible { try Interruption.check() }
             let slice = min(remaining, 0.1)
             try await Task.sleep(nanoseconds: UInt64(slice * 1_000_000_000))
             remaining -= slice

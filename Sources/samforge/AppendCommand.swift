@@ -59,10 +59,9 @@ struct AppendCommand: AsyncParsableCommand {
         let baseImage = try await withContext("base image \(baseReference)") {
             try await ResolvedImage.resolve(RegistrySource(client: client, reference: baseReference), platform: wanted)
         }
-        let cache = try BlobCache(root: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
-        let staging = FileManager.default.temporaryDirectory.appendingPathComponent("samforge-append-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: staging) }
-        let layer = try await plan.writeLayer(client: client, platform: wanted, cache: cache, staging: staging)
+        // The build's cache and its lock: a build finishing meanwhile never prunes this layer.
+        let workspace = try BuildWorkspace(root: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
+        let layer = try await plan.writeLayer(client: client, platform: wanted, cache: workspace.cache, staging: workspace.makePath("append"))
         let instant = environment["SOURCE_DATE_EPOCH"].flatMap { $0.isEmpty ? nil : plan.mtime } ?? Int64(Date().timeIntervalSince1970)
         plan.changes.created = SAMTags.rfc3339(epoch: instant)
 
@@ -73,6 +72,9 @@ struct AppendCommand: AsyncParsableCommand {
             try await appender.push(composed, base: baseImage, tags: [tag])
         }
         progress.end()
+        do { try workspace.prune(keeping: Set(layer.map { [$0.digest] } ?? [])) } catch {
+            if !quiet { Output.warning("cache not pruned: \(error)") }
+        }
         Output.line("\(targetReference.repositoryName):\(tag)@\(report.digest)")
     }
 

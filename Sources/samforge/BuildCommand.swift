@@ -96,12 +96,13 @@ struct BuildCommand: AsyncParsableCommand {
     func makeRequests(environment: [String: String]) throws -> [SAMBuildRequest] {
         let bases: [String?] = samBaseImage.isEmpty ? [nil] : samBaseImage
         let requests = try bases.map { try makeRequest(base: $0, environment: environment) }
-        var tagged: [String: SAMBuildRequest] = [:]
+        // One image per runtime: the tags and the output variables are named by it.
+        var byRuntime: [String: SAMBuildRequest] = [:]
         for request in requests {
-            if let earlier = tagged[request.primaryTag] {
-                throw UsageError("--sam-base-image \(earlier.base.reference) and \(request.base.reference) would both be tagged \(request.primaryTag)")
+            if let earlier = byRuntime[request.base.runtime] {
+                throw UsageError("--sam-base-image \(earlier.base.reference) and \(request.base.reference) are both \(request.base.runtime): one base per runtime in a run")
             }
-            tagged[request.primaryTag] = request
+            byRuntime[request.base.runtime] = request
         }
         return requests
     }

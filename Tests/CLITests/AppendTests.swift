@@ -60,6 +60,21 @@ struct AppendTests {
         #expect(run.stdout.contains("sam-plugin.sh"))
     }
 
+    /// A file given through a symlink keeps its target's mode (a link's own is 0777).
+    @Test func aSymlinkedFileKeepsItsTargetsMode() throws {
+        let hello = try Self.script("echo linked")
+        try FileManager.default.setAttributes([.posixPermissions: 0o750], ofItemAtPath: hello)
+        let link = hello + "-link"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: hello)
+        let target = BuildHarness.newTarget("append-link") + ":1"
+        let result = try Command.samforge(["append", "-q", "--file", "\(link):/usr/local/bin/linked", "\(plain)/\(BuildHarness.nodeBase)", target])
+        try #require(result.status == 0, "\(result.stderr)")
+        let layers = BuildHarness.layerDigests(try BuildHarness.rawManifest(target))
+        let listing = try BuildHarness.tarListing(try BuildHarness.downloadBlob(try #require(layers.last), repository: String(target.dropLast(2))))
+        #expect(listing["usr/local/bin/linked"]?.mode == 0o750)
+        #expect(listing["usr/local/bin/linked"]?.type == "file")
+    }
+
     @Test func sameInputsSameDigest() throws {
         let hello = try Self.script("echo same")
         let first = try Command.samforge(arguments(hello, target: BuildHarness.newTarget("append-a") + ":1"), environment: ["SOURCE_DATE_EPOCH": BuildHarness.epoch])

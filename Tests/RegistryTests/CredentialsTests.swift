@@ -59,4 +59,29 @@ struct CredentialsTests {
         #expect(!credentials.description.contains("hunter2"))
         #expect(!String(describing: credentials).contains("hunter2"))
     }
+
+    /// `login` writes one spelling of the host: older ones (`https://host/v1/`) go, so no stale
+    /// password can answer a later lookup; a symlinked config.json stays a symlink.
+    @Test func savingReplacesEveryStaleSpellingThroughASymlink() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("samforge-store-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let real = directory + "/real.json", link = directory + "/config.json"
+        let stale = Data("old:secret".utf8).base64EncodedString()
+        try #"{"auths":{"https://r.example.com/v1/":{"auth":"\#(stale)"},"other.example.com":{"auth":"eDp5"}},"psFormat":"table"}"#
+            .write(toFile: real, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
+
+        let location = try CredentialStore(path: link).save(Credentials(username: "new", password: "rotated"), for: "r.example.com")
+        #expect(location == .file(link))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == real)
+        let found = try DockerConfigCredentials(path: link).credentials(for: "r.example.com")
+        #expect(found?.username == "new" && found?.password == "rotated")
+        let text = try String(contentsOfFile: real, encoding: .utf8)
+        #expect(!text.contains(stale) && text.contains("other.example.com") && text.contains("psFormat"))
+
+        #expect(try CredentialStore(path: link).remove(host: "r.example.com") == .file(link))
+        #expect(try DockerConfigCredentials(path: link).credentials(for: "r.example.com") == nil)
+        #expect(try CredentialStore(path: link).remove(host: "r.example.com") == nil)
+    }
 }

@@ -83,6 +83,16 @@ struct URLHandlingTests {
         #expect(keepsCredentials(from: origin, to: target) == keeps)
     }
 
+    @Test("a Location is relative to the request that got it", arguments: [
+        ("7a1c?_state=x", "https://r/v2/app/blobs/uploads/", "https://r/v2/app/blobs/uploads/7a1c?_state=x"),
+        ("/v2/app/blobs/uploads/7a1c", "https://r/v2/app/blobs/uploads/", "https://r/v2/app/blobs/uploads/7a1c"),
+        ("https://other/u", "https://r/v2/app/blobs/uploads/", "https://other/u"),
+    ])
+    func locationResolvesAgainstItsRequest(_ header: String, _ requestURL: String, _ expected: String) {
+        let response = HTTPResponse(status: 202, headers: ["location": [header]], errorBody: [], url: requestURL)
+        #expect(response.location == expected)
+    }
+
     @Test func appendsDigestKeepingUploadState() {
         #expect(appendQuery("https://r/v2/a/blobs/uploads/u?_state=s", "digest=sha256:1") == "https://r/v2/a/blobs/uploads/u?_state=s&digest=sha256:1")
         #expect(appendQuery("/v2/a/blobs/uploads/u", "digest=sha256:1") == "/v2/a/blobs/uploads/u?digest=sha256:1")

@@ -18,7 +18,8 @@ struct TokenReply: Decodable {
 
 extension RegistryClient {
     /// The Authorization header value for a request needing `scopes`, or nil (anonymous).
-    func authorization(host: String, scopes: [Scope], forceRefresh: Bool = false) async throws -> String? {
+    /// `interruptible: false` for the clean-up a signal triggers (its token may need renewing).
+    func authorization(host: String, scopes: [Scope], forceRefresh: Bool = false, interruptible: Bool = true) async throws -> String? {
         let state = hostState(host)
         guard let challenge = withLock({ state.challenge }) else { return nil }
         switch challenge.scheme {
@@ -31,7 +32,8 @@ extension RegistryClient {
             if !forceRefresh, let cached = withLock({ state.tokens[key] }), cached.expires > Date() {
                 return "Bearer " + cached.token
             }
-            let (token, lifetime) = try await fetchToken(host: host, challenge: challenge, scopes: scopes, credentials: try credentials(for: host))
+            let (token, lifetime) = try await fetchToken(host: host, challenge: challenge, scopes: scopes, credentials: try credentials(for: host),
+                                                       interruptible: interruptible)
             // Renew a little early so a token never expires mid-request.
             let expires = Date().addingTimeInterval(max(1, Double(lifetime) - 10))
             withLock { state.tokens[key] = (token, expires) }
@@ -46,7 +48,8 @@ extension RegistryClient {
 
     /// Docker token auth: GET realm?service=…&scope=… (Basic credentials when we have them),
     /// or the OAuth2 refresh-token POST for an identity token.
-    private func fetchToken(host: String, challenge: Challenge, scopes: [Scope], credentials: Credentials?) async throws -> (String, Int) {
+    private func fetchToken(host: String, challenge: Challenge, scopes: [Scope], credentials: Credentials?,
+                            interruptible: Bool) async throws -> (String, Int) {
         guard let realm = challenge.realm, var components = URLComponents(string: realm), components.scheme != nil else {
             throw RegistryError.invalidResponse(operation: "authentication with \(host)", detail: "bearer challenge without a usable realm")
         }
@@ -76,6 +79,7 @@ extension RegistryClient {
                 request.setHeader("Authorization", credentials.basicHeader)
             }
         }
+        request.interruptible = interruptible
         let sink = CollectingSink(limit: 1 << 20)
         let response: HTTPResponse
         do { response = try await perform(request, host: host, sink: sink, followRedirects: true) } catch let error as TransportError {

@@ -22,36 +22,49 @@ public struct CredentialStore: Sendable {
         }
     }
 
+    /// Every other spelling of the host in `auths` goes, so no stale entry can answer later.
     public func save(_ credentials: Credentials, for host: String) throws -> Location {
         var config = try load()
         let key = DockerConfigCredentials.lookupKeys(for: host)[0]
-        if let helper = helper(in: config, for: host) {
+        let helper = helper(in: config, for: host)
+        if let helper {
             let input = try JSONEncoder().encode(["ServerURL": key, "Username": credentials.username, "Secret": credentials.password])
             try CredentialHelper.run(helper, "store", input: input, host: host)
-            return .helper(helper)
         }
         var auths = config["auths"]?.objectValue ?? [:]
-        auths[key] = .object(["auth": .string(Data("\(credentials.username):\(credentials.password)".utf8).base64EncodedString())])
-        config["auths"] = .object(auths)
-        try write(config)
-        return .file(path)
+        let stale = Self.keys(in: auths, for: host)
+        for old in stale { auths[old] = nil }
+        if helper == nil {
+            auths[key] = .object(["auth": .string(Data("\(credentials.username):\(credentials.password)".utf8).base64EncodedString())])
+        }
+        if helper == nil || !stale.isEmpty {
+            config["auths"] = .object(auths)
+            try write(config)
+        }
+        return helper.map(Location.helper) ?? .file(path)
     }
 
-    /// Removes the host's credentials; nil when none were stored.
+    /// Removes the host's credentials (from its helper and from `auths`); nil when none were stored.
     public func remove(host: String) throws -> Location? {
         var config = try load()
-        let keys = DockerConfigCredentials.lookupKeys(for: host)
+        var removed: Location?
         if let helper = helper(in: config, for: host) {
-            try CredentialHelper.run(helper, "erase", input: Data(keys[0].utf8), host: host)
-            return .helper(helper)
+            try CredentialHelper.run(helper, "erase", input: Data(DockerConfigCredentials.lookupKeys(for: host)[0].utf8), host: host)
+            removed = .helper(helper)
         }
-        guard var auths = config["auths"]?.objectValue else { return nil }
-        let matching = auths.keys.filter { keys.contains(DockerConfigCredentials.normalize($0)) }
-        guard !matching.isEmpty else { return nil }
-        for key in matching { auths[key] = nil }
-        config["auths"] = .object(auths)
-        try write(config)
-        return .file(path)
+        if var auths = config["auths"]?.objectValue, case let matching = Self.keys(in: auths, for: host), !matching.isEmpty {
+            for key in matching { auths[key] = nil }
+            config["auths"] = .object(auths)
+            try write(config)
+            removed = removed ?? .file(path)
+        }
+        return removed
+    }
+
+    /// The `auths` keys naming `host`, however spelled.
+    private static func keys(in auths: [String: JSONValue], for host: String) -> [String] {
+        let names = DockerConfigCredentials.lookupKeys(for: host)
+        return auths.keys.filter { names.contains(DockerConfigCredentials.normalize($0)) }
     }
 
     private func helper(in config: [String: JSONValue], for host: String) -> String? {
@@ -64,7 +77,11 @@ public struct CredentialStore: Sendable {
     }
 
     private func load() throws -> [String: JSONValue] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+        guard FileManager.default.fileExists(atPath: path) else { return [:] }
+        // Unreadable is not empty: rewriting it would drop every other entry.
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CredentialError(message: "cannot read credentials file \(path) (permissions?)")
+        }
         guard case .object(let object)? = try? UntrustedJSON.decode(JSONValue.self, from: data) else {
             throw CredentialError(message: "cannot update credentials file \(path): not valid docker config JSON")
         }
@@ -74,7 +91,10 @@ public struct CredentialStore: Sendable {
     private func write(_ config: [String: JSONValue]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let directory = (path as NSString).deletingLastPathComponent
+        // Through a symlinked config.json (dotfiles) to the file itself, so the link stays.
+        let path = URL(fileURLWithPath: self.path).resolvingSymlinksInPath().path
+        let parent = (path as NSString).deletingLastPathComponent
+        let directory = parent.isEmpty ? "." : parent
         let temporary = path + ".samforge-\(UUID().uuidString.prefix(8))"
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -88,7 +108,7 @@ public struct CredentialStore: Sendable {
             guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
-            throw CredentialError(message: "cannot write credentials file \(path)")
+            throw CredentialError(message: "cannot write credentials file \(path): \(error.localizedDescription)")
         }
     }
 }

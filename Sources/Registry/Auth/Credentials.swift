@@ -85,7 +85,17 @@ public struct DockerConfigCredentials: CredentialSource {
         for key in keys {
             if let helper = config.credHelpers?[key] { return try Self.runHelper(helper, host: key) }
         }
-        for (key, entry) in config.auths ?? [:] where keys.contains(Self.normalize(key)) {
+        // As docker: a credsStore helper's answer wins over config.json's auths. A helper that
+        // is not installed here (a config copied from a laptop) leaves the auths to answer.
+        if let store = config.credsStore, !store.isEmpty,
+           let stored = try? Self.runHelper(store, host: keys[0], missingIsNil: true) {
+            return stored
+        }
+        // Several spellings of one host (`host`, `https://host/v1/`): the exact one first, then
+        // in key order, never in a dictionary's run-to-run order.
+        let matching = (config.auths ?? [:]).filter { keys.contains(Self.normalize($0.key)) }
+            .sorted { ($0.key == keys[0] ? 0 : 1, $0.key) < ($1.key == keys[0] ? 0 : 1, $1.key) }
+        for (_, entry) in matching {
             if let encoded = entry.auth, !encoded.isEmpty {
                 guard let data = Data(base64Encoded: encoded), let text = String(data: data, encoding: .utf8),
                       let colon = text.firstIndex(of: ":") else {
@@ -98,7 +108,6 @@ public struct DockerConfigCredentials: CredentialSource {
             }
             if let token = entry.identitytoken { return Credentials(username: "<token>", password: "", identityToken: token) }
         }
-        if let store = config.credsStore, !store.isEmpty { return try Self.runHelper(store, host: keys[0], missingIsNil: true) }
         return nil
     }
 

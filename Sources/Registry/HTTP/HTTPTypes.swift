@@ -44,6 +44,10 @@ public struct HTTPResponse: Sendable {
     public var url: String
 
     public func header(_ name: String) -> String? { headers[name.lowercased()]?.first }
+
+    /// The `Location` header as an absolute URL: a relative one is relative to this response's
+    /// request (an upload session's `<uuid>?_state=…` answers the POST to `…/blobs/uploads/`).
+    public var location: String? { header("location").map { resolveURL($0, against: url) } }
     public func headerValues(_ name: String) -> [String] { headers[name.lowercased()] ?? [] }
 }
 

@@ -2,19 +2,19 @@ import Foundation
 import Layers
 import OCI
 
-/// The build's corner of the cache directory: the content-addressed blob cache (new layers),
+/// A command's corner of the cache directory (`build`, `append`): the content-addressed blob cache (new layers),
 /// a private staging directory (files copied out of images, downloads), and a lock so that
 /// concurrent builds sharing the cache never prune each other's fresh blobs: every build holds
 /// a shared lock; only a build that can get the lock exclusively prunes.
-final class BuildWorkspace: @unchecked Sendable {
-    let cache: BlobCache
-    let root: String
+public final class BuildWorkspace: @unchecked Sendable {
+    public let cache: BlobCache
+    public let root: String
     /// `root/staging/<uuid>`: removed when the build ends, whatever happened.
-    let staging: String
+    public let staging: String
     private var lockDescriptor: Int32 = -1
     private var counter = 0
 
-    init(root: String) throws {
+    public init(root: String) throws {
         self.root = root
         cache = try BlobCache(root: root)
         // Lock before creating anything: a pruner holding the lock exclusively may then treat
@@ -35,7 +35,7 @@ final class BuildWorkspace: @unchecked Sendable {
     }
 
     /// A fresh path under the staging directory (nothing is created there yet).
-    func makePath(_ name: String) -> String {
+    public func makePath(_ name: String) -> String {
         counter += 1
         return staging + "/\(counter)-\(name)"
     }
@@ -43,7 +43,7 @@ final class BuildWorkspace: @unchecked Sendable {
     /// Keeps the cache bounded once the build has pushed: only `keeping` (this build's layers)
     /// survives; staging directories of crashed builds go too. Skipped while another build
     /// holds the lock.
-    func prune(keeping: Set<Digest>) throws {
+    public func prune(keeping: Set<Digest>) throws {
         try? FileManager.default.removeItem(atPath: staging)
         guard lockDescriptor >= 0, flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else { return }
         defer { _ = flock(lockDescriptor, LOCK_SH) }
