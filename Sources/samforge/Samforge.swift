@@ -13,6 +13,9 @@ struct Samforge: AsyncParsableCommand {
           samforge build --sam-base-image public.ecr.aws/sam/build-python3.12:1.143.0-20250822194415-x86_64 \\
                          --plugin-image harness/aws-sam-plugin:1.1.2-beta-base-image --version 1.1.2 \\
                          --target-repo registry.example.com/aws-sam-plugin
+          samforge append --file ./app:/usr/local/bin/app:0755 --entrypoint /usr/local/bin/app \
+                          docker.io/library/alpine:3.20 registry.example.com/team/app:1
+          echo "$TOKEN" | samforge login -u ci --password-stdin registry.example.com
         """,
         subcommands: [BuildCommand.self, AppendCommand.self, CopyCommand.self, InspectCommand.self, TagsCommand.self, LoginCommand.self, LogoutCommand.self, VersionCommand.self]
     )
