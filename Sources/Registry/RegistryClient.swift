@@ -264,7 +264,14 @@ final class CountingSink: ResponseAwareSink, @unchecked Sendable {
 /// Whether a request to `target` may carry the credentials meant for `origin`'s URL: same host
 /// and port, and no step down from HTTPS to plain HTTP.
 func keepsCredentials(from origin: String, to target: String) -> Bool {
-    guard hostOf(target).lowercased() == hostOf(origin).lowercased() else { return false }
+    // `host:443` over HTTPS (and `host:80` over HTTP) is the same place as `host`.
+    func authority(_ url: String) -> String {
+        let host = hostOf(url).lowercased()
+        let secure = url.lowercased().hasPrefix("https://")
+        let defaultPort = secure ? ":443" : ":80"
+        return host.hasSuffix(defaultPort) ? String(host.dropLast(defaultPort.count)) : host
+    }
+    guard authority(target) == authority(origin) else { return false }
     return !(origin.lowercased().hasPrefix("https://") && target.lowercased().hasPrefix("http://"))
 }
 

@@ -78,6 +78,9 @@ struct URLHandlingTests {
         ("https://r.example.com", "https://storage.example.com/v2/a", false),
         ("https://r.example.com:5000", "https://r.example.com/v2/a", false),
         ("https://r.example.com", "https://evil.example.com@r.example.org/x", false),
+        ("https://r.example.com", "https://r.example.com:443/v2/a", true),
+        ("http://127.0.0.1:80", "http://127.0.0.1/v2/a", true),
+        ("https://r.example.com", "http://r.example.com:443/v2/a", false),
     ])
     func keepsCredentialsOnlyOnTheEndpoint(_ origin: String, _ target: String, _ keeps: Bool) {
         #expect(keepsCredentials(from: origin, to: target) == keeps)
