@@ -31,10 +31,10 @@ let package = Package(
         // Shared by the integration tests: the test world's registries, running commands.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
 
-        .testTarget(name: "OCITests", dependencies: ["OCI"]),
+        .testTarget(name: "OCITests", dependencies: ["TestSupport", "OCI"]),
         .testTarget(name: "StreamsTests", dependencies: ["Streams", "OCI"]),
         .testTarget(name: "RegistryTests", dependencies: ["TestSupport", "Registry", "Streams", "OCI"]),
-        .testTarget(name: "LayersTests", dependencies: ["Layers", "Streams", "OCI"]),
+        .testTarget(name: "LayersTests", dependencies: ["TestSupport", "Layers", "Streams", "OCI"]),
         .testTarget(name: "AssemblyTests", dependencies: ["TestSupport", "Assembly", "Registry", "Layers", "Streams", "OCI"]),
         .testTarget(name: "SAMTests", dependencies: ["TestSupport", "SAM", "OCI"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "OCI"]),

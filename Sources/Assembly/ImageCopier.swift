@@ -110,20 +110,20 @@ public struct ImageCopier: Sendable {
 
     /// `manifest` in the requested format (checked before any blob moves).
     func converted(manifest: RawManifest) throws -> RawManifest {
-        guard let format = options.format else { return manifest }
-        do { return try format.convert(manifest: manifest) } catch let error as ManifestFormat.ConversionError {
-            throw AssemblyError.unsupported("\(source.description): \(error.message)")
-        } catch {
-            throw AssemblyError.invalidImage("\(source.description): unreadable manifest \(manifest.digest.short)")
-        }
+        try converting(manifest, what: "manifest \(manifest.digest.short)") { try $0.convert(manifest: manifest) }
     }
 
     func converted(index: RawManifest, children: [Digest: RawManifest]) throws -> RawManifest {
-        guard let format = options.format else { return index }
-        do { return try format.convert(index: index, children: children) } catch let error as ManifestFormat.ConversionError {
+        try converting(index, what: "index") { try $0.convert(index: index, children: children) }
+    }
+
+    /// Runs a conversion when `--format` asks for one, its errors in the source's words.
+    private func converting(_ raw: RawManifest, what: String, _ convert: (ManifestFormat) throws -> RawManifest) throws -> RawManifest {
+        guard let format = options.format else { return raw }
+        do { return try convert(format) } catch let error as ManifestFormat.ConversionError {
             throw AssemblyError.unsupported("\(source.description): \(error.message)")
         } catch {
-            throw AssemblyError.invalidImage("\(source.description): unreadable index")
+            throw AssemblyError.invalidImage("\(source.description): unreadable \(what)")
         }
     }
 

@@ -79,10 +79,9 @@ struct LogoutCommand: ParsableCommand {
 enum RegistryArgument {
     /// `https://registry.example.com/v2/` → `registry.example.com`; Docker Hub's names → its API host.
     static func host(_ argument: String) throws -> String {
-        var value = Substring(argument.trimmingCharacters(in: .whitespaces))
-        for scheme in ["https://", "http://"] where value.lowercased().hasPrefix(scheme) { value = value.dropFirst(scheme.count) }
-        if let slash = value.firstIndex(of: "/") { value = value[..<slash] }
-        let host = value.lowercased()
+        // config.json's own rule for its keys, so what login writes is what lookups find.
+        var host = DockerConfigCredentials.normalize(argument.trimmingCharacters(in: .whitespaces).lowercased())
+        if host == "https://index.docker.io/v1/" { host = "docker.io" }
         guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || "-.:[]".contains($0) }) else {
             throw UsageError("\"\(argument)\" is not a registry host (HOST[:PORT])")
         }

@@ -45,11 +45,11 @@ struct InterruptionTests {
         #expect(!lines.contains { $0.hasPrefix("samforge: error") }, "\(message)")
 
         // The registry holds no tag, and none of the sessions the signal cut off survives.
-        #expect(try registryStatus("/v2/\(repository)/manifests/1") == 404)
+        #expect(try TestWorld.registryStatus("/v2/\(repository)/manifests/1") == 404)
         stalled = try faults.stalledUploads(matching: repository)
         #expect(!stalled.isEmpty)
         for path in stalled {
-            #expect(try registryStatus(Self.session(of: path)) == 404, "upload session still open: \(path)")
+            #expect(try TestWorld.registryStatus(Self.session(of: path)) == 404, "upload session still open: \(path)")
         }
     }
 
@@ -72,9 +72,9 @@ struct InterruptionTests {
         let stalled = try faults.stalledUploads(matching: repository)
         #expect(!stalled.isEmpty)
         for path in stalled {
-            #expect(try registryStatus(Self.session(of: path)) == 404, "upload session still open: \(path)")
+            #expect(try TestWorld.registryStatus(Self.session(of: path)) == 404, "upload session still open: \(path)")
         }
-        #expect(try registryStatus("/v2/\(repository)/manifests/1") == 404)
+        #expect(try TestWorld.registryStatus("/v2/\(repository)/manifests/1") == 404)
     }
 
     /// The upload's session URL without the digest the PUT would have committed.
@@ -84,9 +84,4 @@ struct InterruptionTests {
         return components.string!
     }
 
-    /// The status the real registry (not the proxy) answers a GET with.
-    func registryStatus(_ path: String) throws -> Int {
-        let result = try Command.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://\(TestWorld.plain)\(path)"])
-        return Int(result.stdout) ?? 0
-    }
 }

@@ -26,6 +26,17 @@ struct LoginTests {
         try CopyKit.json(String(contentsOfFile: directory + "/config.json", encoding: .utf8))
     }
 
+    /// A config.json naming `docker-credential-NAME` for `host`, that helper as a shell script in
+    /// `directory/bin`; returns the PATH that finds it.
+    static func installHelper(_ name: String, for host: String, in directory: String, script: String) throws -> String {
+        try "{\"credHelpers\":{\"\(host)\":\"\(name)\"}}".write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
+        let bin = directory + "/bin", helper = directory + "/bin/docker-credential-\(name)"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try "#!/bin/sh\n\(script)\n".write(toFile: helper, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: helper)
+        return bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+    }
+
     @Test(arguments: registries)
     func loginSavesWorkingCredentialsAndLogoutRemovesThem(registry: Registry) throws {
         let directory = try CopyKit.temporaryDirectory()
@@ -88,12 +99,7 @@ struct LoginTests {
     @Test func credentialHelperStoresAndErases() throws {
         let directory = try CopyKit.temporaryDirectory()
         let host = TestWorld.basic
-        try "{\"credHelpers\":{\"\(host)\":\"samforge-test\"}}".write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
-        let bin = directory + "/bin"
-        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        try "#!/bin/sh\ncat > \"\(directory)/helper-$1\"\n".write(toFile: bin + "/docker-credential-samforge-test", atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/docker-credential-samforge-test")
-        let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let path = try Self.installHelper("samforge-test", for: host, in: directory, script: "cat > \"\(directory)/helper-$1\"")
 
         let login = try Self.samforge(["login", "-u", TestWorld.basicUser, "--password-stdin", host], config: directory,
                                       input: TestWorld.basicPassword, path: path)
@@ -115,14 +121,10 @@ struct LoginTests {
     @Test func credentialHelperRunsOncePerRun() throws {
         let directory = try CopyKit.temporaryDirectory()
         let host = TestWorld.basic
-        try "{\"credHelpers\":{\"\(host)\":\"samforge-count\"}}".write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
-        let bin = directory + "/bin"
-        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         let reply = "{\"Username\":\"\(TestWorld.basicUser)\",\"Secret\":\"\(TestWorld.basicPassword)\"}"
         // It never reads its stdin (the host): writing to it must not kill samforge with SIGPIPE.
-        try "#!/bin/sh\nexec 0<&-\necho \"$1\" >> \"\(directory)/calls\"\necho '\(reply)'\n".write(toFile: bin + "/docker-credential-samforge-count", atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/docker-credential-samforge-count")
-        let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let path = try Self.installHelper("samforge-count", for: host, in: directory,
+                                          script: "exec 0<&-\necho \"$1\" >> \"\(directory)/calls\"\necho '\(reply)'")
 
         let target = CopyKit.newRepository("helper-once", host: host) + ":1"
         let copy = try Self.samforge(["copy", "-q", "\(TestWorld.plain)/\(CopyTests.nodeAMD64)", target], config: directory, path: path)

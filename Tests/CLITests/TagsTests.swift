@@ -25,22 +25,18 @@ struct TagsTests {
     }
 
     @Test func followsLinkPagination() throws {
-        let proxy = ProcessInfo.processInfo.environment["SAMFORGE_TEST_FAULT_PROXY"] ?? ""
-        let repository = "\(proxy)/" + TestWorld.uniqueRepository("paged")
-        let push = ["DOCKER_USERNAME": TestWorld.tokenUser, "DOCKER_PASSWORD": TestWorld.tokenPassword]
+        // The proxy in front of the plain registry: the client fault tests reset the other one's
+        // counters at any time.
+        let proxy = FaultProxy()
+        let repository = "\(proxy.address)/" + TestWorld.uniqueRepository("paged")
         for tag in ["v0", "v1", "v2", "v3", "v4"] {
-            _ = try CopyKit.succeed(["copy", "--quiet", "\(TestWorld.token)/library/docker:26.0.1-cli", "\(repository):\(tag)"], environment: push)
+            _ = try CopyKit.succeed(["copy", "--quiet", "\(TestWorld.plain)/library/docker:26.0.1-cli", "\(repository):\(tag)"])
         }
-        let before = try proxyStats(proxy)["tag_pages"] ?? 0
+        let before = try proxy.stats()["tag_pages"] ?? 0
         let paged = try CopyKit.succeed(["tags", "--page-size", "2", repository])
         #expect(paged.stdout == "v0\nv1\nv2\nv3\nv4\n")
         // Three pages of at most two tags, each found through the previous page's Link header.
-        #expect(try proxyStats(proxy)["tag_pages"] == before + 3)
-    }
-
-    func proxyStats(_ proxy: String) throws -> [String: Int] {
-        let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(proxy)/__stats"])
-        return try JSONDecoder().decode([String: Int].self, from: Data(result.stdout.utf8))
+        #expect(try proxy.stats()["tag_pages"] == before + 3)
     }
 
     @Test(arguments: [

@@ -2,25 +2,13 @@ import Foundation
 import OCI
 import Streams
 import Testing
+import TestSupport
 @testable import Layers
 import CArchive
 
 // Robustness: corrupt, truncated, random and lying layer blobs must give entries or a thrown
 // error (never a trap or an endless loop), and MergedFilesystem must keep every name inside the
 // image and every staged byte inside its staging directory. Deterministic: seeded PRNG only.
-
-/// SplitMix64: small, seedable, the same sequence on every machine.
-private struct FuzzRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
 
 /// Hand-made tar bytes, so headers can say what a writer never would.
 private enum RawTar {
@@ -167,7 +155,7 @@ struct FuzzLayerTests {
     func mutatedLayersFailCleanly(_ target: String) throws {
         let layer = try Self.validLayer()
         let original = target == "gzip" ? layer.gzip : layer.tar
-        var rng = FuzzRNG(seed: target == "gzip" ? 0x9219 : 0x7a4)
+        var rng = SeededGenerator(seed: target == "gzip" ? 0x9219 : 0x7a4)
         var failures = 0, successes = 0
         var cases: [(String, [UInt8])] = []
         if target == "truncate" {
@@ -214,7 +202,7 @@ struct FuzzLayerTests {
 
     @Test(arguments: [1, 2, 10, 100, 511, 512, 513, 1024, 4096, 100_000])
     func randomBytesAreNotLayers(_ count: Int) throws {
-        var rng = FuzzRNG(seed: UInt64(count))
+        var rng = SeededGenerator(seed: UInt64(count))
         let noise = (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
         #expect(throws: (any Error).self) { try drain(noise).get() }
         #expect(throws: (any Error).self) { try drain(try gzip(noise)).get() }  // valid gzip, garbage inside

@@ -1,22 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import OCI
 
 // Robustness: mutated and hostile manifests, indexes, configs, digests, references and platforms
 // must give a value or a thrown error (one line), never a trap. Deterministic: seeded PRNG only.
-
-/// SplitMix64: small, seedable, the same sequence on every machine.
-private struct FuzzRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
 
 private enum FuzzFixture {
     static let configDigest = "sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7"
@@ -143,7 +131,7 @@ private func referenceJSONValue(_ bytes: [UInt8]) -> JSONValue? {
 
 /// Deterministic mutations of a document: each is (label, bytes).
 private func mutations(of original: [UInt8], seed: UInt64, count: Int) -> [(String, [UInt8])] {
-    var rng = FuzzRNG(seed: seed)
+    var rng = SeededGenerator(seed: seed)
     var result: [(String, [UInt8])] = []
     let interesting: [[UInt8]] = ["\"", "{", "}", "[", "]", ",", ":", "\\", "\\u", "1e400", "-", "null", "\u{0}", "\u{7f}"]
         .map { Array($0.utf8) } + [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80]]
@@ -563,7 +551,7 @@ struct FuzzOCINameTests {
                                      "::1", "sha256", "sha256:", "localhost", "docker.io", ":5000", " ", "\n", "\u{0}", "\u{1b}[31m",
                                      "é", "e\u{301}", "\u{301}", "İ", "\u{212a}", "🚀", "\u{2028}", "\u{ff21}", "٣", "x86_64", "v7"]
 
-    fileprivate static func randomString(_ rng: inout FuzzRNG, maxParts: Int = 12) -> String {
+    fileprivate static func randomString(_ rng: inout SeededGenerator, maxParts: Int = 12) -> String {
         (0..<Int.random(in: 0...maxParts, using: &rng)).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] }.joined()
     }
 
@@ -574,7 +562,7 @@ struct FuzzOCINameTests {
     ]
 
     @Test func digestsParseExactlyOrThrow() {
-        var rng = FuzzRNG(seed: 0xd16e57)
+        var rng = SeededGenerator(seed: 0xd16e57)
         let hex = String(repeating: "0123456789abcdef", count: 4)
         #expect((try? Digest("sha256:" + hex))?.hex == hex)
         var accepted = 0
@@ -619,7 +607,7 @@ struct FuzzOCINameTests {
         for text in Self.validReferences {
             #expect((try? Reference(parsing: text)) != nil, "\(text)")
         }
-        var rng = FuzzRNG(seed: 0x2ef)
+        var rng = SeededGenerator(seed: 0x2ef)
         var accepted = 0
         for iteration in 0..<4000 {
             var text: String
@@ -670,7 +658,7 @@ struct FuzzOCINameTests {
     @Test func platformsParseOrThrowAndAreStable() throws {
         #expect(try Platform(parsing: "Linux/X86_64") == Platform(os: "linux", architecture: "amd64"))
         #expect(try Platform(parsing: "linux/armhf") == Platform(os: "linux", architecture: "arm", variant: "v7"))
-        var rng = FuzzRNG(seed: 0x91a7)
+        var rng = SeededGenerator(seed: 0x91a7)
         let pieces = ["linux", "windows", "amd64", "arm", "arm64", "7", "v8", "armhf", "aarch64", "x86_64", "i386", "AMD64", "8", "v",
                       "", "/", "İ", "\u{212a}", "٣", "🚀", "\u{0}", "a b", "e\u{301}", "\u{301}", ".", "_", "-"]
         var accepted = 0
@@ -713,7 +701,7 @@ struct FuzzOCINameTests {
     }
 
     @Test func mediaTypeClassificationIsTotal() {
-        var rng = FuzzRNG(seed: 0x3ed1a)
+        var rng = SeededGenerator(seed: 0x3ed1a)
         for _ in 0..<1000 {
             let text = Self.randomString(&rng) + ["", "+gzip", ".gzip", "+zstd", ".gz", "+json"].randomElement(using: &rng)!
             let compression = MediaType.layerCompression(text)

@@ -9,20 +9,16 @@ import Testing
 /// injects the failures real registries and CDNs produce.
 @Suite("Fault tolerance through the fault-injection proxy", .enabled(if: TestWorld.available), .serialized)
 struct FaultInjectionTests {
-    let proxy = ProcessInfo.processInfo.environment["SAMFORGE_TEST_FAULT_PROXY"] ?? ""
+    let proxy = TestWorld.faultProxy
+    var faults: FaultProxy { FaultProxy(address: proxy) }
 
     func arm(_ kind: String, match: String, count: Int = 1, code: Int = 503, retryAfter: String? = nil) throws {
-        var url = "http://\(proxy)/__fault/\(kind)?match=\(match)&count=\(count)&code=\(code)"
-        if let retryAfter { url += "&retry_after=\(retryAfter)" }
-        #expect(try Command.run("/usr/bin/curl", ["-fsS", "-X", "POST", url]).status == 0)
+        try faults.arm(kind, match: match, count: count, ["code": String(code)].merging(retryAfter.map { ["retry_after": $0] } ?? [:]) { $1 })
     }
 
-    func stats() throws -> [String: Int] {
-        let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(proxy)/__stats"])
-        return try JSONDecoder().decode([String: Int].self, from: Data(result.stdout.utf8))
-    }
+    func stats() throws -> [String: Int] { try faults.stats() }
 
-    func reset() throws { _ = try Command.run("/usr/bin/curl", ["-fsS", "-X", "POST", "http://\(proxy)/__reset"]) }
+    func reset() throws { try faults.reset() }
 
     func client() -> RegistryClient {
         RegistryClient(options: RegistryOptions(

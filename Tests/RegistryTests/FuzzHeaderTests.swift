@@ -1,22 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Registry
 
 // Robustness: what a registry (or something in front of it) sends in headers and error bodies
 // must parse to a value or nothing, never trap or hang. Deterministic: seeded PRNG only.
-
-/// SplitMix64: small, seedable, the same sequence on every machine.
-private struct FuzzRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
 
 private let headerPieces: [String] = [
     "Bearer", "Basic", "bearer", "BASIC", "Negotiate", "realm", "service", "scope", "error", "=", "==", "\"", "\\", "\\\"", ",", ",,", " ",
@@ -25,7 +13,7 @@ private let headerPieces: [String] = [
     "\u{301}", "🚀", "\u{0}", "\u{1b}[2J", "\r\n", "\n", "\u{2028}", "\u{feff}", "Wed, 21 Oct 2015 07:28:00 GMT", "GMT",
 ]
 
-private func randomHeader(_ rng: inout FuzzRNG, parts: ClosedRange<Int> = 0...14) -> String {
+private func randomHeader(_ rng: inout SeededGenerator, parts: ClosedRange<Int> = 0...14) -> String {
     (0..<Int.random(in: parts, using: &rng)).map { _ in headerPieces[Int.random(in: 0..<headerPieces.count, using: &rng)] }.joined()
 }
 
@@ -66,7 +54,7 @@ struct FuzzChallengeTests {
     }
 
     @Test func randomHeadersTerminateWithASaneAnswer() {
-        var rng = FuzzRNG(seed: 0xc4a1)
+        var rng = SeededGenerator(seed: 0xc4a1)
         var found = 0
         for _ in 0..<4000 {
             let header = randomHeader(&rng)
@@ -82,7 +70,7 @@ struct FuzzChallengeTests {
     @Test func mutatedRealHeadersStillParse() {
         let real = #"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#
         #expect(Challenge.parse(real)?.service == "registry.docker.io")
-        var rng = FuzzRNG(seed: 0xbea7e7)
+        var rng = SeededGenerator(seed: 0xbea7e7)
         let bytes = Array(real.utf8)
         for length in 0...bytes.count {  // every truncation
             let header = String(decoding: bytes[..<length], as: UTF8.self)
@@ -128,7 +116,7 @@ struct FuzzPaginationAndRangeTests {
     }
 
     @Test func randomLinkHeaders() {
-        var rng = FuzzRNG(seed: 0x11a4)
+        var rng = SeededGenerator(seed: 0x11a4)
         var found = 0
         let rels = [#"rel="next""#, "rel=next", #"rel="prev""#, "rel=", ""]
         for _ in 0..<4000 {
@@ -155,7 +143,7 @@ struct FuzzPaginationAndRangeTests {
     }
 
     @Test func randomUploadRanges() {
-        var rng = FuzzRNG(seed: 0x7a9e)
+        var rng = SeededGenerator(seed: 0x7a9e)
         for _ in 0..<4000 {
             let header = randomHeader(&rng, parts: 0...6)
             if let count = uploadedByteCount(range: header) { #expect(count >= 0, "\(header.debugDescription)") }
@@ -180,7 +168,7 @@ struct FuzzPaginationAndRangeTests {
         #expect(RetryPolicy().delay(afterAttempt: 1, retryAfter: "1e400") == 60)
         #expect(RetryPolicy().delay(afterAttempt: 1, retryAfter: "Fri, 31 Dec 9999 23:59:59 GMT") == 60)
         #expect(RetryPolicy.parseRetryAfter("é") == nil)
-        var rng = FuzzRNG(seed: 0x2e7)
+        var rng = SeededGenerator(seed: 0x2e7)
         for _ in 0..<300 {
             let header = randomHeader(&rng, parts: 0...4)
             let delay = RetryPolicy().delay(afterAttempt: Int.random(in: 1...64, using: &rng), retryAfter: header)
@@ -217,7 +205,7 @@ struct FuzzRegistryErrorBodyTests {
     }
 
     @Test func randomBodiesGiveOneCleanLine() {
-        var rng = FuzzRNG(seed: 0xe5505)
+        var rng = SeededGenerator(seed: 0xe5505)
         let template = Array(#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"},{"code":"DENIED"}]}"#.utf8)
         #expect(RegistryErrorBody.summary(template).codes == ["NAME_UNKNOWN", "DENIED"])
         var decoded = 0

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Control of a scripts/fault-proxy.py instance (the one in front of the plain registry by
-/// default): arm a fault for requests whose path contains `match`, read what it recorded.
+/// default; `TestWorld.faultProxy` is the one in front of the token registry): arm a fault for requests whose path contains `match`, read what it recorded.
 public struct FaultProxy: Sendable {
     public let address: String
 
@@ -20,6 +20,18 @@ public struct FaultProxy: Sendable {
             .joined(separator: "&")
         let result = try Command.run("/usr/bin/curl", ["-fsS", "-X", "POST", "http://\(address)/__fault/\(kind)?\(encoded)"])
         guard result.status == 0 else { throw ControlError(description: "arming \(kind) at \(address): \(result.stderr)") }
+    }
+
+    /// The proxy's counters (requests, faults, tag pages, redirects with and without credentials).
+    public func stats() throws -> [String: Int] {
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(address)/__stats"])
+        return try JSONDecoder().decode([String: Int].self, from: Data(result.stdout.utf8))
+    }
+
+    /// Disarms every fault and zeroes the counters.
+    public func reset() throws {
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "-X", "POST", "http://\(address)/__reset"])
+        guard result.status == 0 else { throw ControlError(description: "resetting \(address): \(result.stderr)") }
     }
 
     /// Paths of the uploads a `stall` fault has held so far.

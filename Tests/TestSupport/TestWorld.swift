@@ -17,6 +17,8 @@ public enum TestWorld {
     public static var tokenUser: String { environment["SAMFORGE_TEST_TOKEN_USER"] ?? "" }
     public static var tokenPassword: String { environment["SAMFORGE_TEST_TOKEN_PASSWORD"] ?? "" }
     public static var tokenIssuer: String { environment["SAMFORGE_TEST_TOKEN_ISSUER"] ?? "" }
+    /// The fault-injection proxy in front of the token registry (scripts/fault-proxy.py).
+    public static var faultProxy: String { environment["SAMFORGE_TEST_FAULT_PROXY"] ?? "" }
     /// A fault-injection proxy in front of the plain registry (scripts/fault-proxy.py).
     public static var plainProxy: String { environment["SAMFORGE_TEST_PLAIN_PROXY"] ?? "" }
     public static var tls: String { environment["SAMFORGE_TEST_TLS"] ?? "" }
@@ -55,6 +57,13 @@ public enum TestWorld {
         let json = "{\"auths\":{\"\(host)\":{\"auth\":\"\(auth)\"}}}"
         try json.write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
         return directory
+    }
+
+    /// The HTTP status a registry (the plain one by default, not a proxy in front of it) answers
+    /// `path` with: 404 for a tag, blob or upload session that does not exist.
+    public static func registryStatus(_ path: String, head: Bool = false, host: String = plain) throws -> Int {
+        let result = try Command.run("/usr/bin/curl", ["-s", "-o", "/dev/null"] + (head ? ["-I"] : []) + ["-w", "%{http_code}", "http://\(host)\(path)"])
+        return Int(result.stdout) ?? 0
     }
 
     /// Token requests the test issuer has answered so far.

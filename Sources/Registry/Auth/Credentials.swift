@@ -120,7 +120,7 @@ public struct DockerConfigCredentials: CredentialSource {
     }
 
     /// `https://host/v1/` → `host`, as docker matches `auths` keys.
-    static func normalize(_ key: String) -> String {
+    public static func normalize(_ key: String) -> String {
         if key == "https://index.docker.io/v1/" { return key }
         var value = Substring(key)
         for prefix in ["https://", "http://"] where value.hasPrefix(prefix) { value = value.dropFirst(prefix.count) }
