@@ -22,9 +22,10 @@ let package = Package(
         .target(name: "Registry", dependencies: ["OCI", "Streams", "CCurl"]),
         .target(name: "Layers", dependencies: ["OCI", "Streams", "CArchive", "CZlib"]),
         .target(name: "Assembly", dependencies: ["OCI", "Streams", "Registry", "Layers"]),
-        .target(name: "SAM", dependencies: ["OCI", "Registry", "Layers", "Assembly"]),
+        .target(name: "Build", dependencies: ["OCI", "Streams", "Registry", "Layers", "Assembly"]),
+        .target(name: "SAM", dependencies: ["OCI", "Registry", "Layers", "Assembly", "Build"]),
         .executableTarget(name: "samforge", dependencies: [
-            "OCI", "Streams", "Registry", "Layers", "Assembly", "SAM",
+            "OCI", "Streams", "Registry", "Layers", "Assembly", "Build", "SAM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -36,7 +37,8 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["TestSupport", "Registry", "Streams", "OCI"]),
         .testTarget(name: "LayersTests", dependencies: ["TestSupport", "Layers", "Streams", "OCI"]),
         .testTarget(name: "AssemblyTests", dependencies: ["TestSupport", "Assembly", "Registry", "Layers", "Streams", "OCI"]),
-        .testTarget(name: "SAMTests", dependencies: ["TestSupport", "SAM", "OCI"]),
+        .testTarget(name: "BuildTests", dependencies: ["TestSupport", "Build", "Assembly", "Layers", "OCI"]),
+        .testTarget(name: "SAMTests", dependencies: ["TestSupport", "SAM", "Build", "Assembly", "Registry", "OCI"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "OCI"]),
     ],
     swiftLanguageModes: [.v6]

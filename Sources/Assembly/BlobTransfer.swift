@@ -2,23 +2,26 @@ import OCI
 import Streams
 
 /// Moves blobs from a source to a destination: skip what is there (HEAD), mount within a
-/// registry, else stream through a bounded pipe (GET and upload run concurrently, memory
-/// stays at the pipe's capacity whatever the blob's size).
+/// registry (from the blob's own origin, or from where this run pushed it), else upload a
+/// local blob directly (rewindable: an interrupted upload resumes) or stream a remote one
+/// through a bounded pipe (GET and upload run concurrently, memory stays at the pipe's
+/// capacity whatever the blob's size).
 struct BlobTransfer: Sendable {
     let source: ImageSource
     let destination: ImageDestination
+    let ledger: TransferLedger
     let onEvent: (@Sendable (TransferEvent) -> Void)?
 
     func transferAll(_ blobs: [Descriptor], jobs: Int, tally: Tally) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var running = 0
-            for blob in blobs where tally.claim(blob.digest) {
+            for blob in blobs {
                 if running >= jobs {
                     try await group.next()
                     running -= 1
                 }
                 group.addTask {
-                    let event = try await transfer(blob)
+                    let event = try await ledger.once(blob.digest, size: blob.size, at: destination) { try await transfer(blob) }
                     tally.record(event)
                     onEvent?(event)
                 }
@@ -32,13 +35,27 @@ struct BlobTransfer: Sendable {
 
     func transfer(_ blob: Descriptor) async throws -> TransferEvent {
         if try await destination.hasBlob(blob) { return .blobExists(blob.digest, size: blob.size) }
-        if let target = destination as? RegistryDestination, let from = source.repository,
-           let to = target.repository, from.host == to.host, from.name != to.name,
-           try await target.mountBlob(blob, from: from) {
-            return .blobMounted(blob.digest, size: blob.size, from: from.name)
+        if let target = destination.mountTarget {
+            for origin in mountCandidates(blob, into: target) where try await destination.mountBlob(blob, from: origin) {
+                return .blobMounted(blob.digest, size: blob.size, from: origin.repository)
+            }
         }
-        try await stream(blob)
+        if let local = try source.localBlob(blob) {
+            onEvent?(.blobStarted(blob.digest, size: blob.size))
+            let body: ByteSource = onEvent.map { report in ObservingSource(local) { report(.bytesMoved($0)) } } ?? local
+            try await destination.putBlob(blob, from: body, verifiedBeforeEnd: false)
+        } else {
+            try await stream(blob)
+        }
         return .blobCopied(blob.digest, size: blob.size)
+    }
+
+    /// The blob's own origin, then every repository this run put it in: those on the
+    /// destination's registry, other than the destination itself.
+    func mountCandidates(_ blob: Descriptor, into target: MountOrigin) -> [MountOrigin] {
+        var seen: Set<MountOrigin> = [target]
+        return ([source.mountOrigin(of: blob)].compactMap { $0 } + ledger.origins(of: blob.digest))
+            .filter { $0.host == target.host && seen.insert($0).inserted }
     }
 
     /// GET into a pipe while the upload reads from it; whichever side fails first fails the
@@ -65,7 +82,7 @@ struct BlobTransfer: Sendable {
                 }
                 group.addTask {
                     do {
-                        try await destination.putBlob(blob, from: VerifiedPipeReader(pipe))
+                        try await destination.putBlob(blob, from: pipe, verifiedBeforeEnd: true)
                         // The destination took the blob's size in bytes; a source sending more
                         // would otherwise wait forever on the full pipe.
                         pipe.fail(AssemblyError.invalidImage("\(source.description): blob \(blob.digest) is longer than its \(blob.size) bytes"))
@@ -74,8 +91,6 @@ struct BlobTransfer: Sendable {
                         throw error
                     }
                 }
-                // Not waitForAll(): it waits for every task even after one failed; leaving on the first
-                // error cancels the rest (their transfers abort).
                 for try await _ in group {}
             }
         } onCancel: {
@@ -84,10 +99,19 @@ struct BlobTransfer: Sendable {
     }
 }
 
-/// The reading end of the pipe between a source's fetch and a destination's upload, marked as
-/// verified before its end (see `FinalByteHoldback`).
-final class VerifiedPipeReader: VerifiedBeforeEndSource, @unchecked Sendable {
-    private let pipe: BoundedPipe
-    init(_ pipe: BoundedPipe) { self.pipe = pipe }
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int { try pipe.read(into: buffer) }
+/// Passes a rewindable source through and reports each read's size (progress meters).
+final class ObservingSource: RewindableSource, @unchecked Sendable {
+    private let upstream: RewindableSource
+    private let onRead: @Sendable (Int) -> Void
+    init(_ upstream: RewindableSource, onRead: @escaping @Sendable (Int) -> Void) {
+        self.upstream = upstream
+        self.onRead = onRead
+    }
+    var length: Int64? { upstream.length }
+    func rewind() throws { try upstream.rewind() }
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = try upstream.read(into: buffer)
+        if n > 0 { onRead(n) }
+        return n
+    }
 }

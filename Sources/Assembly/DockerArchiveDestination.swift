@@ -9,22 +9,20 @@ import Streams
 /// renamed over it only then. One blob at a time (a tar is sequential) and one platform only.
 public final class DockerArchiveDestination: ImageDestination, @unchecked Sendable {
     public let file: String
-    public let reference: Reference?
     private let lock = NSLock()
     private var output: FileSink?
     private var written: [Digest: String] = [:]
     private var entry: DockerArchiveFormat.ImageEntry?
     private let temporaryPath: String
 
-    public init(file: String, reference: Reference?) {
+    public init(file: String) {
         self.file = file
-        self.reference = reference
         let url = URL(fileURLWithPath: file)
         temporaryPath = url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".samforge-" + UUID().uuidString.lowercased() + ".partial"
     }
 
-    public var repository: RegistryRepositoryInfo? { nil }
-    public var description: String { "docker-archive:\(file)" + (reference.map { ":" + $0.description } ?? "") }
+    public var description: String { "docker-archive:\(file)" }
+    public var identity: String { "docker-archive:" + URL(fileURLWithPath: file).standardizedFileURL.path }
     public var maxConcurrentBlobWrites: Int { 1 }
     public var requiresSinglePlatform: Bool { true }
 
@@ -32,7 +30,7 @@ public final class DockerArchiveDestination: ImageDestination, @unchecked Sendab
         lock.withLock { written[descriptor.digest] != nil }
     }
 
-    public func putBlob(_ descriptor: Descriptor, from source: ByteSource) async throws {
+    public func putBlob(_ descriptor: Descriptor, from source: ByteSource, verifiedBeforeEnd: Bool) async throws {
         let name = DockerArchiveFormat.memberName(for: descriptor)
         let what = "\(description): blob \(descriptor.digest.short)"
         try await BlockingWork.run { [self] in
@@ -55,8 +53,9 @@ public final class DockerArchiveDestination: ImageDestination, @unchecked Sendab
         throw AssemblyError.unsupported("\(description): a docker archive holds one platform's image, not an index (pick one with --platform)")
     }
 
-    /// Records the image for manifest.json; its config and layers must all be in the archive.
-    public func putRootManifest(_ manifest: RawManifest) async throws {
+    /// Records the image for manifest.json, `names` as its RepoTags (`name:tag`, as `docker
+    /// images` shows them); its config and layers must all be in the archive.
+    public func putRootManifest(_ manifest: RawManifest, names: [String]) async throws {
         guard !manifest.isIndex else { try await putManifest(manifest); return }
         let image: ImageManifest
         do { image = try manifest.decodeManifest() } catch {
@@ -70,7 +69,7 @@ public final class DockerArchiveDestination: ImageDestination, @unchecked Sendab
                 return name
             }
             entry = DockerArchiveFormat.ImageEntry(Config: try member(image.config),
-                                                   RepoTags: reference.flatMap(DockerArchiveFormat.repoTag).map { [$0] } ?? [],
+                                                   RepoTags: names,
                                                    Layers: try image.layers.map(member))
         }
     }
@@ -82,9 +81,13 @@ public final class DockerArchiveDestination: ImageDestination, @unchecked Sendab
                 guard let entry else { throw AssemblyError.invalidImage("\(description): no image was written") }
                 let sink = try openedOutput()
                 try writeMember(DockerArchiveFormat.manifestFile, CanonicalJSON.encode([entry]), to: sink)
-                if let repoTag = entry.RepoTags?.first, let colon = repoTag.lastIndex(of: ":"), let top = entry.Layers.last {
-                    // Legacy loaders read name → tag → top layer ID; modern ones use manifest.json.
-                    let repositories = [String(repoTag[..<colon]): [String(repoTag[repoTag.index(after: colon)...]): String(top.prefix(64))]]
+                // Legacy loaders read name → tag → top layer ID; modern ones use manifest.json.
+                var repositories: [String: [String: String]] = [:]
+                for repoTag in entry.RepoTags ?? [] {
+                    guard let colon = repoTag.lastIndex(of: ":"), let top = entry.Layers.last else { continue }
+                    repositories[String(repoTag[..<colon]), default: [:]][String(repoTag[repoTag.index(after: colon)...])] = String(top.prefix(64))
+                }
+                if !repositories.isEmpty {
                     try writeMember(DockerArchiveFormat.repositoriesFile, CanonicalJSON.encode(repositories), to: sink)
                 }
                 try write(TarHeader.trailer, to: sink)

@@ -3,7 +3,7 @@ import OCI
 /// The `docker save` archive format: `manifest.json` lists images as
 /// `[{"Config": "<file>", "RepoTags": ["name:tag"], "Layers": ["<file>", …]}]`, each file a
 /// member of the tar; the legacy `repositories` file maps `name` → `tag` → top layer ID.
-enum DockerArchiveFormat {
+public enum DockerArchiveFormat {
     static let manifestFile = "manifest.json"
     static let repositoriesFile = "repositories"
 
@@ -30,7 +30,7 @@ enum DockerArchiveFormat {
 
     /// The name `docker images` shows (`alpine:3.20`, `ghcr.io/o/r:1`); nil for a digest-only
     /// reference, which cannot be a RepoTag.
-    static func repoTag(_ reference: Reference) -> String? {
+    public static func repoTag(_ reference: Reference) -> String? {
         guard let tag = reference.tag else { return nil }
         return familiarName(reference) + ":" + tag
     }

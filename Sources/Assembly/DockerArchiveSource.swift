@@ -29,7 +29,6 @@ public final class DockerArchiveSource: ImageSource, @unchecked Sendable {
         self.reference = reference
     }
 
-    public var repository: RegistryRepositoryInfo? { nil }
     public var description: String { "docker-archive:\(file)" + (reference.map { ":" + $0.description } ?? "") }
 
     public func rootManifest() async throws -> RawManifest { try await load().manifest }
@@ -51,6 +50,13 @@ public final class DockerArchiveSource: ImageSource, @unchecked Sendable {
         try await BlockingWork.run {
             try LocalBlob.stream(path: path, offset: slice.offset, length: slice.size, expected: descriptor, into: sink, what: what)
         }
+    }
+
+    /// A slice of the archive file, once the archive has been indexed (the writer always reads
+    /// the manifest first).
+    public func localBlob(_ descriptor: Descriptor) throws -> RewindableSource? {
+        guard let slice = lock.withLock({ loaded?.slices[descriptor.digest] }) else { return nil }
+        return try FileSource(path: file, offset: slice.offset, length: slice.size)
     }
 
     private func load() async throws -> Loaded {

@@ -44,7 +44,8 @@ public struct ConfigChanges: Sendable {
     }
 }
 
-/// The image a mutation produces: canonical config and manifest, plus what must be uploaded.
+/// One platform's image a mutation produces: canonical config and manifest, plus the new
+/// layers' cache files.
 public struct ComposedImage: Sendable {
     public let manifest: RawManifest
     public let image: ImageManifest
@@ -71,6 +72,19 @@ public enum ImageComposer {
         let image = ImageManifest(mediaType: manifestType, config: config, layers: base.image.layers + appended)
         let manifest = try RawManifest.encoding(image, mediaType: manifestType)
         return ComposedImage(manifest: manifest, image: image, configBytes: configBytes, newLayers: layers)
+    }
+
+    /// A new index over composed children: the base index's media type and annotations, each
+    /// chosen child replaced by its composed manifest (platform and annotations of its entry
+    /// kept), children not chosen left out. Canonical JSON, so the same inputs, the same digest.
+    public static func composeIndex(base: ImageIndex, children: [(entry: Descriptor, image: ComposedImage)]) throws -> RawManifest {
+        let type = base.mediaType ?? MediaType.ociIndex
+        let manifests = children.map { child in
+            Descriptor(mediaType: child.image.manifest.mediaType, digest: child.image.manifest.digest,
+                       size: Int64(child.image.manifest.bytes.count), platform: child.entry.platform,
+                       annotations: child.entry.annotations)
+        }
+        return try RawManifest.encoding(ImageIndex(mediaType: type, manifests: manifests, annotations: base.annotations), mediaType: type)
     }
 
     /// Edits the exact base config bytes (unknown fields survive) and encodes them canonically.

@@ -1,14 +1,19 @@
 import OCI
 
-/// Where an image lives, as `copy` and `inspect` take it:
-/// a registry reference (default, or `docker://REF`), `oci:DIR[:TAG]`, `docker-archive:FILE[:REF]`.
+/// Where an image lives, as every command takes it: a registry reference (default, or
+/// `docker://REF`), `oci:DIR[:REF]`, `docker-archive:FILE[:REF]`, or `scratch` (the empty image,
+/// a base for images built from nothing).
 public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
     case registry(Reference)
-    case ociLayout(directory: String, tag: String?)
+    /// `reference` is a tag (`1.0`) or a full reference (`example.test/app:1.0`), the
+    /// `org.opencontainers.image.ref.name` skopeo and podman write.
+    case ociLayout(directory: String, reference: String?)
     case dockerArchive(file: String, reference: Reference?)
+    case scratch
 
-    public struct ParseError: Error, CustomStringConvertible, Sendable {
+    public struct ParseError: KindedError, Sendable {
         public let message: String
+        public var kind: ErrorKind { .usage }
         public var description: String { message }
     }
 
@@ -17,59 +22,78 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
     static let unsupportedTransports = ["docker-daemon", "containers-storage", "dir", "oci-archive", "ostree", "sif", "tarball"]
 
     public init(parsing text: String) throws(ParseError) {
-        if text.hasPrefix("oci:") {
-            let rest = String(text.dropFirst(4))
-            guard !rest.isEmpty else { throw ParseError(message: "invalid location \"\(text)\": oci: needs a directory (oci:DIR[:TAG])") }
-            let (path, tag) = Self.splitSuffix(rest)
-            if let tag, !Self.isValidTag(tag) { throw ParseError(message: "invalid location \"\(text)\": bad tag \"\(tag)\"") }
-            self = .ociLayout(directory: path, tag: tag)
+        func fail(_ message: String) -> ParseError { ParseError(message: "invalid location \"\(escapedForMessage(text))\": \(message)") }
+        if text == "scratch" {
+            self = .scratch
+        } else if text.hasPrefix("oci:") {
+            // As skopeo: the directory ends at the first ':' (a path cannot hold one here), so the
+            // rest may be a full reference with its own ':'.
+            let rest = text.dropFirst(4)
+            let (directory, name) = Self.splitFirstColon(rest)
+            guard !directory.isEmpty else { throw fail("oci: needs a directory (oci:DIR[:TAG])") }
+            if let name, !Self.isValidLayoutName(name) {
+                throw fail("\"\(escapedForMessage(name))\" is neither a tag nor an image reference")
+            }
+            self = .ociLayout(directory: directory, reference: name)
         } else if text.hasPrefix("docker-archive:") {
-            let rest = String(text.dropFirst("docker-archive:".count))
-            guard !rest.isEmpty else { throw ParseError(message: "invalid location \"\(text)\": docker-archive: needs a file (docker-archive:FILE[:REF])") }
-            // FILE:REF — the reference itself may contain ':' (a port or a tag), so split at the first ':'.
-            if let colon = rest.firstIndex(of: ":") {
-                let file = String(rest[..<colon])
-                let refText = String(rest[rest.index(after: colon)...])
-                do { self = .dockerArchive(file: file, reference: try Reference(parsing: refText)) } catch {
-                    throw ParseError(message: "invalid location \"\(text)\": \(error.description)")
-                }
-            } else {
-                self = .dockerArchive(file: rest, reference: nil)
+            let (file, name) = Self.splitFirstColon(text.dropFirst("docker-archive:".count))
+            guard !file.isEmpty else { throw fail("docker-archive: needs a file (docker-archive:FILE[:REF])") }
+            guard let name else { self = .dockerArchive(file: file, reference: nil); return }
+            do { self = .dockerArchive(file: file, reference: try Reference(parsing: name)) } catch {
+                throw ParseError(message: "invalid location \"\(escapedForMessage(text))\": \(error.description)")
             }
         } else {
-            var refText = text
-            let prefix = text.firstIndex(of: ":").map { String(text[..<$0]) }
-            if text.hasPrefix("docker://") { refText = String(text.dropFirst("docker://".count)) }
-            else if let prefix, Self.unsupportedTransports.contains(prefix) {
-                throw ParseError(message: "unsupported location \"\(text)\": samforge reads registries, oci: layouts and docker-archive: files")
-            }
-            do { self = .registry(try Reference(parsing: refText)) } catch {
-                // `s3:/bucket` is no reference: say what we do take rather than "invalid host".
-                if let prefix, !prefix.isEmpty, prefix.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }), refText == text {
-                    throw ParseError(message: "unknown location prefix \"\(prefix):\" in \"\(text)\" (use a registry reference, oci:DIR[:TAG] or docker-archive:FILE[:REF])")
-                }
-                throw ParseError(message: error.description)
-            }
+            self = .registry(try Self.registryReference(text))
         }
     }
 
-    /// `path:tag` → (path, tag) when the part after the last ':' looks like a tag and not a path.
-    static func splitSuffix(_ text: String) -> (String, String?) {
-        guard let colon = text.lastIndex(of: ":") else { return (text, nil) }
-        let suffix = text[text.index(after: colon)...]
-        if suffix.contains("/") || suffix.isEmpty { return (text, nil) }
-        return (String(text[..<colon]), String(suffix))
+    /// A registry reference, with a hint for what people coming from other tools type.
+    static func registryReference(_ text: String) throws(ParseError) -> Reference {
+        let lower = text.lowercased()
+        if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
+            let bare = text.drop { $0 != "/" }.drop { $0 == "/" }
+            throw ParseError(message: "invalid reference \"\(escapedForMessage(text))\": image references take no URL scheme; write \(escapedForMessage(bare)) (add --insecure-registry HOST for plain HTTP)")
+        }
+        var referenceText = text
+        let prefix = text.firstIndex(of: ":").map { String(text[..<$0]) }
+        if lower.hasPrefix("docker://") {
+            referenceText = String(text.dropFirst("docker://".count))
+        } else if let prefix, unsupportedTransports.contains(prefix) {
+            throw ParseError(message: "unsupported location \"\(escapedForMessage(text))\": samforge reads registries, oci: layouts and docker-archive: files")
+        }
+        do { return try Reference(parsing: referenceText) } catch {
+            // `s3:/bucket` is no reference: say what we do take rather than "invalid host".
+            let port = text.dropFirst((prefix?.count ?? 0) + 1).first?.isNumber ?? false  // localhost:5000/…
+            if let prefix, !prefix.isEmpty, prefix.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }), referenceText == text, !port {
+                throw ParseError(message: "unknown location prefix \"\(escapedForMessage(prefix)):\" in \"\(escapedForMessage(text))\" (use a registry reference, oci:DIR[:TAG] or docker-archive:FILE[:REF])")
+            }
+            throw ParseError(message: error.description)
+        }
     }
 
-    static func isValidTag(_ tag: String) -> Bool {
-        (try? Reference(parsing: "x:" + tag)) != nil
+    static func splitFirstColon(_ text: Substring) -> (String, String?) {
+        guard let colon = text.firstIndex(of: ":") else { return (String(text), nil) }
+        let name = text[text.index(after: colon)...]
+        return (String(text[..<colon]), name.isEmpty ? nil : String(name))
+    }
+
+    /// A tag, or a whole image reference (what other tools write as a layout's ref name).
+    static func isValidLayoutName(_ name: String) -> Bool {
+        Reference.isValidTag(name) || (try? Reference(parsing: name)) != nil
     }
 
     public var description: String {
         switch self {
         case .registry(let reference): return reference.description
-        case .ociLayout(let directory, let tag): return "oci:\(directory)" + (tag.map { ":" + $0 } ?? "")
+        case .ociLayout(let directory, let name): return "oci:\(directory)" + (name.map { ":" + $0 } ?? "")
         case .dockerArchive(let file, let reference): return "docker-archive:\(file)" + (reference.map { ":" + $0.description } ?? "")
+        case .scratch: return "scratch"
         }
+    }
+
+    /// The registry reference, when the location is one.
+    public var registryReference: Reference? {
+        if case .registry(let reference) = self { return reference }
+        return nil
     }
 }

@@ -15,7 +15,7 @@ enum OCILayout {
     static func blobDirectory(_ directory: String) -> String { directory + "/blobs/sha256" }
     static func blobPath(_ directory: String, _ digest: Digest) -> String { blobDirectory(directory) + "/" + digest.hex }
 
-    static func location(_ directory: String, _ tag: String?) -> String { "oci:\(directory)" + (tag.map { ":" + $0 } ?? "") }
+    static func location(_ directory: String, _ name: String?) -> String { "oci:\(directory)" + (name.map { ":" + $0 } ?? "") }
 
     /// Checks the `oci-layout` marker: present, JSON, version 1.x.
     static func checkMarker(_ directory: String, location: String) throws {
@@ -63,22 +63,29 @@ enum OCILayout {
 
     static func refName(_ descriptor: Descriptor) -> String? { descriptor.annotations?[refNameAnnotation] }
 
-    /// The entry a tag names: an exact `ref.name`, else a full reference ending in `:TAG`
-    /// (containerd and buildkit write `docker.io/library/alpine:3.20`). Without a tag, the
-    /// layout must hold exactly one image.
-    static func select(_ descriptors: [Descriptor], tag: String?, location: String) throws -> Descriptor {
+    /// The entry a name picks: an exact `ref.name`, else (for a short tag) a full reference
+    /// ending in `:TAG` (skopeo, podman, containerd and buildkit write `example.test/app:1.0`).
+    /// Two candidates are an error naming them, as umoci's "tag is ambiguous": picking one
+    /// silently could copy the wrong image. Without a name, the layout must hold exactly one.
+    static func select(_ descriptors: [Descriptor], name: String?, location: String) throws -> Descriptor {
         let names = descriptors.compactMap(refName)
-        let available = names.isEmpty ? "none" : names.joined(separator: ", ")
-        guard let tag else {
+        let available = names.isEmpty ? "none" : names.map { escapedForMessage($0) }.joined(separator: ", ")
+        guard let name else {
             if descriptors.count == 1 { return descriptors[0] }
             if descriptors.isEmpty { throw AssemblyError.notFound("\(location): index.json lists no images") }
             throw AssemblyError.notFound("\(location): the layout holds \(descriptors.count) images; name one as \(location):TAG (available: \(available))")
         }
-        if let exact = descriptors.last(where: { refName($0) == tag }) { return exact }
-        if let suffixed = descriptors.last(where: { name in refName(name).map { $0.contains("/") && $0.hasSuffix(":" + tag) } ?? false }) {
-            return suffixed
+        var candidates = descriptors.filter { refName($0) == name }
+        if candidates.isEmpty, Reference.isValidTag(name) {
+            candidates = descriptors.filter { entry in refName(entry).map { $0.contains("/") && $0.hasSuffix(":" + name) } ?? false }
         }
-        throw AssemblyError.notFound("\(location): no image tagged \"\(tag)\" (available: \(available))")
+        switch candidates.count {
+        case 1: return candidates[0]
+        case 0: throw AssemblyError.notFound("\(location): no image tagged \"\(escapedForMessage(name))\" (available: \(available))")
+        default:
+            let listed = candidates.map { "\(refName($0).map { escapedForMessage($0) } ?? "?") (\($0.digest.short))" }.joined(separator: ", ")
+            throw AssemblyError.notFound("\(location): \"\(escapedForMessage(name))\" is ambiguous: it names \(listed); name one by its full reference")
+        }
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {

@@ -2,25 +2,23 @@ import Foundation
 import OCI
 import Streams
 
-/// Writes an image into an OCI layout directory (`oci:DIR[:TAG]`), created if missing.
+/// Writes an image into an OCI layout directory (`oci:DIR[:REF]`), created if missing.
 /// Blobs land under their digest through a verified temporary file; index.json changes only
 /// in `commit()`, so an interrupted copy never leaves the tag naming a half-written image.
 /// Manifests keep their exact bytes and media types (a Docker manifest list stays one).
 public final class OCILayoutDestination: ImageDestination, @unchecked Sendable {
     public let directory: String
-    public let tag: String?
     private let lock = NSLock()
-    private var root: RawManifest?
+    private var root: (manifest: RawManifest, names: [String])?
     /// The outermost directory this destination creates (nil when the layout existed): a failed
     /// copy removes it rather than leave an empty layout behind.
     private let createdDirectory: String?
 
     /// Creates the directory, `blobs/sha256` and the `oci-layout` marker as needed. A directory
     /// that holds other files but no marker is refused rather than filled with blobs.
-    public init(directory: String, tag: String?) throws {
+    public init(directory: String) throws {
         self.directory = directory
-        self.tag = tag
-        let location = OCILayout.location(directory, tag)
+        let location = OCILayout.location(directory, nil)
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         createdDirectory = Self.outermostMissing(directory)
@@ -45,8 +43,8 @@ public final class OCILayoutDestination: ImageDestination, @unchecked Sendable {
         }
     }
 
-    public var repository: RegistryRepositoryInfo? { nil }
-    public var description: String { OCILayout.location(directory, tag) }
+    public var description: String { OCILayout.location(directory, nil) }
+    public var identity: String { "oci:" + URL(fileURLWithPath: directory).standardizedFileURL.path }
     public var maxConcurrentBlobWrites: Int { .max }
 
     /// Present with the right size: blobs are only ever renamed into place after verification.
@@ -54,7 +52,7 @@ public final class OCILayoutDestination: ImageDestination, @unchecked Sendable {
         LocalBlob.fileSize(OCILayout.blobPath(directory, descriptor.digest)) == descriptor.size
     }
 
-    public func putBlob(_ descriptor: Descriptor, from source: ByteSource) async throws {
+    public func putBlob(_ descriptor: Descriptor, from source: ByteSource, verifiedBeforeEnd: Bool) async throws {
         let (directory, what) = (self.directory, "\(description): blob \(descriptor.digest.short)")
         try await BlockingWork.run {
             try LocalBlob.write(source, to: OCILayout.blobPath(directory, descriptor.digest), temporaryDirectory: directory,
@@ -74,9 +72,9 @@ public final class OCILayoutDestination: ImageDestination, @unchecked Sendable {
         }
     }
 
-    public func putRootManifest(_ manifest: RawManifest) async throws {
+    public func putRootManifest(_ manifest: RawManifest, names: [String]) async throws {
         try await putManifest(manifest)
-        lock.withLock { root = manifest }
+        lock.withLock { root = (manifest, names) }
     }
 
     /// Blobs already written to an existing layout stay (they are valid, content-addressed);
@@ -96,23 +94,26 @@ public final class OCILayoutDestination: ImageDestination, @unchecked Sendable {
         return missing
     }
 
-    /// Points index.json at the root: an entry with the same tag is replaced; without a tag the
-    /// entry is added untagged (once per digest). Other entries are kept byte-for-byte in meaning.
+    /// Points index.json at the root, once per name (`org.opencontainers.image.ref.name`): an
+    /// entry with the same name is replaced; without names the entry is added unnamed (once per
+    /// digest). Other entries are kept as they are.
     public func commit() async throws {
-        guard let root = lock.withLock({ self.root }) else { return }
-        let (directory, tag, location) = (self.directory, self.tag, description)
+        guard let (root, names) = lock.withLock({ self.root }) else { return }
+        let (directory, location) = (self.directory, description)
         try await BlockingWork.run {
             var document = try OCILayout.readIndexDocument(directory, location: location)
                 ?? .object(["schemaVersion": .int(2), "mediaType": .string(MediaType.ociIndex)])
             var entries = document["manifests"]?.arrayValue ?? []
-            if let tag {
-                entries.removeAll { $0["annotations"]?[OCILayout.refNameAnnotation]?.stringValue == tag }
-            } else {
+            if names.isEmpty {
                 entries.removeAll { $0["digest"]?.stringValue == root.digest.description && $0["annotations"]?[OCILayout.refNameAnnotation] == nil }
+                entries.append(try OCILayout.encode(root.descriptor()))
             }
-            let descriptor = Descriptor(mediaType: root.mediaType, digest: root.digest, size: Int64(root.bytes.count),
-                                        annotations: tag.map { [OCILayout.refNameAnnotation: $0] })
-            entries.append(try OCILayout.encode(descriptor))
+            for name in names {
+                entries.removeAll { $0["annotations"]?[OCILayout.refNameAnnotation]?.stringValue == name }
+                let descriptor = Descriptor(mediaType: root.mediaType, digest: root.digest, size: Int64(root.bytes.count),
+                                            annotations: [OCILayout.refNameAnnotation: name])
+                entries.append(try OCILayout.encode(descriptor))
+            }
             document["manifests"] = .array(entries)
             try LocalBlob.writeSmallFile(try CanonicalJSON.encode(document), to: directory + "/" + OCILayout.indexFile)
         }

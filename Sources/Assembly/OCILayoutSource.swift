@@ -2,26 +2,26 @@ import Foundation
 import OCI
 import Streams
 
-/// An image in an OCI layout directory (`oci:DIR[:TAG]`). index.json is read on each
+/// An image in an OCI layout directory (`oci:DIR[:REF]`). index.json is read on each
 /// `rootManifest()` (it is small) so the source holds no state; every blob read is verified.
 public struct OCILayoutSource: ImageSource {
     public let directory: String
-    public let tag: String?
+    /// A tag or a full reference, matched against `org.opencontainers.image.ref.name`.
+    public let name: String?
 
-    public init(directory: String, tag: String?) {
+    public init(directory: String, name: String?) {
         self.directory = directory
-        self.tag = tag
+        self.name = name
     }
 
-    public var repository: RegistryRepositoryInfo? { nil }
-    public var description: String { OCILayout.location(directory, tag) }
+    public var description: String { OCILayout.location(directory, name) }
 
     public func rootManifest() async throws -> RawManifest {
-        let (directory, location, tag) = (self.directory, description, self.tag)
+        let (directory, location, name) = (self.directory, description, self.name)
         return try await BlockingWork.run {
             try Self.checkDirectory(directory, location: location)
             try OCILayout.checkMarker(directory, location: location)
-            let chosen = try OCILayout.select(try OCILayout.readIndex(directory, location: location), tag: tag, location: location)
+            let chosen = try OCILayout.select(try OCILayout.readIndex(directory, location: location), name: name, location: location)
             return try Self.readManifest(chosen, directory: directory, location: location)
         }
     }
@@ -47,6 +47,13 @@ public struct OCILayoutSource: ImageSource {
             }
             try LocalBlob.stream(path: path, expected: descriptor, into: sink, what: "\(location): blob \(descriptor.digest.short)")
         }
+    }
+
+    /// A layout's blob is a file: read it directly (rewindable, so an upload can resume).
+    public func localBlob(_ descriptor: Descriptor) throws -> RewindableSource? {
+        let path = OCILayout.blobPath(directory, descriptor.digest)
+        guard LocalBlob.fileSize(path) == descriptor.size else { return nil }
+        return try FileSource(path: path)
     }
 
     static func checkDirectory(_ directory: String, location: String) throws {

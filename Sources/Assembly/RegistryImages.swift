@@ -2,20 +2,8 @@ import OCI
 import Registry
 import Streams
 
-/// What a registry source and a registry destination share: a client and a reference.
-public protocol RegistryLocation: Sendable {
-    var client: RegistryClient { get }
-    var reference: Reference { get }
-}
-
-extension RegistryLocation {
-    var registryRepository: Registry.Repository { Registry.Repository(reference) }
-    public var repository: RegistryRepositoryInfo? { RegistryRepositoryInfo(host: reference.host, name: reference.repository) }
-    public var description: String { reference.description }
-}
-
 /// An image in a registry repository, read through the shared client.
-public struct RegistrySource: ImageSource, RegistryLocation {
+public struct RegistrySource: ImageSource {
     public let client: RegistryClient
     public let reference: Reference
 
@@ -24,65 +12,81 @@ public struct RegistrySource: ImageSource, RegistryLocation {
         self.reference = reference
     }
 
-    public func rootManifest() async throws -> RawManifest { try await client.fetchManifest(reference) }
+    var repository: Registry.Repository { Registry.Repository(reference) }
+    public var description: String { reference.description }
+
+    public func rootManifest() async throws -> RawManifest {
+        try await naming { try await client.fetchManifest(reference) }
+    }
 
     public func manifest(_ digest: Digest) async throws -> RawManifest {
-        try await client.fetchManifest(reference.withDigest(digest))
+        try await naming { try await client.fetchManifest(reference.withDigest(digest)) }
     }
 
     public func fetchBlob(_ descriptor: Descriptor, into sink: ByteSink) async throws {
-        try await client.fetchBlob(descriptor.digest, from: registryRepository, expectedSize: descriptor.size, into: sink)
+        try await naming { try await client.fetchBlob(descriptor.digest, from: repository, expectedSize: descriptor.size, into: sink) }
+    }
+
+    /// A failure that names only the registry host gets the reference in front of it.
+    private func naming<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let error as RegistryError where error.namesOnlyTheHost {
+            throw StepError(reference.description, error)
+        }
+    }
+
+    /// Every blob of the image is in its repository.
+    public func mountOrigin(of descriptor: Descriptor) -> MountOrigin? {
+        MountOrigin(host: reference.host, repository: reference.repository)
     }
 }
 
-/// A registry repository as a destination; the tag (if any) is written last.
-public struct RegistryDestination: ImageDestination, RegistryLocation {
+/// A registry repository as a destination: blobs, then manifests by digest, then the root
+/// manifest under each tag (tags last, so a tag never names a half-pushed image).
+public struct RegistryDestination: ImageDestination {
     public let client: RegistryClient
-    public let reference: Reference
+    /// The repository (any tag or digest on it is ignored: names come with the root manifest).
+    public let repository: Reference
 
-    public init(client: RegistryClient, reference: Reference) {
+    public init(client: RegistryClient, repository: Reference) {
         self.client = client
-        self.reference = reference
+        self.repository = Reference(registry: repository.registry, repository: repository.repository)
     }
+
+    var target: Registry.Repository { Registry.Repository(repository) }
+    public var description: String { repository.repositoryName }
+    public var identity: String { "registry:" + target.description }
+    public var mountTarget: MountOrigin? { MountOrigin(host: repository.host, repository: repository.repository) }
     public var maxConcurrentBlobWrites: Int { .max }
 
     /// Present means present with the size the manifest will claim: a HEAD that answers is
     /// the verification the manifest push relies on (mounts and uploads verify by their 201).
     public func hasBlob(_ descriptor: Descriptor) async throws -> Bool {
-        guard let size = try await client.blobSize(descriptor.digest, in: registryRepository) else { return false }
+        guard let size = try await client.blobSize(descriptor.digest, in: target) else { return false }
         if size >= 0, size != descriptor.size {
-            throw AssemblyError.invalidImage("\(registryRepository): blob \(descriptor.digest) has \(size) bytes, the manifest says \(descriptor.size)")
+            throw AssemblyError.invalidImage("\(target): blob \(descriptor.digest) has \(size) bytes, the manifest says \(descriptor.size)")
         }
         return true
     }
 
-    public func putBlob(_ descriptor: Descriptor, from source: ByteSource) async throws {
-        try await client.uploadBlob(descriptor.digest, size: descriptor.size, to: registryRepository, from: source,
-                                    hashing: !(source is VerifiedBeforeEndSource))
+    public func putBlob(_ descriptor: Descriptor, from source: ByteSource, verifiedBeforeEnd: Bool) async throws {
+        try await client.uploadBlob(descriptor.digest, size: descriptor.size, to: target, from: source, hashing: !verifiedBeforeEnd)
     }
 
-    /// Links a blob from another repository of the same registry (no bytes move).
-    public func mountBlob(_ descriptor: Descriptor, from source: RegistryRepositoryInfo) async throws -> Bool {
-        try await client.mountBlob(descriptor.digest, from: Registry.Repository(host: source.host, name: source.name), into: registryRepository)
+    public func mountBlob(_ descriptor: Descriptor, from origin: MountOrigin) async throws -> Bool {
+        try await client.mountBlob(descriptor.digest, from: Registry.Repository(host: origin.host, name: origin.repository), into: target)
     }
 
     public func hasManifest(_ digest: Digest) async throws -> Bool {
-        try await client.manifestDescriptor(reference.withDigest(digest)) != nil
+        try await client.manifestDescriptor(repository.withDigest(digest)) != nil
     }
 
     public func putManifest(_ manifest: RawManifest) async throws {
-        try await client.putManifest(manifest, to: Reference(registry: reference.registry, repository: reference.repository, digest: manifest.digest))
+        try await client.putManifest(manifest, to: repository.withDigest(manifest.digest))
     }
 
-    public func putRootManifest(_ manifest: RawManifest) async throws {
-        if let tag = reference.tag {
-            try await client.putManifest(manifest, to: reference.withTag(tag))
-        } else {
-            if let pinned = reference.digest, pinned != manifest.digest {
-                throw AssemblyError.invalidImage("\(reference): destination pins \(pinned) but the image is \(manifest.digest)")
-            }
-            try await putManifest(manifest)
-        }
+    public func putRootManifest(_ manifest: RawManifest, names: [String]) async throws {
+        if names.isEmpty { return try await putManifest(manifest) }
+        for tag in names { try await client.putManifest(manifest, to: repository.withTag(tag)) }
     }
 
     public func commit() async throws {}

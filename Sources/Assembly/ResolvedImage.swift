@@ -44,6 +44,17 @@ public struct ResolvedImage: Sendable {
         return resolved
     }
 
+    /// Exactly `child` of the index `source` names (a platform of a multi-platform base); its
+    /// config must agree with the entry's platform when the entry names one.
+    public static func resolve(_ source: ImageSource, child: Descriptor) async throws -> ResolvedImage {
+        let wanted = child.platform ?? .linuxAMD64
+        let resolved = try await load(source, wanted: wanted) { index in index.manifests.first { $0.digest == child.digest } }
+        if let platform = child.platform, let actual = resolved.config.platform, !actual.satisfies(platform) {
+            throw AssemblyError.invalidImage("\(source.description): the index says \(child.digest.short) is \(platform), its config says \(actual)")
+        }
+        return resolved
+    }
+
     /// Reads the root, lets `choose` pick an index's child (nil: none fits), fetches the config.
     private static func load(_ source: ImageSource, wanted: Platform, choose: (ImageIndex) -> Descriptor?) async throws -> ResolvedImage {
         let root = try await source.rootManifest()

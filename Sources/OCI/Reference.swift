@@ -113,7 +113,8 @@ public struct Reference: Hashable, Sendable, CustomStringConvertible {
 
     // MARK: grammar
 
-    static func isValidTag(_ tag: String) -> Bool {
+    /// `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`: every tag that reaches a URL or a file name must pass.
+    public static func isValidTag(_ tag: String) -> Bool {
         let bytes = Array(tag.utf8)
         guard (1...128).contains(bytes.count) else { return false }
         func word(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b == 0x5f }

@@ -1,23 +1,28 @@
+import Assembly
 import OCI
 
 /// An official AWS SAM build image reference, checked strictly before any network traffic:
-/// `…/build-RUNTIME:X.Y.Z[-YYYYMMDDhhmmss][-x86_64][@sha256:…]`. The Harness script's `sed`
-/// silently echoes back what it cannot parse; this refuses it with a reason instead.
+/// `…/build-RUNTIME:X.Y.Z[-YYYYMMDDhhmmss][-x86_64][@sha256:…]`, in a registry or in an OCI
+/// layout mirrored with `samforge copy` (`oci:DIR/build-RUNTIME:X.Y.Z-…-x86_64`: the rules read
+/// the directory's last component and the tag). The Harness script's `sed` silently echoes
+/// back what it cannot parse; this refuses it with a reason instead.
 public struct SAMBaseReference: Sendable, Hashable {
-    public let reference: Reference
+    public let location: ImageLocation
     /// `nodejs18.x`, `provided.al2023`, `java8.al2` (dots are part of the name).
     public let runtime: String
     /// `1.143.0`
     public let samVersion: String
     /// `20250502200316` when the tag carries a build timestamp.
     public let buildTimestamp: String?
-    /// True when the image is not on `public.ecr.aws/sam/` (a private mirror): allowed, with a warning.
+    /// True when the image is not on `public.ecr.aws/sam/` (a private mirror or a layout):
+    /// allowed, with a warning.
     public let isMirror: Bool
 
-    public struct RejectionError: Error, Sendable, CustomStringConvertible, Equatable {
+    public struct RejectionError: KindedError, Sendable, Equatable {
         public let input: String
         public let reason: String
-        public var description: String { "invalid SAM base image \"\(input)\": \(reason)" }
+        public var kind: ErrorKind { .usage }
+        public var description: String { "invalid SAM base image \"\(escapedForMessage(input))\": \(reason)" }
     }
 
     public static let officialRegistry = "public.ecr.aws"
@@ -25,27 +30,37 @@ public struct SAMBaseReference: Sendable, Hashable {
 
     public init(parsing input: String) throws(RejectionError) {
         func reject(_ reason: String) -> RejectionError { RejectionError(input: input, reason: reason) }
-        let reference: Reference
-        do { reference = try Reference(parsing: input) } catch { throw reject(error.description) }
-
-        let lastComponent = reference.repository.split(separator: "/").last.map(String.init) ?? ""
+        let location: ImageLocation
+        do { location = try ImageLocation(parsing: input) } catch { throw reject(error.description) }
+        let name: String, tag: String?
+        switch location {
+        case .registry(let reference):
+            // Reference fills in `latest` for a missing tag: look at what the user wrote.
+            let namePart = input.split(separator: "@", maxSplits: 1).first.map(String.init) ?? input
+            let lastSegment = namePart.split(separator: "/").last.map(String.init) ?? namePart
+            (name, tag) = (reference.repository, lastSegment.contains(":") ? reference.tag : nil)
+        case .ociLayout(let directory, let reference):
+            (name, tag) = (directory, reference)
+        case .dockerArchive, .scratch:
+            throw reject("a SAM build image is read from a registry or an oci: layout")
+        }
+        let lastComponent = name.split(separator: "/").last.map(String.init) ?? ""
         guard lastComponent.hasPrefix("build-"), lastComponent.count > "build-".count else {
             throw reject("repository must be a SAM build image named build-RUNTIME (e.g. public.ecr.aws/sam/build-nodejs18.x)")
         }
-        let runtime = String(lastComponent.dropFirst("build-".count))
-
-        // Reference fills in `latest` for a missing tag: look at what the user wrote.
-        let namePart = input.split(separator: "@", maxSplits: 1).first.map(String.init) ?? input
-        let lastSegment = namePart.split(separator: "/").last.map(String.init) ?? namePart
-        guard lastSegment.contains(":"), let tag = reference.tag else {
+        guard let tag else {
             throw reject("a full version tag is required (e.g. :1.143.0-20250502200316-x86_64); untagged and digest-only references are not accepted")
         }
         let parsed = try Self.parseTag(tag, reject: reject)
-        self.reference = reference
-        self.runtime = runtime
+        self.location = location
+        self.runtime = String(lastComponent.dropFirst("build-".count))
         self.samVersion = parsed.version
         self.buildTimestamp = parsed.timestamp
-        self.isMirror = !(reference.registry == Self.officialRegistry && reference.repository.hasPrefix(Self.officialNamespace))
+        if case .registry(let reference) = location {
+            isMirror = !(reference.registry == Self.officialRegistry && reference.repository.hasPrefix(Self.officialNamespace))
+        } else {
+            isMirror = true
+        }
     }
 
     /// `X.Y.Z`, then optionally `-YYYYMMDDhhmmss`, then optionally `-x86_64`.

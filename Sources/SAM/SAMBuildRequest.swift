@@ -1,7 +1,9 @@
+import Assembly
+import Build
 import Foundation
-import Registry
 import Layers
 import OCI
+import Registry
 
 /// `samforge build`'s options as given (nil = not given); the CLI fills this in.
 public struct SAMBuildOptions: Sendable {
@@ -16,65 +18,41 @@ public struct SAMBuildOptions: Sendable {
     public var noDockerCLI = false
     public var timestampTag = false
     public var platform: String?
+    /// `--created`: `now` or an RFC 3339 time (default: the base image's own `created`).
+    public var created: String?
+    /// The clock, for `--created now` and the timestamp tag.
+    public var now = Int64(Date().timeIntervalSince1970)
 
     public init() {}
 }
 
-/// A file to put in the image: a URL fetched with libcurl, or a local path.
-public enum ToolLocation: Sendable, Equatable, CustomStringConvertible {
-    case url(String)
-    case file(String)
-
-    /// `http(s)://…` is a URL, `file://PATH` and anything else a local path, which must be a
-    /// readable regular file (checked now, before any network traffic).
-    init(parsing text: String, option: String) throws(SAMInputError) {
-        let lower = text.lowercased()
-        if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
-            guard let url = URL(string: text), url.host != nil else { throw SAMInputError("\(option) \(text): not a valid URL") }
-            self = .url(text)
-            return
-        }
-        let path = lower.hasPrefix("file://") ? String(text.dropFirst("file://".count)) : text
-        var isDirectory: ObjCBool = false
-        guard !path.isEmpty, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-              FileManager.default.isReadableFile(atPath: path) else {
-            throw SAMInputError("\(option) \(text): no such readable file (give a file or an http(s) URL)")
-        }
-        self = .file(path)
-    }
-
-    public var description: String {
-        switch self {
-        case .url(let url): return redactedURL(url)  // presigned queries are secrets
-        case .file(let path): return path
-        }
-    }
-}
-
 /// Where `/usr/local/bin/docker` comes from.
 public enum DockerCLISource: Sendable, Equatable {
-    /// That path in an image's linux/amd64 filesystem.
-    case image(Reference)
+    /// That path in an image's linux/amd64 filesystem (any location).
+    case image(ImageLocation)
     /// A binary, or a (gzip) tar holding `docker/docker` such as the static docker-26.0.1.tgz.
-    case file(ToolLocation)
+    case file(FileInput)
 }
 
 /// Everything a build needs, validated: built before any network traffic, so every input
 /// problem is reported (exit 2) without a single request.
 public struct SAMBuildRequest: Sendable {
     public let base: SAMBaseReference
-    public let plugin: Reference
-    /// The plugin reference as given (for messages and history).
+    /// Any location: a registry reference, an `oci:` layout, a docker archive.
+    public let plugin: ImageLocation
+    /// The plugin reference as given (for messages).
     public let pluginText: String
     public let version: String
     public let target: TargetRepository
     /// nil: not installed (`--no-go-template`, or the environment says so).
-    public let goTemplate: ToolLocation?
+    public let goTemplate: FileInput?
     /// nil: `--no-docker-cli`.
     public let dockerCLI: DockerCLISource?
     public let timestampTag: Bool
-    /// SOURCE_DATE_EPOCH: layer mtimes, config `created` and TIMESTAMP; nil = mtime 0, now.
+    /// SOURCE_DATE_EPOCH: layer mtimes, config `created` and TIMESTAMP; nil = mtime 0.
     public let sourceDateEpoch: Int64?
+    /// The config's `created`: SOURCE_DATE_EPOCH, else `--created now`, else the base's own.
+    public let created: ImagePlan.Created
     public let platform = Platform.linuxAMD64
 
     public var primaryTag: String { SAMTags.primary(version: version, runtime: base.runtime, samVersion: base.samVersion) }
@@ -117,7 +95,8 @@ public struct SAMBuildRequest: Sendable {
         }
 
         base = try SAMBaseReference(parsing: baseText)
-        do { plugin = try Reference(parsing: pluginText) } catch { throw SAMInputError("invalid plugin image: \(error.description)") }
+        do { plugin = try ImageLocation(parsing: pluginText) } catch { throw SAMInputError("invalid plugin image: \(error.description)") }
+        if plugin == .scratch { throw SAMInputError("--plugin-image scratch: the plugin image must hold \(SAMRecipe.pluginBinary)") }
         self.pluginText = pluginText
         try SAMTags.validateVersion(version, runtime: base.runtime, samVersion: base.samVersion)
         self.version = version
@@ -126,7 +105,7 @@ public struct SAMBuildRequest: Sendable {
         if options.noGoTemplate {
             goTemplate = nil
         } else if let explicit = options.goTemplate {
-            goTemplate = try ToolLocation(parsing: explicit, option: "--go-template")
+            goTemplate = try Self.input(explicit, option: "--go-template")
         } else if Self.environmentSkipsGoTemplate(environment) {
             goTemplate = nil
         } else {
@@ -136,10 +115,10 @@ public struct SAMBuildRequest: Sendable {
         if options.noDockerCLI {
             dockerCLI = nil
         } else if let file = options.dockerCLIFile {
-            dockerCLI = .file(try ToolLocation(parsing: file, option: "--docker-cli-file"))
+            dockerCLI = .file(try Self.input(file, option: "--docker-cli-file"))
         } else {
             let text = options.dockerCLIImage ?? SAMRecipe.defaultDockerCLIImage
-            do { dockerCLI = .image(try Reference(parsing: text)) } catch { throw SAMInputError("invalid docker CLI image: \(error.description)") }
+            do { dockerCLI = .image(try ImageLocation(parsing: text)) } catch { throw SAMInputError("invalid docker CLI image: \(error.description)") }
         }
 
         timestampTag = options.timestampTag
@@ -150,6 +129,13 @@ public struct SAMBuildRequest: Sendable {
         } catch {
             throw SAMInputError(String(describing: error))
         }
+        do { created = try ImagePlan.Created(option: options.created, epoch: sourceDateEpoch, now: options.now) } catch {
+            throw SAMInputError(error.description)
+        }
+    }
+
+    static func input(_ text: String, option: String) throws(SAMInputError) -> FileInput {
+        do { return try FileInput(parsing: text, option: option) } catch { throw SAMInputError(error.description) }
     }
 
     /// The seed's condition, read from the caller's environment: go-template is installed unless

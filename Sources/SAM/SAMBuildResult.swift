@@ -1,12 +1,15 @@
 import Assembly
+import Build
 import OCI
 
-/// What a build pushed. The CLI prints `finalReference` (last stdout line), the output-env
+/// What a build wrote. The CLI prints `finalReference` (last stdout line), the output-env
 /// lines and, with `--json`, `report` (field names are a contract).
 public struct SAMBuildResult: Sendable {
     public let target: TargetRepository
-    /// Pushed tags: the primary one first, then the timestamped one if asked for.
+    /// Tags written: the primary one first, then the timestamped one if asked for.
     public let tags: [String]
+    /// `TARGET_REPO:PRIMARY_TAG` (`oci:DIR:NAME`, `docker-archive:FILE:NAME` for local targets).
+    public let finalImage: String
     public let digest: Digest
     public let mediaType: String
     public let runtime: String
@@ -16,10 +19,8 @@ public struct SAMBuildResult: Sendable {
     public let created: String
     public let base: ResolvedImage
     public let layers: [NewLayer]
-    public let transfer: AppendReport
+    public let transfer: WriteReport
 
-    /// `TARGET_REPO:PRIMARY_TAG`.
-    public var finalImage: String { "\(target.text):\(tags[0])" }
     /// `TARGET_REPO:PRIMARY_TAG@sha256:…`
     public var finalReference: String { "\(finalImage)@\(digest)" }
 
@@ -50,8 +51,7 @@ public struct SAMBuildResult: Sendable {
         Report(finalImage: finalImage, reference: finalReference, imageDigest: digest, mediaType: mediaType,
                targetRepo: target.text, tags: tags, samRuntime: runtime, samVersion: samVersion,
                timestamp: timestamp, created: created,
-               base: .init(reference: base.source.description, digest: base.root.digest, manifestDigest: base.manifest.digest,
-                           layers: base.image.layers.count),
+               base: .init(reference: base.source.description, digest: base.root.digest, manifestDigest: base.manifest.digest, layers: base.image.layers.count),
                layers: layers.map { .init(digest: $0.digest, diffID: $0.diffID, size: $0.size, createdBy: $0.history.created_by) })
     }
 }

@@ -1,7 +1,9 @@
 import Assembly
+import Build
 import OCI
 
-/// The seed's Dockerfile, as data: what the SAM plugin image adds on top of its base.
+/// The seed's Dockerfile, as data: what the SAM plugin image adds on top of its base. `plan`
+/// turns a build request into the plan `PlanRunner` carries out; the recipe does no I/O.
 public enum SAMRecipe {
     /// `ENV` lines, in Dockerfile order.
     public static let env: [(key: String, value: String)] = [
@@ -27,9 +29,73 @@ public enum SAMRecipe {
 
     public static let historyComment = "samforge build"
 
-    /// Config edits of the recipe: ENV in order, ENTRYPOINT (clearing Cmd), `created`.
-    public static func configChanges(created: String) -> ConfigChanges {
-        ConfigChanges(env: env, entrypoint: entrypoint, created: created)
+    /// The request as a plan: layer 1 the plugin files, layer 2 (when any tool is installed)
+    /// go-template and the docker CLI; ENV, ENTRYPOINT (clearing Cmd) and `created`.
+    public static func plan(for request: SAMBuildRequest) -> ImagePlan {
+        var layers = [pluginLayer(request.plugin)]
+        if let tools = toolsLayer(goTemplate: request.goTemplate, dockerCLI: request.dockerCLI) { layers.append(tools) }
+        return ImagePlan(layers: layers, changes: configChanges(), mtime: request.sourceDateEpoch ?? 0, created: request.created)
+    }
+
+    /// Config edits of the recipe: ENV in order, ENTRYPOINT (clearing Cmd).
+    public static func configChanges() -> ConfigChanges {
+        ConfigChanges(env: env, entrypoint: entrypoint)
+    }
+
+    /// `mkdir -m 777 -p /opt/harness/{bin,scripts,client-tools}`, `COPY --from=plugin` of the
+    /// binary and the scripts tree, `chmod +x` on the binary and sam-plugin.sh. The open
+    /// directories come after the copied tree, so the scripts directory's own mode does not win.
+    static func pluginLayer(_ plugin: ImageLocation) -> ImagePlan.Layer {
+        let operations: [ImagePlan.Operation] = [
+            .directory("/opt", mode: 0o755), .directory("/opt/harness", mode: 0o755),
+            .copy(ImagePlan.ImageCopy(plugin, pluginBinary, executables: [pluginBinary], role: "plugin image")),
+            .copy(ImagePlan.ImageCopy(plugin, scriptsDirectory, executables: [entrypointScript], role: "plugin image")),
+        ] + openDirectories.map { .directory($0, mode: 0o777) }
+        let history: [ImagePlan.HistoryPart] = [
+            .text("COPY --from=\(portableName(plugin))@"), .digest(of: plugin),
+            .text(" \(pluginBinary) \(scriptsDirectory) (mkdir -m 777 \(openDirectories.joined(separator: " ")); chmod +x harness-sam-plugin sam-plugin.sh) # samforge"),
+        ]
+        return ImagePlan.Layer(operations: operations, history: history, comment: historyComment, label: "plugin files")
+    }
+
+    /// go-template and `/usr/local/bin/docker`, both 0755; nil when neither is installed.
+    /// Identical for every plugin version and runtime, so with a fixed SOURCE_DATE_EPOCH this
+    /// blob is pushed once per registry and skipped by every later build.
+    static func toolsLayer(goTemplate: FileInput?, dockerCLI: DockerCLISource?) -> ImagePlan.Layer? {
+        var operations: [ImagePlan.Operation] = []
+        var steps: [String] = []
+        if let goTemplate {
+            operations += [.directory("/opt", mode: 0o755), .directory("/opt/harness", mode: 0o755), .directory("/opt/harness/client-tools", mode: 0o777),
+                           .file(ImagePlan.FileCopy(goTemplate, to: goTemplatePath, mode: 0o755, role: "go-template"))]
+            steps.append("ADD \(goTemplate.name) \(goTemplatePath)")
+        }
+        if let dockerCLI {
+            operations += ["/usr", "/usr/local", "/usr/local/bin"].map { .directory($0, mode: 0o755) }
+            switch dockerCLI {
+            case .image(let image):
+                operations.append(.copy(ImagePlan.ImageCopy(image, dockerPath, executables: [dockerPath], role: "docker CLI image")))
+                steps.append("COPY --from=\(portableName(image)) \(dockerPath) \(dockerPath)")
+            case .file(let input):
+                operations.append(.file(ImagePlan.FileCopy(input, to: dockerPath, mode: 0o755, archiveEntry: dockerArchiveEntry, role: "docker CLI file")))
+                steps.append("ADD \(input.name) \(dockerPath)")
+            }
+        }
+        guard !operations.isEmpty else { return nil }
+        return ImagePlan.Layer(operations: operations, history: [.text(steps.joined(separator: " && ") + " (chmod 755) # samforge")],
+                               comment: historyComment, label: "client tools")
+    }
+
+    /// A reference without its registry: history (and so the digest) stays the same whichever
+    /// mirror an input image was pulled from. A layout is named by its last path component.
+    static func portableName(_ location: ImageLocation) -> String {
+        switch location {
+        case .registry(let reference): return reference.repository + (reference.tag.map { ":" + $0 } ?? "")
+        case .ociLayout(let directory, let name):
+            return (directory.split(separator: "/").last.map(String.init) ?? directory) + (name.map { ":" + $0 } ?? "")
+        case .dockerArchive(_, let reference?): return reference.repository + (reference.tag.map { ":" + $0 } ?? "")
+        case .dockerArchive(let file, nil): return file.split(separator: "/").last.map(String.init) ?? file
+        case .scratch: return "scratch"
+        }
     }
 
     /// The base config with the recipe applied and layers appended (diff_id and history each),
@@ -39,6 +105,8 @@ public enum SAMRecipe {
             NewLayer(digest: $0.diffID, diffID: $0.diffID, size: 0, path: "",
                      history: ImageConfig.History(created_by: $0.createdBy, comment: historyComment))
         }
-        return try ImageComposer.editConfig(base, adding: appended, changes: configChanges(created: created))
+        var changes = configChanges()
+        changes.created = created
+        return try ImageComposer.editConfig(base, adding: appended, changes: changes)
     }
 }

@@ -1,3 +1,4 @@
+import Assembly
 import Foundation
 import OCI
 
@@ -50,20 +51,40 @@ public enum SAMTags {
     }
 }
 
-/// TARGET_REPO: a repository, without tag or digest (samforge chooses the tags).
+/// TARGET_REPO: where the image goes, without tag (samforge chooses the tags): a registry
+/// repository, an `oci:DIR[:REPO]` layout (each tag becomes a ref name, `REPO:TAG` when REPO is
+/// given) or a `docker-archive:FILE[:REPO]` (RepoTags `REPO:TAG`, default REPO aws-sam-plugin).
 public struct TargetRepository: Sendable, Hashable {
-    /// As the user wrote it: results are printed as `TEXT:TAG@DIGEST`.
+    /// As the user wrote it: registry results are printed as `TEXT:TAG@DIGEST`.
     public let text: String
-    public let reference: Reference
+    public let location: ImageLocation
+
+    /// The archive's repository name when TARGET_REPO gives none (`docker load` shows it).
+    public static let defaultArchiveRepository = "aws-sam-plugin"
 
     public init(parsing text: String) throws(SAMInputError) {
-        let reference: Reference
-        do { reference = try Reference(parsing: text) } catch { throw SAMInputError("invalid TARGET_REPO: \(error.description)") }
-        let lastComponent = text.split(separator: "/").last.map(String.init) ?? text
-        guard !text.contains("@"), !lastComponent.contains(":") else {
-            throw SAMInputError("invalid TARGET_REPO \"\(text)\": give a repository without tag or digest (tags are VERSION-RUNTIME-SAMVERSION-linux-amd64)")
+        let location: ImageLocation
+        do { location = try ImageLocation(parsing: text) } catch { throw SAMInputError("invalid TARGET_REPO: \(error.description)") }
+        let name: String?
+        switch location {
+        case .registry: name = text.hasPrefix("docker://") ? String(text.dropFirst("docker://".count)) : text
+        case .ociLayout(_, let reference): name = reference
+        case .dockerArchive: name = text.split(separator: ":", maxSplits: 2).dropFirst(2).first.map(String.init)
+        case .scratch: throw SAMInputError("invalid TARGET_REPO scratch: give a registry repository, oci:DIR or docker-archive:FILE")
+        }
+        if let name, !Self.isBareRepository(name) {
+            throw SAMInputError("invalid TARGET_REPO \"\(escapedForMessage(text))\": give a repository without tag or digest (tags are VERSION-RUNTIME-SAMVERSION-linux-amd64)")
         }
         self.text = text
-        self.reference = Reference(registry: reference.registry, repository: reference.repository)
+        self.location = location
     }
+
+    /// `host/team/app`, not `…:tag` nor `…@sha256:…` (a port in the host is fine).
+    static func isBareRepository(_ name: String) -> Bool {
+        let last = name.split(separator: "/").last.map(String.init) ?? name
+        return !name.contains("@") && !last.contains(":") && (try? Reference(parsing: name)) != nil
+    }
+
+    /// The registry reference, when the target is a registry.
+    public var reference: Reference? { location.registryReference.map { Reference(registry: $0.registry, repository: $0.repository) } }
 }

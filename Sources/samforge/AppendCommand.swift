@@ -1,5 +1,6 @@
 import ArgumentParser
 import Assembly
+import Build
 import Foundation
 import Layers
 import OCI
@@ -27,126 +28,165 @@ struct AppendCommand: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: "The base image (a registry reference).") var base: String
-    @Argument(help: "Where the result is pushed: HOST/REPO[:TAG].") var target: String
-    @Option(name: .customLong("file"), help: ArgumentHelp("Add a local file at an absolute path, optionally with an octal mode (repeatable).", valueName: "LOCAL:/DEST[:MODE]"))
+    @Argument(help: "The base image: any location (registry, oci:, docker-archive:) or scratch.") var base: String
+    @Argument(help: "Where the result goes: HOST/REPO[:TAG], oci:DIR[:REF] or docker-archive:FILE[:REF].") var target: String
+    @Option(name: .customLong("file"), help: ArgumentHelp("Add a local file or a download at an absolute path, optionally with an octal mode (repeatable).", valueName: "SRC:/DEST[:MODE]"))
     var files: [String] = []
-    @Option(name: .customLong("copy-from"), help: ArgumentHelp("Copy a file or tree from another image (its merged filesystem) to DEST, default the same path (repeatable).", valueName: "IMAGE:/SRC[:/DEST]"))
+    @Option(name: .customLong("dir"), help: ArgumentHelp("Add an empty directory, mode 0755 unless given (repeatable).", valueName: "/PATH[:MODE]"))
+    var directories: [String] = []
+    @Option(name: .customLong("copy-from"), help: ArgumentHelp("Copy a file or tree from another image (its merged filesystem, hard links kept) to DEST, default the same path (repeatable).", valueName: "IMAGE:/SRC[:/DEST]"))
     var copies: [String] = []
     @Option(name: .customLong("env"), help: ArgumentHelp("Set an environment variable (repeatable).", valueName: "KEY=VALUE")) var env: [String] = []
     @Option(name: .customLong("label"), help: ArgumentHelp("Set a label (repeatable).", valueName: "KEY=VALUE")) var labels: [String] = []
-    @Option(help: ArgumentHelp("Entrypoint: a JSON array of strings, or one executable.", valueName: "JSON|PATH")) var entrypoint: String?
-    @Option(help: ArgumentHelp("Cmd: a JSON array of strings, or one string.", valueName: "JSON|ARG")) var cmd: String?
-    @Option(help: ArgumentHelp("Working directory.", valueName: "DIR")) var workdir: String?
+    @Option(help: ArgumentHelp("Entrypoint: a JSON array (exec form) or a command line (run by /bin/sh -c).", valueName: "JSON|CMD")) var entrypoint: String?
+    @Option(help: ArgumentHelp("Cmd: a JSON array (exec form) or a command line (run by /bin/sh -c).", valueName: "JSON|CMD")) var cmd: String?
+    @Option(help: ArgumentHelp("Working directory (created in the new layer, root-owned 0755).", valueName: "DIR")) var workdir: String?
     @Option(help: ArgumentHelp("User (name, uid or uid:gid).", valueName: "USER")) var user: String?
-    @Option(help: ArgumentHelp("Platform picked from an index (default linux/amd64).", valueName: "os/arch[/variant]")) var platform: String?
+    @Option(name: .customLong("tag"), help: ArgumentHelp("Also name the result TAG at the target (repeatable).", valueName: "TAG")) var tags: [String] = []
+    @Option(help: ArgumentHelp("Platform(s) of the base to build on: os/arch[/variant], a comma-separated list, or all (default linux/amd64).", valueName: "PLATFORMS"))
+    var platform: String?
+    @Option(help: ArgumentHelp("The config's created time: now, or an RFC 3339 time (default: the base image's own; SOURCE_DATE_EPOCH wins).", valueName: "now|TIME"))
+    var created: String?
     @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Cache directory for the new layer (default $XDG_CACHE_HOME/samforge, else ~/.cache/samforge).", valueName: "DIR"))
     var cacheDir: String?
+    @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
+    @Flag(help: "Print one JSON object describing the result instead of the reference line.") var json = false
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
     @OptionGroup var registry: RegistryFlags
 
+    /// What `--json` prints.
+    struct Result: Encodable {
+        var reference: String
+        var digest: Digest
+        var mediaType: String
+        var names: [String]
+        var platforms: [String]
+        var dropped: [String]
+        var layers: [Digest]
+        var blobsCopied: Int
+        var blobsSkipped: Int
+        var blobsMounted: Int
+        var bytesCopied: Int64
+    }
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let baseReference = try Reference(parsing: base)
-        let targetReference = try Reference(parsing: target)
-        guard targetReference.digest == nil else { throw UsageError("\(target): a push target takes a tag, not a digest") }
-        let tag = targetReference.tag ?? "latest"
-        let wanted = try platform.map { try Platform(parsing: $0) } ?? .linuxAMD64
-        var plan = try makePlan(environment: environment)
+        let baseLocation = try ImageLocation(parsing: base)
+        let targetLocation = try ImageLocation(parsing: target)
+        let platforms = try AppendArguments.platforms(platform)
+        guard (1...CopyCommand.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(CopyCommand.maxJobs) (got \(jobs))") }
+        let plan = try makePlan(environment: environment)
 
-        let client = registry.makeClient(pushHosts: [targetReference.host], environment: environment)
-        let progress = CopyProgress(quiet: quiet)
-        let baseImage = try await withContext("base image \(baseReference)") {
-            try await ResolvedImage.resolve(RegistrySource(client: client, reference: baseReference), platform: wanted)
-        }
-        // The build's cache and its lock: a build finishing meanwhile never prunes this layer.
-        let workspace = try BuildWorkspace(root: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
-        let layer = try await plan.writeLayer(client: client, platform: wanted, cache: workspace.cache, staging: workspace.makePath("append"))
-        let instant = environment["SOURCE_DATE_EPOCH"].flatMap { $0.isEmpty ? nil : plan.mtime } ?? Int64(Date().timeIntervalSince1970)
-        plan.changes.created = SAMTags.rfc3339(epoch: instant)
+        let client = registry.makeClient(pushHosts: targetLocation.registryReference.map { [$0.host] } ?? [], environment: environment)
+        let destination = try targetLocation.openTarget(client: client)
+        let names = try self.names(at: destination)
+        var basePlatform = Platform.linuxAMD64
+        if case .one(let one) = platforms { basePlatform = one }
+        let source = try baseLocation.openSource(client: client, platform: basePlatform)
 
-        let composed = try ImageComposer.compose(base: baseImage, adding: layer.map { [$0] } ?? [], changes: plan.changes)
-        let appender = ImageAppender(client: client, repository: targetReference, onEvent: progress.event)
+        let progress = TransferProgress(quiet: quiet)
         defer { progress.end() }
-        let report = try await withContext("push to \(targetReference.repositoryName):\(tag)") {
-            try await appender.push(composed, base: baseImage, tags: [tag])
+        let workspace = try BuildWorkspace(root: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
+        let runner = PlanRunner(client: client, workspace: workspace, progress: { progress.note($0) })
+        let mutation = try await runner.mutate(source, with: plan, platforms: platforms)
+        if !mutation.dropped.isEmpty {
+            progress.note("platforms left out (not chosen): \(mutation.dropped.map(\.description).joined(separator: ", "))")
         }
-        progress.end()
-        do { try workspace.prune(keeping: Set(layer.map { [$0.digest] } ?? [])) } catch {
-            if !quiet { Output.warning("cache not pruned: \(error)") }
+        let report = try await step("target \(targetLocation)") {
+            try await runner.write(mutation.image, to: destination, names: names, jobs: jobs, onEvent: { progress.event($0) })
         }
-        Output.line("\(targetReference.repositoryName):\(tag)@\(report.digest)")
+        progress.summary(report)
+        do { try runner.finish() } catch {
+            if !quiet { Output.warning("cache not pruned: \(oneLine(error))") }
+        }
+        let reference = destination.pinnedReference(name: names.first, digest: report.digest)
+        guard json else { return Output.line(reference) }
+        try Output.json(Result(reference: reference, digest: report.digest, mediaType: report.mediaType, names: names,
+                               platforms: mutation.platforms.compactMap { $0.base.config.platform?.description },
+                               dropped: mutation.dropped.map(\.description),
+                               layers: Array(Set(mutation.platforms.flatMap { $0.image.newLayers.map(\.digest) })).sorted { $0.description < $1.description },
+                               blobsCopied: report.blobsCopied, blobsSkipped: report.blobsSkipped,
+                               blobsMounted: report.blobsMounted, bytesCopied: report.bytesCopied))
+    }
+
+    /// TARGET's own name (its tag, `latest` when it has none and no --tag is given) and every
+    /// --tag, as the destination names images.
+    func names(at destination: ImageTarget) throws -> [String] {
+        for tag in tags where !Reference.isValidTag(tag) {
+            throw UsageError("--tag \(escapedForMessage(tag)): a tag is [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+        }
+        if case .registry(let reference) = destination.location, reference.digest != nil {
+            throw UsageError("\(target): a target takes a tag, not a digest")
+        }
+        var own = destination.names
+        if case .registry = destination.location, !CopyCommand.namesTagOrDigest(target), !tags.isEmpty { own = [] }
+        let extra = try tags.map { tag -> String in
+            guard let name = destination.name(forTag: tag) else {
+                throw UsageError("--tag \(tag): name the archive's image as docker-archive:FILE:REPO to tag it")
+            }
+            return name
+        }
+        var seen: Set<String> = []
+        return (own + extra).filter { seen.insert($0).inserted }
     }
 
     /// Every input checked before any traffic (exit 2).
-    func makePlan(environment: [String: String]) throws -> AppendPlan {
-        var plan = AppendPlan()
-        plan.files = try files.map(Self.localFile)
-        plan.copies = try copies.map(Self.imageCopy)
-        plan.changes.env = try env.map { try Self.pair($0, option: "--env") }
-        plan.changes.labels = try labels.map { try Self.pair($0, option: "--label") }
-        plan.changes.entrypoint = try entrypoint.map { try Self.argumentList($0, option: "--entrypoint") }
-        plan.changes.cmd = try cmd.map { try Self.argumentList($0, option: "--cmd") }
-        plan.changes.workingDir = workdir
-        plan.changes.user = user
-        do { plan.mtime = try LayerWriter.mtime(fromEnvironment: environment) } catch { throw UsageError(String(describing: error)) }
-        return plan
+    func makePlan(environment: [String: String]) throws -> ImagePlan {
+        var operations: [ImagePlan.Operation] = []
+        var history: [ImagePlan.HistoryPart] = []
+        if let workdir {
+            guard workdir.hasPrefix("/") else { throw UsageError("--workdir \(workdir): give an absolute path") }
+            operations.append(.directory(workdir, mode: 0o755))
+        }
+        for text in files {
+            let file = try AppendArguments.file(text)
+            operations.append(.file(file))
+            history.append(.text("ADD \(file.input.name) \(file.destination)"))
+        }
+        for text in directories {
+            let directory = try AppendArguments.directory(text)
+            operations.append(directory)
+            if case .directory(let path, _) = directory { history.append(.text("mkdir \(path)")) }
+        }
+        for text in copies {
+            let copy = try AppendArguments.copy(text)
+            operations.append(.copy(copy))
+            history += [.text("COPY --from=\(Self.historyName(copy.image))@"), .digest(of: copy.image), .text(" \(copy.source) \(copy.destination)")]
+        }
+        var changes = ConfigChanges()
+        changes.env = try env.map { try AppendArguments.pair($0, option: "--env") }
+        changes.labels = try labels.map { try AppendArguments.pair($0, option: "--label") }
+        changes.entrypoint = try entrypoint.map { try AppendArguments.argumentList($0, option: "--entrypoint") }
+        changes.cmd = try cmd.map { try AppendArguments.argumentList($0, option: "--cmd") }
+        changes.workingDir = workdir
+        changes.user = user
+        let mtime: Int64
+        do { mtime = try LayerWriter.mtime(fromEnvironment: environment) } catch { throw UsageError(String(describing: error)) }
+        let epochGiven = !(environment["SOURCE_DATE_EPOCH"] ?? "").isEmpty
+        let createdTime: ImagePlan.Created
+        createdTime = try ImagePlan.Created(option: created, epoch: epochGiven ? mtime : nil, now: Int64(Date().timeIntervalSince1970))
+        var layers: [ImagePlan.Layer] = []
+        if !operations.isEmpty {
+            let steps = history.isEmpty ? [ImagePlan.HistoryPart.text("WORKDIR \(workdir ?? "")")] : history
+            layers.append(ImagePlan.Layer(operations: operations, history: Self.joined(steps) + [.text(" # samforge append")], label: "new files"))
+        }
+        return ImagePlan(layers: layers, changes: changes, mtime: mtime, created: createdTime)
     }
 
-    /// `LOCAL:/DEST[:MODE]`: DEST starts at the last `:/`.
-    static func localFile(_ text: String) throws -> AppendPlan.LocalFile {
-        guard let split = text.range(of: ":/", options: .backwards) else {
-            throw UsageError("--file \(text): expected LOCAL:/DEST[:MODE] (DEST absolute)")
-        }
-        let source = String(text[..<split.lowerBound])
-        var destination = String(text[text.index(after: split.lowerBound)...])
-        var mode: UInt32?
-        if let colon = destination.lastIndex(of: ":") {
-            let digits = destination[destination.index(after: colon)...]
-            guard (1...4).contains(digits.count), let value = UInt32(digits, radix: 8) else {
-                throw UsageError("--file \(text): mode \"\(digits)\" is not octal (e.g. 0755)")
+    /// History steps joined by ` && ` (a step may span several parts).
+    static func joined(_ parts: [ImagePlan.HistoryPart]) -> [ImagePlan.HistoryPart] {
+        var result: [ImagePlan.HistoryPart] = []
+        for part in parts {
+            if case .text(let text) = part, text.hasPrefix("ADD ") || text.hasPrefix("mkdir ") || text.hasPrefix("COPY "), !result.isEmpty {
+                result.append(.text(" && "))
             }
-            mode = value
-            destination = String(destination[..<colon])
+            result.append(part)
         }
-        var isDirectory: ObjCBool = false
-        guard !source.isEmpty, FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), !isDirectory.boolValue,
-              FileManager.default.isReadableFile(atPath: source) else {
-            throw UsageError("--file \(text): \(source.isEmpty ? "no local file given" : "\(source): no such readable file")")
-        }
-        return AppendPlan.LocalFile(source: source, destination: destination, mode: mode)
+        return result
     }
 
-    /// `IMAGE:/SRC[:/DEST]`: a reference never holds `:/`, so the first one ends IMAGE.
-    static func imageCopy(_ text: String) throws -> AppendPlan.ImageCopy {
-        guard let split = text.range(of: ":/") else {
-            throw UsageError("--copy-from \(text): expected IMAGE:/SRC[:/DEST] (absolute paths)")
-        }
-        let image: Reference
-        do { image = try Reference(parsing: String(text[..<split.lowerBound])) } catch {
-            throw UsageError("--copy-from \(text): \(error.description)")
-        }
-        let paths = String(text[text.index(after: split.lowerBound)...])
-        if let second = paths.range(of: ":/") {
-            return AppendPlan.ImageCopy(image: image, source: String(paths[..<second.lowerBound]),
-                                        destination: String(paths[paths.index(after: second.lowerBound)...]))
-        }
-        return AppendPlan.ImageCopy(image: image, source: paths, destination: paths)
-    }
-
-    static func pair(_ text: String, option: String) throws -> (key: String, value: String) {
-        guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
-            throw UsageError("\(option) \(text): expected KEY=VALUE")
-        }
-        return (String(text[..<equals]), String(text[text.index(after: equals)...]))
-    }
-
-    /// A JSON array of strings (exec form), or one string.
-    static func argumentList(_ text: String, option: String) throws -> [String] {
-        guard text.hasPrefix("[") else { return [text] }
-        guard let list = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
-            throw UsageError("\(option) \(text): not a JSON array of strings")
-        }
-        return list
+    /// A registry image by repository (history then does not depend on a mirror's address).
+    static func historyName(_ location: ImageLocation) -> String {
+        location.registryReference?.repository ?? location.description
     }
 }

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Assembly
+import Build
 import Foundation
 import Layers
 import SAM
+import Streams
 
 struct BuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,34 +59,51 @@ struct BuildCommand: AsyncParsableCommand {
     var platform: String?
     @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Cache directory (default $XDG_CACHE_HOME/samforge, else ~/.cache/samforge).", valueName: "DIR"))
     var cacheDir: String?
-    @Flag(help: "No progress lines on stderr.") var quiet = false
+    @Option(help: ArgumentHelp("The config's created time: now, or an RFC 3339 time (default: the base image's own; SOURCE_DATE_EPOCH wins).", valueName: "now|TIME"))
+    var created: String?
+    @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
+    @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
     @Flag(help: "Print one JSON object describing the result instead of the reference line (an array of them for several bases).") var json = false
     @OptionGroup var registry: RegistryFlags
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let requests = try makeRequests(environment: environment)
-        if let outputEnv { try Self.checkWritable(outputEnv) }
+        let now = Int64(Date().timeIntervalSince1970)
+        let requests = try makeRequests(environment: environment, now: now)
+        guard (1...CopyCommand.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(CopyCommand.maxJobs) (got \(jobs))") }
+        if let outputEnv { try OutputPath.checkWritable(outputEnv, what: "--output-env") }
         for request in requests where request.base.isMirror {
-            Output.warning("\(request.base.reference) is not an official image from \(SAMBaseReference.officialRegistry)/\(SAMBaseReference.officialNamespace); building on it as a mirror of one")
+            Output.warning("\(request.base.location) is not an official image from \(SAMBaseReference.officialRegistry)/\(SAMBaseReference.officialNamespace); building on it as a mirror of one")
         }
 
-        let client = registry.makeClient(pushHosts: [requests[0].target.reference.host], environment: environment)
-        var builder = SAMImageBuilder(client: client, cacheRoot: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
-        let status = StatusLine.onTerminal(unless: quiet)
-        if !quiet { builder.progress = { StatusLine.emit("samforge: " + $0, above: status) } }
-        if let status { builder.onTransfer = { status.observe($0) } }
-        defer { status?.finish() }
+        let pushHosts = Set(requests.compactMap { $0.target.reference?.host })
+        let client = registry.makeClient(pushHosts: Array(pushHosts), environment: environment)
+        var targets: [String: ImageTarget] = [:]
+        for request in requests where targets[request.target.text] == nil {
+            targets[request.target.text] = try request.target.location.openTarget(client: client)
+        }
+        let progress = TransferProgress(quiet: quiet)
+        defer { progress.end() }
+        let workspace = try BuildWorkspace(root: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
+        let runner = PlanRunner(client: client, workspace: workspace, progress: { progress.note($0) })
+        var build = SAMBuild(runner: runner)
+        build.jobs = jobs
+        build.onEvent = { progress.event($0) }
 
         // One runtime after another; each image is tagged only when it is complete. One instant
-        // for all (config `created`, TIMESTAMP) when SOURCE_DATE_EPOCH does not give it.
-        let now = Int64(Date().timeIntervalSince1970)
+        // for all (TIMESTAMP) when SOURCE_DATE_EPOCH does not give it.
         var results: [SAMBuildResult] = []
         for request in requests {
-            let result = try await builder.build(request, now: now)
-            status?.finish()
+            if request.goTemplate == nil { progress.note("go-template: skipped") }
+            if request.dockerCLI == nil { progress.note("docker CLI: skipped") }
+            guard let target = targets[request.target.text] else { continue }
+            let result = try await build.run(request, to: target, now: now)
+            progress.summary(result.transfer)
             if !json { Output.line(result.finalReference) }
             results.append(result)
+        }
+        do { try runner.finish() } catch {
+            if !quiet { Output.warning("cache not pruned: \(oneLine(error))") }
         }
         if let outputEnv { try Self.append(Self.outputEnvironment(results), to: outputEnv) }
         if json {
@@ -93,14 +112,14 @@ struct BuildCommand: AsyncParsableCommand {
     }
 
     /// Every input check, before any network traffic (exit 2 on failure): one request per base.
-    func makeRequests(environment: [String: String]) throws -> [SAMBuildRequest] {
+    func makeRequests(environment: [String: String], now: Int64) throws -> [SAMBuildRequest] {
         let bases: [String?] = samBaseImage.isEmpty ? [nil] : samBaseImage
-        let requests = try bases.map { try makeRequest(base: $0, environment: environment) }
+        let requests = try bases.map { try makeRequest(base: $0, environment: environment, now: now) }
         // One image per runtime: the tags and the output variables are named by it.
         var byRuntime: [String: SAMBuildRequest] = [:]
         for request in requests {
             if let earlier = byRuntime[request.base.runtime] {
-                throw UsageError("--sam-base-image \(earlier.base.reference) and \(request.base.reference) are both \(request.base.runtime): one base per runtime in a run")
+                throw UsageError("--sam-base-image \(earlier.base.location) and \(request.base.location) are both \(request.base.runtime): one base per runtime in a run")
             }
             byRuntime[request.base.runtime] = request
         }
@@ -117,7 +136,7 @@ struct BuildCommand: AsyncParsableCommand {
         }
     }
 
-    func makeRequest(base: String?, environment: [String: String]) throws -> SAMBuildRequest {
+    func makeRequest(base: String?, environment: [String: String], now: Int64) throws -> SAMBuildRequest {
         var options = SAMBuildOptions()
         options.samBaseImage = base
         options.pluginImage = pluginImage
@@ -130,23 +149,9 @@ struct BuildCommand: AsyncParsableCommand {
         options.noDockerCLI = noDockerCLI
         options.timestampTag = timestampTag
         options.platform = platform
-        do { return try SAMBuildRequest(options: options, environment: environment) } catch let error as SAMInputError {
-            throw UsageError(error.description)
-        }
-    }
-
-    /// The output file must be creatable now: failing after the push would lose the result.
-    static func checkWritable(_ path: String) throws {
-        let manager = FileManager.default
-        var isDirectory: ObjCBool = false
-        if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard !isDirectory.boolValue, manager.isWritableFile(atPath: path) else { throw UsageError("--output-env \(path): not a writable file") }
-            return
-        }
-        let parent = (path as NSString).deletingLastPathComponent
-        guard manager.isWritableFile(atPath: parent.isEmpty ? "." : parent) else {
-            throw UsageError("--output-env \(path): directory \(parent.isEmpty ? "." : parent) does not exist or is not writable")
-        }
+        options.created = created
+        options.now = now
+        return try SAMBuildRequest(options: options, environment: environment)
     }
 
     /// Appends, as `echo KEY=VALUE >> $DRONE_OUTPUT` does in Harness/Drone plugin steps.
@@ -159,7 +164,7 @@ struct BuildCommand: AsyncParsableCommand {
             try handle.seekToEnd()
             try handle.write(contentsOf: Data(text.utf8))
         } catch {
-            throw ContextError(context: "--output-env \(path)", underlying: error)
+            throw UsageError("--output-env \(path): cannot write: \(describeSystemError(error))")
         }
     }
 }

@@ -3,6 +3,7 @@ import Assembly
 import Foundation
 import OCI
 import Registry
+import Streams
 
 struct CopyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,14 +30,27 @@ struct CopyCommand: AsyncParsableCommand {
     @Argument(help: "Where the image is read from.") var source: String
     @Argument(help: "Where the image is written to.") var destination: String
     @Option(help: ArgumentHelp("Copy only this platform of an index.", valueName: "os/arch[/variant]")) var platform: String?
-    @Flag(help: "Copy every tag of the SRC repository to the DST repository (registries only).") var allTags = false
+    @Flag(name: [.customShort("a"), .long], help: "Copy every tag of the SRC repository to the DST repository (registries only).") var allTags = false
     @Option(name: [.customShort("f"), .long], help: ArgumentHelp("Write manifests as oci or v2s2 (Docker schema2); blobs keep their digests, manifests get new ones. Default: unchanged, byte for byte.", valueName: "oci|v2s2")) var format: String?
-    @Option(help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
+    @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Option(help: ArgumentHelp("Write the digest of the copied image (sha256:…) to FILE.", valueName: "FILE")) var digestFile: String?
+    @Flag(help: "Print one JSON object describing the result (an array with --all-tags).") var json = false
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
     @OptionGroup var registry: RegistryFlags
 
     static let maxJobs = 64
+
+    /// What `--json` prints for each image copied.
+    struct Result: Encodable {
+        var reference: String
+        var digest: Digest
+        var mediaType: String
+        var platform: String?
+        var blobsCopied: Int
+        var blobsSkipped: Int
+        var blobsMounted: Int
+        var bytesCopied: Int64
+    }
 
     func run() async throws {
         let from = try ImageLocation(parsing: source)
@@ -44,34 +58,39 @@ struct CopyCommand: AsyncParsableCommand {
         let wanted = try platform.map { try Platform(parsing: $0) }
         _ = try manifestFormat()
         guard (1...Self.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(Self.maxJobs) (got \(jobs))") }
-        let client = registry.makeClient(pushHosts: to.registryHost.map { [$0] } ?? [])
-        let progress = CopyProgress(quiet: quiet)
+        if let digestFile { try OutputPath.checkWritable(digestFile, what: "--digest-file") }
+        let client = registry.makeClient(pushHosts: to.registryReference.map { [$0.host] } ?? [])
+        let progress = TransferProgress(quiet: quiet)
+        let ledger = TransferLedger()
 
         if allTags {
-            try await copyAllTags(from: from, to: to, platform: wanted, client: client, progress: progress)
+            let results = try await copyAllTags(from: from, to: to, platform: wanted, client: client, progress: progress, ledger: ledger)
+            if json { try Output.json(results) }
             return
         }
-        let report = try await copy(from: from, to: to, platform: wanted, client: client, progress: progress)
+        let result = try await copy(from: from, to: to, platform: wanted, client: client, progress: progress, ledger: ledger)
         if let digestFile {
             // As skopeo's --digestfile: the digest alone, no newline.
-            do { try Data(report.digest.description.utf8).write(to: URL(fileURLWithPath: digestFile)) } catch {
-                throw UsageError("--digest-file \(digestFile): cannot write: \(error.localizedDescription)")
+            do { try Data(result.digest.description.utf8).write(to: URL(fileURLWithPath: digestFile)) } catch {
+                throw UsageError("--digest-file \(digestFile): cannot write: \(describeSystemError(error))")
             }
         }
-        Output.line(Self.pinned(to, report.digest))
+        if json { try Output.json(result) } else { Output.line(result.reference) }
     }
 
     func copy(from: ImageLocation, to: ImageLocation, platform: Platform?, client: RegistryClient,
-              progress: CopyProgress) async throws -> CopyReport {
-        let source = try openSource(from, client: client)
-        let destination = try openDestination(to, client: client, sourceReference: from.reference)
-        let copier = ImageCopier(source: source, destination: destination,
-                                 options: CopyOptions(jobs: jobs, platform: platform, format: try manifestFormat(), onEvent: progress.event))
+              progress: TransferProgress, ledger: TransferLedger) async throws -> Result {
+        let source = try from.openSource(client: client, platform: platform ?? .linuxAMD64)
+        let target = try to.openTarget(client: client, sourceReference: from.registryReference)
+        let options = WriteOptions(jobs: jobs, platform: platform, format: try manifestFormat(), ledger: ledger, onEvent: progress.event)
         defer { progress.end() }
-        progress.note("copying \(from) to \(destination.description)")
-        let report = try await withContext("copy \(from) to \(to)") { try await copier.copy() }
+        progress.note("copying \(from) to \(target.destination.description)")
+        let report = try await ImageWriter(source: source, destination: target.destination, options: options)
+            .write(names: target.names, expecting: target.pinned)
         progress.summary(report)
-        return report
+        return Result(reference: target.pinnedReference(name: target.names.first, digest: report.digest), digest: report.digest,
+                      mediaType: report.mediaType, platform: report.platform?.description, blobsCopied: report.blobsCopied,
+                      blobsSkipped: report.blobsSkipped, blobsMounted: report.blobsMounted, bytesCopied: report.bytesCopied)
     }
 
     func manifestFormat() throws -> ManifestFormat? {
@@ -84,7 +103,7 @@ struct CopyCommand: AsyncParsableCommand {
 
     /// Every tag `listTags` reports, each copied as its own image (registry → registry only).
     func copyAllTags(from: ImageLocation, to: ImageLocation, platform: Platform?, client: RegistryClient,
-                     progress: CopyProgress) async throws {
+                     progress: TransferProgress, ledger: TransferLedger) async throws -> [Result] {
         guard case .registry(let sourceRepository) = from, case .registry(let targetRepository) = to else {
             throw UsageError("--all-tags copies a repository between registries: SRC and DST must both be registry repositories")
         }
@@ -92,26 +111,17 @@ struct CopyCommand: AsyncParsableCommand {
             throw UsageError("--all-tags takes repositories without a tag or digest (e.g. registry.example.com/team/app)")
         }
         guard digestFile == nil else { throw UsageError("--digest-file takes one image's digest; it cannot be used with --all-tags") }
-        let tags = try await withContext(sourceRepository.repositoryName) {
-            try await client.listTags(Repository(sourceRepository))
-        }
+        let tags = try await client.listTags(Repository(sourceRepository))
         guard !tags.isEmpty else { throw AssemblyError.notFound("\(sourceRepository.repositoryName): no tags to copy") }
         progress.note("\(tags.count) tag\(tags.count == 1 ? "" : "s") to copy")
+        var results: [Result] = []
         for tag in tags {
-            let target = targetRepository.withTag(tag)
-            let report = try await copy(from: .registry(sourceRepository.withTag(tag)), to: .registry(target),
-                                        platform: platform, client: client, progress: progress)
-            Output.line("\(target.description)@\(report.digest)")
+            let result = try await copy(from: .registry(sourceRepository.withTag(tag)), to: .registry(targetRepository.withTag(tag)),
+                                        platform: platform, client: client, progress: progress, ledger: ledger)
+            if !json { Output.line(result.reference) }
+            results.append(result)
         }
-    }
-
-    /// `DST@sha256:…`: the destination as named (`HOST/REPO:TAG@sha256:…` for a registry, a form
-    /// docker, kubectl, crane and skopeo accept, and what `build` prints), pinned to the digest.
-    static func pinned(_ location: ImageLocation, _ digest: Digest) -> String {
-        if case .registry(let reference) = location {
-            return Reference(registry: reference.registry, repository: reference.repository, tag: reference.tag).description + "@\(digest)"
-        }
-        return "\(location)@\(digest)"
+        return results
     }
 
     /// Whether a registry location names a tag or digest explicitly (a bare repository gets
@@ -120,12 +130,5 @@ struct CopyCommand: AsyncParsableCommand {
         let name = text.hasPrefix("docker://") ? String(text.dropFirst("docker://".count)) : text
         let last = name.split(separator: "/").last ?? Substring(name)
         return last.contains(":") || last.contains("@")
-    }
-}
-
-extension ImageLocation {
-    var reference: Reference? {
-        if case .registry(let reference) = self { return reference }
-        return nil
     }
 }

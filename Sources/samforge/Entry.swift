@@ -47,34 +47,20 @@ enum ExitStatus {
     static let runtime: Int32 = 1
     static let usage: Int32 = 2
 
-    /// Input the user can fix by changing the command line is a usage error.
+    /// Input the user can fix by changing the command line is a usage error; every module's
+    /// error says which kind it is.
     static func code(for error: Error) -> Int32 {
-        switch error {
-        case is UsageError, is ValidationError, is Reference.ParseError, is ImageLocation.ParseError,
-             is Platform.ParseError, is SAMBaseReference.RejectionError, is Digest.ParseError:
-            return usage
-        default:
-            return runtime
-        }
+        if error is ValidationError { return usage }
+        return errorKind(of: error) == .usage ? usage : runtime
     }
 }
 
 /// A problem with what the user asked for (exit 2).
-struct UsageError: Error, CustomStringConvertible {
+struct UsageError: KindedError {
     let message: String
     init(_ message: String) { self.message = message }
+    var kind: ErrorKind { .usage }
     var description: String { message }
-}
-
-/// A failure tied to the reference it concerns, rendered "REF: cause" unless the cause
-/// already names it.
-struct ContextError: Error, CustomStringConvertible {
-    let context: String
-    let underlying: Error
-    var description: String {
-        let cause = oneLine(underlying)
-        return cause.contains(context) ? cause : "\(context): \(cause)"
-    }
 }
 
 /// Every error as exactly one line.
@@ -82,10 +68,4 @@ func oneLine(_ error: Error) -> String {
     // String(describing:) uses an error's description when it has one.
     let text = String(describing: error)
     return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
-}
-
-func withContext<T>(_ context: String, _ body: () async throws -> T) async throws -> T {
-    do { return try await body() } catch let error where ExitStatus.code(for: error) == ExitStatus.runtime && !(error is ContextError) {
-        throw ContextError(context: context, underlying: error)
-    }
 }

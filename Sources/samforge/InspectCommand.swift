@@ -38,16 +38,14 @@ struct InspectCommand: AsyncParsableCommand {
         let parsed = try ImageLocation(parsing: location)
         let wanted = try platform.map { try Platform(parsing: $0) }
         try checkViews()
-        let source = try openSource(parsed, client: registry.makeClient())
+        let source = try parsed.openSource(client: registry.makeClient(), platform: wanted ?? .linuxAMD64)
 
         if raw && wanted == nil {
-            let root = try await withContext(parsed.description) { try await source.rootManifest() }
+            let root = try await source.rootManifest()
             Output.bytes(root.bytes)
             return
         }
-        let inspection = try await withContext(parsed.description) {
-            try await ResolvedImage.resolve(source, preferring: wanted)
-        }
+        let inspection = try await ResolvedImage.resolve(source, preferring: wanted)
         if raw { Output.bytes(inspection.manifest.bytes); return }
         if config { Output.bytes(inspection.configBytes); return }
 
@@ -57,9 +55,7 @@ struct InspectCommand: AsyncParsableCommand {
             await probeOSRelease(inspection, source: source, into: &report)
         }
         if let selector {
-            let view = try await withContext(parsed.description) {
-                try await FilesLister.list(selector, image: inspection.image, source: source, collect: json)
-            }
+            let view = try await FilesLister.list(selector, image: inspection.image, source: source, collect: json)
             if json {
                 report.files = view
                 try Output.json(report)

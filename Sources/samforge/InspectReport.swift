@@ -153,7 +153,7 @@ extension ImageLocation {
         switch self {
         case .registry(let reference): return reference
         case .dockerArchive(_, let reference): return reference
-        case .ociLayout: return nil
+        case .ociLayout, .scratch: return nil
         }
     }
 }

@@ -32,9 +32,7 @@ struct TagsCommand: AsyncParsableCommand {
         }
         guard pageSize >= 1 else { throw UsageError("--page-size must be at least 1") }
         let client = registry.makeClient()
-        let tags = try await withContext(reference.repositoryName) {
-            try await client.listTags(Repository(reference), pageSize: pageSize)
-        }
+        let tags = try await client.listTags(Repository(reference), pageSize: pageSize)
         if json { try Output.json(tags) } else { tags.forEach(Output.line) }
     }
 }

@@ -16,11 +16,10 @@ import TestSupport
         let index = try LocalImages.index([(amd, "linux/amd64"), (arm, "linux/arm64/v8")], docker: docker)
         let layout = directory.path + "/layout"
 
-        let report = try await ImageCopier(source: LocalImages.source(index: index, [amd, arm]),
-                                           destination: OCILayoutDestination(directory: layout, tag: "1.0")).copy()
+        let report = try await write(LocalImages.source(index: index, [amd, arm]), try OCILayoutDestination(directory: layout), names: ["1.0"])
         #expect(report.digest == index.digest)
 
-        let readBack = OCILayoutSource(directory: layout, tag: "1.0")
+        let readBack = OCILayoutSource(directory: layout, name: "1.0")
         #expect(try await readBack.rootManifest().bytes == index.bytes)
         #expect(try await readBack.manifest(arm.manifest.digest).bytes == arm.manifest.bytes)
         let markerText = try String(contentsOfFile: layout + "/oci-layout", encoding: .utf8)
@@ -38,8 +37,8 @@ import TestSupport
         defer { directory.remove() }
         let image = try LocalImages.image(docker: false, in: directory)
         let layout = directory.path + "/layout"
-        let first = try await ImageCopier(source: LocalImages.source(image), destination: OCILayoutDestination(directory: layout, tag: "a")).copy()
-        let second = try await ImageCopier(source: LocalImages.source(image), destination: OCILayoutDestination(directory: layout, tag: "a")).copy()
+        let first = try await write(LocalImages.source(image), try OCILayoutDestination(directory: layout), names: ["a"])
+        let second = try await write(LocalImages.source(image), try OCILayoutDestination(directory: layout), names: ["a"])
         #expect(first.blobsCopied == 3 && first.blobsSkipped == 0)
         #expect(second.blobsCopied == 0 && second.blobsSkipped == 3 && second.bytesCopied == 0)
     }
@@ -49,12 +48,11 @@ import TestSupport
         defer { directory.remove() }
         let image = try LocalImages.image(docker: true, in: directory)
         let first = directory.path + "/one", second = directory.path + "/two"
-        _ = try await ImageCopier(source: LocalImages.source(image), destination: OCILayoutDestination(directory: first, tag: "x")).copy()
-        let report = try await ImageCopier(source: OCILayoutSource(directory: first, tag: "x"),
-                                           destination: OCILayoutDestination(directory: second, tag: nil)).copy()
+        _ = try await write(LocalImages.source(image), try OCILayoutDestination(directory: first), names: ["x"])
+        let report = try await write(OCILayoutSource(directory: first, name: "x"), try OCILayoutDestination(directory: second), names: [])
         #expect(report.digest == image.manifest.digest)
         // Untagged: the only entry of the layout is found without a tag.
-        #expect(try await OCILayoutSource(directory: second, tag: nil).rootManifest().digest == image.manifest.digest)
+        #expect(try await OCILayoutSource(directory: second, name: nil).rootManifest().digest == image.manifest.digest)
     }
 
     @Test func dockerArchiveRoundTripKeepsConfigAndLayers() async throws {
@@ -63,7 +61,7 @@ import TestSupport
         let image = try LocalImages.image(docker: false, in: directory)
         let archive = directory.path + "/image.tar"
         let reference = try Reference(parsing: "example.com/team/app:1.0")
-        _ = try await ImageCopier(source: LocalImages.source(image), destination: DockerArchiveDestination(file: archive, reference: reference)).copy()
+        _ = try await write(LocalImages.source(image), DockerArchiveDestination(file: archive), names: DockerArchiveFormat.repoTag(reference).map { [$0] } ?? [])
 
         // python's tarfile sees docker save's layout: config, layer blobs unchanged, manifest.json.
         let members = try PythonCheck.tarMembers(archive)
@@ -84,7 +82,7 @@ import TestSupport
         #expect(rebuilt.layers.allSatisfy { $0.mediaType == MediaType.dockerLayerGzip })
 
         // And back into a layout: every blob verifies on the way.
-        let report = try await ImageCopier(source: source, destination: OCILayoutDestination(directory: directory.path + "/layout", tag: "t")).copy()
+        let report = try await write(source, try OCILayoutDestination(directory: directory.path + "/layout"), names: ["t"])
         #expect(report.blobsCopied == 3)
     }
 
@@ -96,15 +94,12 @@ import TestSupport
         let index = try LocalImages.index([(arm, "linux/arm64"), (amd, "linux/amd64")], docker: true)
 
         let defaultArchive = directory.path + "/default.tar"
-        let picked = try await ImageCopier(source: LocalImages.source(index: index, [amd, arm]),
-                                           destination: DockerArchiveDestination(file: defaultArchive, reference: nil)).copy()
+        let picked = try await write(LocalImages.source(index: index, [amd, arm]), DockerArchiveDestination(file: defaultArchive), names: [])
         #expect(picked.digest == amd.manifest.digest)
         #expect(picked.platform?.architecture == "amd64")
 
         let armArchive = directory.path + "/arm.tar"
-        let chosen = try await ImageCopier(source: LocalImages.source(index: index, [amd, arm]),
-                                           destination: DockerArchiveDestination(file: armArchive, reference: nil),
-                                           options: CopyOptions(platform: try Platform(parsing: "linux/arm64"))).copy()
+        let chosen = try await write(LocalImages.source(index: index, [amd, arm]), DockerArchiveDestination(file: armArchive), names: [], platform: try Platform(parsing: "linux/arm64"))
         #expect(chosen.digest == arm.manifest.digest)
         let rebuilt = try await DockerArchiveSource(file: armArchive, reference: nil).rootManifest().decodeManifest()
         #expect(rebuilt.config.digest == arm.config.digest)
@@ -115,7 +110,7 @@ import TestSupport
         defer { directory.remove() }
         let image = try LocalImages.image(docker: false, in: directory)
         let layout = directory.path + "/layout"
-        _ = try await ImageCopier(source: LocalImages.source(image), destination: OCILayoutDestination(directory: layout, tag: "t")).copy()
+        _ = try await write(LocalImages.source(image), try OCILayoutDestination(directory: layout), names: ["t"])
         // Flip the content of one layer blob in place (same size).
         let victim = layout + "/blobs/sha256/" + image.layers[1].digest.hex
         var bytes = try Data(contentsOf: URL(fileURLWithPath: victim))
@@ -124,8 +119,7 @@ import TestSupport
 
         let archive = directory.path + "/out.tar"
         await #expect(throws: AssemblyError.self) {
-            _ = try await ImageCopier(source: OCILayoutSource(directory: layout, tag: "t"),
-                                      destination: DockerArchiveDestination(file: archive, reference: nil)).copy()
+            _ = try await write(OCILayoutSource(directory: layout, name: "t"), DockerArchiveDestination(file: archive), names: [])
         }
         #expect(!FileManager.default.fileExists(atPath: archive))
         let partials = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".partial") }
@@ -139,7 +133,7 @@ import TestSupport
         image.blobs[image.layers[0].digest] = nil  // the source cannot serve a layer
         let layout = directory.path + "/new/layout"
         await #expect(throws: AssemblyError.self) {
-            _ = try await ImageCopier(source: LocalImages.source(image), destination: OCILayoutDestination(directory: layout, tag: "t")).copy()
+            _ = try await write(LocalImages.source(image), try OCILayoutDestination(directory: layout), names: ["t"])
         }
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/new"))
     }

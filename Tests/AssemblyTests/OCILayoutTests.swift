@@ -17,12 +17,12 @@ import TestSupport
 
     @Test(arguments: [("1.0", 0), ("3.20", 1), ("docker.io/library/alpine:3.20", 1)])
     func tagSelectsEntry(tag: String, expected: Int) throws {
-        #expect(try OCILayout.select(Self.entries, tag: tag, location: "oci:x") == Self.entries[expected])
+        #expect(try OCILayout.select(Self.entries, name: tag, location: "oci:x") == Self.entries[expected])
     }
 
     @Test func missingTagListsWhatIsThere() {
         #expect {
-            _ = try OCILayout.select(Self.entries, tag: "2.0", location: "oci:x:2.0")
+            _ = try OCILayout.select(Self.entries, name: "2.0", location: "oci:x:2.0")
         } throws: { error in
             let text = String(describing: error)
             return text.contains("no image tagged \"2.0\"") && text.contains("available: 1.0, docker.io/library/alpine:3.20")
@@ -30,9 +30,9 @@ import TestSupport
     }
 
     @Test func noTagNeedsExactlyOneImage() throws {
-        #expect(try OCILayout.select([Self.entries[2]], tag: nil, location: "oci:x") == Self.entries[2])
-        #expect(throws: AssemblyError.self) { try OCILayout.select(Self.entries, tag: nil, location: "oci:x") }
-        #expect(throws: AssemblyError.self) { try OCILayout.select([], tag: nil, location: "oci:x") }
+        #expect(try OCILayout.select([Self.entries[2]], name: nil, location: "oci:x") == Self.entries[2])
+        #expect(throws: AssemblyError.self) { try OCILayout.select(Self.entries, name: nil, location: "oci:x") }
+        #expect(throws: AssemblyError.self) { try OCILayout.select([], name: nil, location: "oci:x") }
     }
 
     @Test func commitReplacesTheTagAndKeepsOtherEntries() async throws {
@@ -42,7 +42,7 @@ import TestSupport
         let first = try LocalImages.image(docker: false, in: directory)
         let second = try LocalImages.image([LocalImages.base], docker: false, in: directory)
         for (image, tag) in [(first, "keep"), (first, "moving"), (second, "moving")] {
-            _ = try await ImageCopier(source: LocalImages.source(image), destination: OCILayoutDestination(directory: layout, tag: tag)).copy()
+            _ = try await write(LocalImages.source(image), try OCILayoutDestination(directory: layout), names: [tag])
         }
         let listed = try OCILayout.readIndex(layout, location: "oci:test")
         #expect(listed.count == 2)
@@ -58,7 +58,7 @@ import TestSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let fm = FileManager.default
-        func source(_ name: String, tag: String? = nil) -> OCILayoutSource { OCILayoutSource(directory: directory.path + "/" + name, tag: tag) }
+        func source(_ name: String, tag: String? = nil) -> OCILayoutSource { OCILayoutSource(directory: directory.path + "/" + name, name: tag) }
         func message(_ source: OCILayoutSource) async -> String {
             do { _ = try await source.rootManifest(); return "no error" } catch { return String(describing: error) }
         }
@@ -75,7 +75,7 @@ import TestSupport
 
         // A tagged image whose manifest blob was deleted.
         let image = try LocalImages.image(docker: false, in: directory)
-        _ = try await ImageCopier(source: LocalImages.source(image), destination: OCILayoutDestination(directory: directory.path + "/holed", tag: "t")).copy()
+        _ = try await write(LocalImages.source(image), try OCILayoutDestination(directory: directory.path + "/holed"), names: ["t"])
         try fm.removeItem(atPath: directory.path + "/holed/blobs/sha256/" + image.manifest.digest.hex)
         #expect(await message(source("holed", tag: "t")).contains("manifest \(image.manifest.digest) is missing"))
     }
@@ -84,16 +84,16 @@ import TestSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try Data("x".utf8).write(to: URL(fileURLWithPath: directory.path + "/unrelated.txt"))
-        #expect(throws: AssemblyError.self) { _ = try OCILayoutDestination(directory: directory.path, tag: "t") }
+        #expect(throws: AssemblyError.self) { _ = try OCILayoutDestination(directory: directory.path) }
     }
 
     @Test func writtenBlobIsVerified() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let destination = try OCILayoutDestination(directory: directory.path + "/layout", tag: nil)
+        let destination = try OCILayoutDestination(directory: directory.path + "/layout")
         let claimed = Descriptor(mediaType: MediaType.ociLayerGzip, digest: Digest.of(Array("other".utf8)), size: 5)
         await #expect(throws: AssemblyError.self) {
-            try await destination.putBlob(claimed, from: Streams.MemorySource(Array("bytes".utf8)))
+            try await destination.putBlob(claimed, from: Streams.MemorySource(Array("bytes".utf8)), verifiedBeforeEnd: false)
         }
         #expect(try await !destination.hasBlob(claimed))
     }

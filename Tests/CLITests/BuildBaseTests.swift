@@ -47,13 +47,13 @@ struct BuildBaseTests {
 
     static let failures: [Failure] = [
         Failure(label: "arm64 config", base: "sam/build-java21:1.143.0-20250101000000-x86_64",
-                message: "SAM base image \(TestWorld.plain)/sam/build-java21:1.143.0-20250101000000-x86_64: image is linux/arm64/v8, not linux/amd64"),
+                message: "SAM base image: \(TestWorld.plain)/sam/build-java21:1.143.0-20250101000000-x86_64: image is linux/arm64/v8, not linux/amd64"),
         Failure(label: "missing base tag", base: "sam/build-nodejs18.x:9.9.9-20990101000000-x86_64",
-                message: "SAM base image \(TestWorld.plain)/sam/build-nodejs18.x:9.9.9-20990101000000-x86_64: manifest unknown"),
+                message: "SAM base image: \(TestWorld.plain)/sam/build-nodejs18.x:9.9.9-20990101000000-x86_64: manifest unknown"),
         Failure(label: "missing plugin binary", plugin: "harness/aws-sam-plugin:no-binary",
                 message: "plugin image \(TestWorld.plain)/harness/aws-sam-plugin:no-binary has no /opt/harness/bin/harness-sam-plugin"),
         Failure(label: "missing plugin tag", plugin: "harness/aws-sam-plugin:0.0.0-missing",
-                message: "plugin image \(TestWorld.plain)/harness/aws-sam-plugin:0.0.0-missing: manifest unknown"),
+                message: "plugin image: \(TestWorld.plain)/harness/aws-sam-plugin:0.0.0-missing: manifest unknown"),
     ]
 
     /// The fixture index without amd64 has a tag the grammar refuses (`…-arm64only`, exit 2
@@ -68,7 +68,7 @@ struct BuildBaseTests {
             $0 == "\(TestWorld.plain)/\(BuildHarness.nodeBase)" ? "\(repository):1.143.0" : $0
         })
         #expect(result.status == 1, "\(result.stderr)")
-        #expect(result.errorLine.contains("SAM base image \(repository):1.143.0: no linux/amd64 image in the index (available: linux/arm64"), "\(result.stderr)")
+        #expect(result.errorLine.contains("SAM base image: \(repository):1.143.0: no linux/amd64 image in the index (available: linux/arm64"), "\(result.stderr)")
         #expect(try BuildHarness.hasNoTags(target))
 
         let refused = try Command.samforge(try BuildHarness.arguments(base: "sam/build-ruby3.2:1.143.0-arm64only", target: target))

@@ -25,9 +25,10 @@ struct BuildOutputTests {
         let second = try BuildHarness.build(target: target)
         try #require(first.status == 0 && second.status == 0, "\(first.stderr)\n\(second.stderr)")
         #expect(first.lastLine == second.lastLine)
-        let blobLines = second.stderr.split(separator: "\n").filter { $0.hasPrefix("samforge: blob ") }
+        let blobLines = second.stderr.split(separator: "\n").filter { $0.hasPrefix("  exists   ") || $0.hasPrefix("  copied   ") || $0.hasPrefix("  mounted  ") }
         #expect(blobLines.count == (TestWorld.fixtures[BuildHarness.nodeBase]?.layers?.count ?? 0) + 3)
-        #expect(blobLines.allSatisfy { $0.contains(" exists ") }, "\(blobLines)")
+        #expect(blobLines.allSatisfy { $0.hasPrefix("  exists   ") }, "\(blobLines)")
+        #expect(second.stderr.contains("blobs: 0 copied (0 B)"), "\(second.stderr)")
     }
 
     @Test func outputEnvFileAndTimestampTag() throws {
@@ -35,7 +36,7 @@ struct BuildOutputTests {
         let file = try TemporaryDirectory().path + "/out.env"
         let result = try BuildHarness.build(target: target, extra: ["--output-env", file, "--timestamp-tag", "--quiet"])
         try #require(result.status == 0, "\(result.stderr)")
-        #expect(!result.stderr.contains("samforge: blob"), "--quiet prints no progress")
+        #expect(result.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("samforge: warning: ") }, "--quiet prints no progress: \(result.stderr)")
         let digest = try #require(result.lastLine.split(separator: "@").last.map(String.init))
         let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(lines == [

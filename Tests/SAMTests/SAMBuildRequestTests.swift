@@ -22,9 +22,9 @@ struct SAMBuildRequestTests {
         #expect(request.base.runtime == "nodejs18.x")
         #expect(request.plugin.description == "docker.io/harness/aws-sam-plugin:1.1.2-beta-base-image")
         #expect(request.primaryTag == "1.1.2-nodejs18.x-1.143.0-linux-amd64")
-        #expect(request.target.reference.repositoryName == "registry.example.com/aws-sam-plugin")
+        #expect(request.target.reference?.repositoryName == "registry.example.com/aws-sam-plugin")
         #expect(request.goTemplate == .url(SAMRecipe.defaultGoTemplateURL))
-        #expect(request.dockerCLI == .image(try Reference(parsing: "docker.io/library/docker:26.0.1-cli")))
+        #expect(request.dockerCLI == .image(.registry(try Reference(parsing: "docker.io/library/docker:26.0.1-cli"))))
         #expect(request.sourceDateEpoch == nil)
         #expect(!request.timestampTag)
     }
@@ -95,8 +95,8 @@ struct SAMBuildRequestTests {
         _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
         defer { try? FileManager.default.removeItem(atPath: file) }
         let request = try SAMBuildRequest(options: options { $0.goTemplate = file; $0.dockerCLIFile = "file://" + file }, environment: [:])
-        #expect(request.goTemplate == .file(file))
-        #expect(request.dockerCLI == .file(.file(file)))
+        #expect(request.goTemplate == .local(file))
+        #expect(request.dockerCLI == .file(.local(file)))
     }
 
     struct UsageCase: Sendable, CustomTestStringConvertible {

@@ -1,3 +1,5 @@
+import Registry
+import Assembly
 import Testing
 @testable import SAM
 
@@ -38,14 +40,28 @@ struct SAMTagsTests {
     func targetRepositories(text: String, registry: String, repository: String) throws {
         let target = try TargetRepository(parsing: text)
         #expect(target.text == text)
-        #expect(target.reference.registry == registry)
-        #expect(target.reference.repository == repository)
-        #expect(target.reference.tag == nil && target.reference.digest == nil)
+        let reference = try #require(target.reference)
+        #expect(reference.registry == registry)
+        #expect(reference.repository == repository)
+        #expect(reference.tag == nil && reference.digest == nil)
+    }
+
+    @Test(arguments: [
+        ("oci:/tmp/layout", nil as String?), ("oci:/tmp/layout:team/plugin", "team/plugin:1.0"),
+        ("docker-archive:/tmp/a.tar", "aws-sam-plugin:1.0"), ("docker-archive:/tmp/a.tar:example.test/team/plugin", "example.test/team/plugin:1.0"),
+    ])
+    func localTargets(_ text: String, archiveOrLayoutName: String?) throws {
+        let target = try TargetRepository(parsing: text)
+        #expect(target.reference == nil)
+        let opened = try target.location.openTarget(client: RegistryClient())
+        let expected = archiveOrLayoutName ?? "1.0"
+        #expect(opened.name(forTag: "1.0", defaultRepository: TargetRepository.defaultArchiveRepository) == expected)
     }
 
     @Test(arguments: [
         "repo/name:tag", "127.0.0.1:5000/test/plugin:1", "localhost:5000",
         "repo/name@sha256:" + String(repeating: "b", count: 64), "Repo/Name", "repo//name", "",
+        "oci:/tmp/layout:team/plugin:1", "docker-archive:/tmp/a.tar:team/plugin:1", "scratch",
     ])
     func rejectedTargets(_ text: String) {
         #expect(throws: SAMInputError.self) { try TargetRepository(parsing: text) }

@@ -10,7 +10,6 @@ final class FakeImageSource: ImageSource, @unchecked Sendable {
     let root: RawManifest
     let manifests: [Digest: RawManifest]
     let blobs: [Digest: [UInt8]]
-    var repository: RegistryRepositoryInfo? { nil }
     var description: String { "fake:image" }
 
     init(root: RawManifest, manifests: [RawManifest] = [], blobs: [Digest: [UInt8]]) {
@@ -161,4 +160,9 @@ enum PythonCheck {
 
 extension TemporaryDirectory {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Writes `source` to `destination` through the one image writer, as every command does.
+func write(_ source: ImageSource, _ destination: ImageDestination, names: [String], platform: Platform? = nil) async throws -> WriteReport {
+    try await ImageWriter(source: source, destination: destination, options: WriteOptions(platform: platform)).write(names: names)
 }

@@ -1,10 +1,12 @@
 import Assembly
 import OCI
 
-/// Progress of a copy on stderr, one line per blob and manifest, then a summary that says how
-/// many blobs moved (a re-run that finds everything in place says "0 copied"). On a terminal a
-/// status line below follows the bytes in flight.
-struct CopyProgress: Sendable {
+/// Progress of any command that writes images (copy, append, build) on stderr, in one
+/// vocabulary: one line per blob (`exists`, `mounted … from REPO`, `copied`) and manifest,
+/// notes for the steps of a build, then a summary of how many blobs moved (a re-run that finds
+/// everything in place says "0 copied"). On a terminal a status line below follows the bytes
+/// in flight.
+struct TransferProgress: Sendable {
     let quiet: Bool
     private let status: StatusLine?
 
@@ -27,8 +29,8 @@ struct CopyProgress: Sendable {
             emit("  mounted  \(digest.short)  \(humanSize(size))  from \(from)")
         case .blobCopied(let digest, let size):
             emit("  copied   \(digest.short)  \(humanSize(size))")
-        case .manifestPushed(let digest, let mediaType, _):
-            emit("  manifest \(digest.short)  \(mediaType)")
+        case .manifestPushed(let digest, let mediaType, let tag):
+            emit("  manifest \(digest.short)  \(mediaType)" + (tag.map { "  as \($0)" } ?? ""))
         case .blobStarted, .bytesMoved:
             break
         }
@@ -37,7 +39,7 @@ struct CopyProgress: Sendable {
     /// Takes the status line down (after a failure, before the error line).
     func end() { status?.finish() }
 
-    func summary(_ report: CopyReport) {
+    func summary(_ report: WriteReport) {
         guard !quiet else { return }
         status?.finish()
         if let platform = report.platform { Output.progress("platform: \(platform)") }

@@ -1,6 +1,7 @@
 import Foundation
 import Layers
 import OCI
+import Streams
 
 /// A command's corner of the cache directory (`build`, `append`): the content-addressed blob cache (new layers),
 /// a private staging directory (files copied out of images, downloads), and a lock so that
@@ -12,6 +13,7 @@ public final class BuildWorkspace: @unchecked Sendable {
     /// `root/staging/<uuid>`: removed when the build ends, whatever happened.
     public let staging: String
     private var lockDescriptor: Int32 = -1
+    private let counterLock = NSLock()
     private var counter = 0
 
     public init(root: String) throws {
@@ -25,7 +27,7 @@ public final class BuildWorkspace: @unchecked Sendable {
         do {
             try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         } catch {
-            throw LayerError.io("cannot create \(staging): \(error.localizedDescription)")
+            throw LayerError.io("cannot create \(staging): \(describeSystemError(error))")
         }
     }
 
@@ -36,8 +38,11 @@ public final class BuildWorkspace: @unchecked Sendable {
 
     /// A fresh path under the staging directory (nothing is created there yet).
     public func makePath(_ name: String) -> String {
-        counter += 1
-        return staging + "/\(counter)-\(name)"
+        let number = counterLock.withLock {
+            counter += 1
+            return counter
+        }
+        return staging + "/\(number)-\(name)"
     }
 
     /// Keeps the cache bounded once the build has pushed: only `keeping` (this build's layers)

@@ -1,0 +1,69 @@
+import Foundation
+import OCI
+
+/// What happened to one blob or manifest during a write (for progress lines).
+public enum TransferEvent: Sendable {
+    case blobExists(Digest, size: Int64)
+    case blobMounted(Digest, size: Int64, from: String)
+    case blobCopied(Digest, size: Int64)
+    case manifestPushed(Digest, mediaType: String, tag: String?)
+    /// A blob starts moving; `bytesMoved` then reports each chunk of it (progress meters).
+    case blobStarted(Digest, size: Int64)
+    case bytesMoved(Int)
+}
+
+/// What a write did: the digest the destination now names, under which names, and how many
+/// blobs moved.
+public struct WriteReport: Sendable {
+    /// Of what the destination now names (index or manifest).
+    public var digest: Digest
+    public var mediaType: String
+    /// The names the root manifest was written under (tags, ref names, RepoTags).
+    public var names: [String] = []
+    /// The platform picked from an index (by `--platform`, or for a single-platform destination).
+    public var platform: Platform?
+    public var blobsCopied = 0
+    public var blobsSkipped = 0
+    public var blobsMounted = 0
+    public var bytesCopied: Int64 = 0
+
+    public init(digest: Digest, mediaType: String) {
+        self.digest = digest
+        self.mediaType = mediaType
+    }
+
+    /// Adds another write's blob counts (a run of several images reports one total).
+    public mutating func add(blobsOf other: WriteReport) {
+        blobsCopied += other.blobsCopied
+        blobsSkipped += other.blobsSkipped
+        blobsMounted += other.blobsMounted
+        bytesCopied += other.bytesCopied
+    }
+}
+
+/// Counts outcomes across concurrent transfers of one write.
+final class Tally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var copied = 0, skipped = 0, mounted = 0
+    private var bytes: Int64 = 0
+
+    func record(_ event: TransferEvent) {
+        lock.withLock {
+            switch event {
+            case .blobExists: skipped += 1
+            case .blobMounted: mounted += 1
+            case .blobCopied(_, let size): copied += 1; bytes += size
+            case .manifestPushed, .blobStarted, .bytesMoved: break
+            }
+        }
+    }
+
+    func fill(_ report: inout WriteReport) {
+        lock.withLock {
+            report.blobsCopied = copied
+            report.blobsSkipped = skipped
+            report.blobsMounted = mounted
+            report.bytesCopied = bytes
+        }
+    }
+}

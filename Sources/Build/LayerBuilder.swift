@@ -1,0 +1,133 @@
+import Assembly
+import Foundation
+import Layers
+import OCI
+import Streams
+
+/// Writes the layers of plans into the cache: one `LayerWriter` pass per layer, each distinct
+/// layer (same operations on the same resolved inputs) written once per run, whichever base
+/// or platform asks for it again.
+final class LayerBuilder: @unchecked Sendable {
+    let inputs: PlanInputs
+    private let written = Memo<NewLayer>()
+
+    init(inputs: PlanInputs) {
+        self.inputs = inputs
+    }
+
+    /// `layer` of `plan` for `platform`. `selectors`: every path the plan takes from each image,
+    /// so an image's layers are streamed once for all of them.
+    func layer(_ layer: ImagePlan.Layer, of plan: ImagePlan, platform: Platform) async throws -> NewLayer {
+        var digests: [ImageLocation: Digest] = [:]
+        for case .copy(let copy) in layer.operations {
+            digests[copy.image] = try await inputs.image(copy.image, platform: platform, role: copy.role).manifest.digest
+        }
+        for case .digest(let location) in layer.history where digests[location] == nil {
+            digests[location] = try await inputs.image(location, platform: platform, role: "image").manifest.digest
+        }
+        let history = layer.history.map { part -> String in
+            switch part {
+            case .text(let text): return text
+            case .digest(let location): return digests[location]?.description ?? ""
+            }
+        }.joined()
+        let key = Self.key(layer, digests: digests, history: history, mtime: plan.mtime)
+        return try await written.value(key) { [self] in
+            let specs = try await entries(of: layer, plan: plan, platform: platform)
+            var writer = LayerWriter(mtime: plan.mtime)
+            for spec in specs { try writer.add(spec) }
+            let finished = writer
+            let cache = inputs.workspace.cache
+            let result = try await BlockingWork.run { try finished.write(into: cache) }
+            inputs.progress?("layer \(result.digest.short) \(layer.label) (\(result.size) bytes)")
+            return NewLayer(digest: result.digest, diffID: result.diffID, size: result.size, path: result.path,
+                            history: ImageConfig.History(created_by: history, comment: layer.comment))
+        }
+    }
+
+    /// The layer's entries, operation after operation (a later one wins for the same path),
+    /// then hard links restored and `chmod +x` applied.
+    func entries(of layer: ImagePlan.Layer, plan: ImagePlan, platform: Platform) async throws -> [LayerEntrySpec] {
+        var entries = LayerEntries()
+        for operation in layer.operations {
+            switch operation {
+            case .directory(let path, let mode):
+                try entries.set(.directory(path, mode: mode))
+            case .file(let file):
+                let path = try await localPath(of: file)
+                let mode = try file.mode ?? (file.input.isLocal ? Self.permissions(of: path) : 0o644)
+                try entries.set(.file(file.destination, mode: mode, from: path))
+            case .copy(let copy):
+                let filesystem = try await inputs.filesystem(copy.image, platform: platform, selecting: Self.selectors(of: plan, image: copy.image),
+                                                             role: copy.role)
+                let source = "\(copy.role) \(copy.image)"
+                let copied: [LayerEntrySpec]
+                do { copied = try filesystem.entries(under: copy.source, destination: copy.destination) } catch LayerError.missingPath {
+                    throw BuildError.missingPath(source: source, path: copy.source)
+                }
+                for var spec in copied {
+                    spec.uid = 0
+                    spec.gid = 0
+                    try entries.set(spec, staged: true)
+                }
+                for path in copy.executables { try entries.requireFile(path, source: source) }
+                entries.executables += copy.executables
+            }
+        }
+        return try entries.finished()
+    }
+
+    /// The file to archive: the input itself, or for an `archiveEntry` input that is a tar,
+    /// that entry unpacked.
+    private func localPath(of file: ImagePlan.FileCopy) async throws -> String {
+        let path = try await step(file.role) { try await inputs.localFile(file.input, role: file.role) }
+        guard let entry = file.archiveEntry, try await ArchiveEntry.isArchive(path) else { return path }
+        return try await ArchiveEntry.unpack(path, entry: entry, to: inputs.workspace.makePath("unpacked"), name: "\(file.role) \(file.input)")
+    }
+
+    /// Every path the plan copies from `image`.
+    static func selectors(of plan: ImagePlan, image: ImageLocation) -> [String] {
+        plan.layers.flatMap(\.operations).compactMap { operation in
+            if case .copy(let copy) = operation, copy.image == image { return copy.source }
+            return nil
+        }
+    }
+
+    /// Every input of a layer, spelled out (URLs whole: two presigned URLs differ only in
+    /// their query; images by the digest they resolved to).
+    static func key(_ layer: ImagePlan.Layer, digests: [ImageLocation: Digest], history: String, mtime: Int64) -> String {
+        var lines = ["mtime \(mtime)", "history \(history)", "comment \(layer.comment ?? "")"]
+        for operation in layer.operations {
+            switch operation {
+            case .directory(let path, let mode): lines.append("dir \(path) \(mode)")
+            case .file(let file):
+                let input: String
+                switch file.input {
+                case .local(let path): input = "file " + path
+                case .url(let url): input = "url " + url
+                }
+                lines.append("\(input) -> \(file.destination) \(file.mode.map(String.init) ?? "-") \(file.archiveEntry ?? "-")")
+            case .copy(let copy):
+                lines.append("copy \(copy.image)@\(digests[copy.image]?.description ?? "?") \(copy.source) -> \(copy.destination) +x \(copy.executables)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The permission bits of what `path` names, through symlinks (their own mode is 0777).
+    static func permissions(of path: String) throws -> UInt32 {
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: target),
+              let mode = attributes[.posixPermissions] as? Int else {
+            throw BuildError.input("\(path): no such readable file")
+        }
+        return UInt32(mode & 0o7777)
+    }
+}
+
+extension FileInput {
+    var isLocal: Bool {
+        if case .local = self { return true }
+        return false
+    }
+}

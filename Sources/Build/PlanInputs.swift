@@ -1,0 +1,88 @@
+import Assembly
+import Foundation
+import Layers
+import OCI
+import Registry
+import Streams
+
+/// Everything plans read, materialized once per run however many plans, bases and platforms
+/// use it: images resolved once per platform, their merged filesystems streamed once for all
+/// the paths taken from them, each download fetched once. Concurrent users of one input
+/// share its work.
+final class PlanInputs: @unchecked Sendable {
+    let client: RegistryClient
+    let workspace: BuildWorkspace
+    let progress: (@Sendable (String) -> Void)?
+    private let images = Memo<ResolvedImage>()
+    private let filesystems = Memo<Handoff<MergedFilesystem>>()
+    private let downloads = Memo<String>()
+
+    init(client: RegistryClient, workspace: BuildWorkspace, progress: (@Sendable (String) -> Void)?) {
+        self.client = client
+        self.workspace = workspace
+        self.progress = progress
+    }
+
+    /// `location` for `platform` (an index's child, its config checked against it).
+    func image(_ location: ImageLocation, platform: Platform, role: String) async throws -> ResolvedImage {
+        try await images.value("\(location) \(platform)") { [client, progress] in
+            try await step(role) {
+                let image = try await ResolvedImage.resolve(try location.openSource(client: client, platform: platform), platform: platform)
+                progress?("\(role): \(location) → \(image.manifest.digest) (\(image.image.layers.count) layers)")
+                return image
+            }
+        }
+    }
+
+    /// The merged filesystem of `location` for `platform`, keeping the content of `paths`.
+    func filesystem(_ location: ImageLocation, platform: Platform, selecting paths: [String], role: String) async throws -> MergedFilesystem {
+        let selectors = Array(Set(paths)).sorted()
+        let key = "\(location) \(platform) \(selectors.joined(separator: "\n"))"
+        return try await filesystems.value(key) { [self] in
+            let image = try await self.image(location, platform: platform, role: role)
+            return try await step(role) {
+                let filesystem = try MergedFilesystem(selecting: selectors, stagingDirectory: workspace.makePath("copy"))
+                try await image.apply(to: filesystem)
+                return Handoff(value: filesystem)
+            }
+        }.value
+    }
+
+    /// A local path holding the input's bytes: the file itself, or the download.
+    func localFile(_ input: FileInput, role: String) async throws -> String {
+        switch input {
+        case .local(let path): return path
+        case .url(let url):
+            return try await downloads.value(url) { [client, workspace, progress] in
+                let path = workspace.makePath("download")
+                progress?("\(role): downloading \(redactedURL(url))")
+                do { try await client.download(url, toFile: path) } catch RegistryError.unreachable(_, let detail) {
+                    throw BuildError.download(url: redactedURL(url), detail: detail)
+                }
+                return path
+            }
+        }
+    }
+}
+
+/// Values computed once per key: the first caller starts the work, the others await it. A
+/// waiter's cancellation does not cancel the shared work (another plan may need it).
+final class Memo<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tasks: [String: Task<T, Error>] = [:]
+
+    func value(_ key: String, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let task: Task<T, Error> = lock.withLock {
+            if let existing = tasks[key] { return existing }
+            let fresh = Task { try await work() }
+            tasks[key] = fresh
+            return fresh
+        }
+        return try await task.value
+    }
+}
+
+/// Hands a non-Sendable object (a merged filesystem, read-only once built) between tasks.
+struct Handoff<Value>: @unchecked Sendable {
+    let value: Value
+}

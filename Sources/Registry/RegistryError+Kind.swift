@@ -1,0 +1,28 @@
+import OCI
+
+extension RegistryError: KindedError {
+    public var kind: ErrorKind {
+        switch self {
+        case .unreachable, .rateLimited, .tlsVerification: return .network
+        case .insecureCredentials, .authenticationRequired, .authenticationFailed, .denied: return .auth
+        case .manifestUnknown, .repositoryUnknown, .blobUnknown, .platformNotFound: return .notFound
+        case .digestMismatch, .sizeMismatch, .invalidResponse, .invalidManifest: return .corrupt
+        case .unexpectedStatus(_, let status, _): return status == 404 ? .notFound : .network
+        }
+    }
+}
+
+extension CredentialError: KindedError {
+    public var kind: ErrorKind { .auth }
+}
+
+extension RegistryError {
+    /// Whether the message names the reference or repository it concerns; the others name
+    /// only the registry host, and a caller adds the reference it was working on.
+    public var namesOnlyTheHost: Bool {
+        switch self {
+        case .unreachable, .tlsVerification, .insecureCredentials, .authenticationRequired, .authenticationFailed, .rateLimited: return true
+        default: return false
+        }
+    }
+}

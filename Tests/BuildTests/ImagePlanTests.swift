@@ -1,0 +1,6 @@
+import Testing
+@testable import Build
+
+@Suite struct ImagePlanPlaceholder {
+    @Test func placeholder() { #expect(Bool(true)) }
+}
