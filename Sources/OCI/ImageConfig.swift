@@ -27,6 +27,16 @@ public struct ImageConfig: Codable, Hashable, Sendable {
     public struct RootFS: Codable, Hashable, Sendable {
         public var type: String
         public var diff_ids: [Digest]
+
+        /// Lenient as containerd and containers/image are: `"rootfs": {}` (an image with no
+        /// layers, as some tools write it) reads as layers with no diff_ids.
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            type = try container.decodeIfPresent(String.self, forKey: .type) ?? "layers"
+            diff_ids = try container.decodeIfPresent([Digest].self, forKey: .diff_ids) ?? []
+        }
+
+        enum CodingKeys: String, CodingKey { case type, diff_ids }
     }
 
     public struct History: Codable, Hashable, Sendable {

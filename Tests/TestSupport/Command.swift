@@ -52,7 +52,9 @@ public enum Command {
     public static func samforge(_ arguments: [String], environment extra: [String: String] = [:], input: String? = nil) throws -> CommandResult {
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in extra { environment[key] = value.isEmpty ? nil : value }
-        return try run(samforgePath, arguments, environment: environment, input: input)
+        let result = try run(samforgePath, arguments, environment: environment, input: input)
+        ImageValidation.check(arguments, result)
+        return result
     }
 }
 
