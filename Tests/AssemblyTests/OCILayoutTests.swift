@@ -29,6 +29,26 @@ import TestSupport
         }
     }
 
+    /// umoci's "tag is ambiguous": two entries with one name, or a short tag ending two full
+    /// references, is an error naming both, never a silent pick of one of them.
+    @Test(arguments: [
+        ([descriptor(0, name: "1.0"), descriptor(1, name: "1.0")], "1.0"),
+        ([descriptor(0, name: "example.test/a:1"), descriptor(1, name: "example.test/b:1")], "1"),
+    ])
+    func anAmbiguousNameIsAnError(_ entries: [Descriptor], name: String) {
+        #expect {
+            _ = try OCILayout.select(entries, name: name, location: "oci:x")
+        } throws: { error in
+            let text = String(describing: error)
+            return text.contains("is ambiguous") && text.contains(entries[0].digest.short) && text.contains(entries[1].digest.short)
+        }
+    }
+
+    @Test func aFullReferencePicksExactlyItsEntry() throws {
+        let entries = [Self.descriptor(0, name: "example.test/a:1"), Self.descriptor(1, name: "example.test/b:1")]
+        #expect(try OCILayout.select(entries, name: "example.test/b:1", location: "oci:x") == entries[1])
+    }
+
     @Test func noTagNeedsExactlyOneImage() throws {
         #expect(try OCILayout.select([Self.entries[2]], name: nil, location: "oci:x") == Self.entries[2])
         #expect(throws: AssemblyError.self) { try OCILayout.select(Self.entries, name: nil, location: "oci:x") }

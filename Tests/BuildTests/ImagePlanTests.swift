@@ -1,6 +1,0 @@
-import Testing
-@testable import Build
-
-@Suite struct ImagePlanPlaceholder {
-    @Test func placeholder() { #expect(Bool(true)) }
-}
