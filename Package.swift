@@ -22,10 +22,11 @@ let package = Package(
         .target(name: "Registry", dependencies: ["OCI", "Streams", "CCurl"]),
         .target(name: "Layers", dependencies: ["OCI", "Streams", "CArchive", "CZlib"]),
         .target(name: "Assembly", dependencies: ["OCI", "Streams", "Registry", "Layers"]),
-        .target(name: "Build", dependencies: ["OCI", "Streams", "Registry", "Layers", "Assembly"]),
-        .target(name: "SAM", dependencies: ["OCI", "Registry", "Layers", "Assembly", "Build"]),
+        .target(name: "Attestations", dependencies: ["OCI"]),
+        .target(name: "Build", dependencies: ["OCI", "Streams", "Registry", "Layers", "Assembly", "Attestations"]),
+        .target(name: "SAM", dependencies: ["OCI", "Registry", "Layers", "Assembly", "Build", "Attestations"]),
         .executableTarget(name: "samforge", dependencies: [
-            "OCI", "Streams", "Registry", "Layers", "Assembly", "Build", "SAM",
+            "OCI", "Streams", "Registry", "Layers", "Assembly", "Build", "Attestations", "SAM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -37,6 +38,7 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["TestSupport", "Registry", "Streams", "OCI"]),
         .testTarget(name: "LayersTests", dependencies: ["TestSupport", "Layers", "Streams", "OCI"]),
         .testTarget(name: "AssemblyTests", dependencies: ["TestSupport", "Assembly", "Registry", "Layers", "Streams", "OCI"]),
+        .testTarget(name: "AttestationsTests", dependencies: ["TestSupport", "Attestations", "OCI"]),
         .testTarget(name: "BuildTests", dependencies: ["TestSupport", "Build", "Assembly", "Layers", "OCI"]),
         .testTarget(name: "SAMTests", dependencies: ["TestSupport", "SAM", "Build", "Assembly", "Registry", "OCI"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "OCI"]),

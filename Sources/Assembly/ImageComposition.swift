@@ -1,3 +1,4 @@
+import Layers
 import OCI
 
 /// A layer blob written locally (in a `BlobCache`), to be appended to an image.
@@ -11,13 +12,16 @@ public struct NewLayer: Sendable, Hashable {
     public let path: String
     /// Its history entry; `created` defaults to the config's `created`.
     public let history: ImageConfig.History
+    /// Its regular files with their hashes (what the SBOM lists).
+    public let files: [WrittenFile]
 
-    public init(digest: Digest, diffID: Digest, size: Int64, path: String, history: ImageConfig.History) {
+    public init(digest: Digest, diffID: Digest, size: Int64, path: String, history: ImageConfig.History, files: [WrittenFile] = []) {
         self.digest = digest
         self.diffID = diffID
         self.size = size
         self.path = path
         self.history = history
+        self.files = files
     }
 }
 

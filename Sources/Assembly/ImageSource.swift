@@ -19,12 +19,19 @@ public protocol ImageSource: Sendable {
     /// in memory), when it is on this machine; nil when it must be fetched. Not verified: the
     /// destination hashes what it reads.
     func localBlob(_ descriptor: Descriptor) throws -> RewindableSource?
+    /// The OCI 1.1 referrers of the manifest `digest` this source keeps (the Referrers API or
+    /// the referrers tag schema of a registry, a layout's index); [] when it keeps none.
+    func referrers(of digest: Digest) async throws -> [Descriptor]
+    /// Tags naming artifacts of `digest` the cosign way (`sha256-HEX.sig`, `.att`, `.sbom`).
+    func cosignTags(of digest: Digest) async throws -> [String]
     var description: String { get }
 }
 
 public extension ImageSource {
     func mountOrigin(of descriptor: Descriptor) -> MountOrigin? { nil }
     func localBlob(_ descriptor: Descriptor) throws -> RewindableSource? { nil }
+    func referrers(of digest: Digest) async throws -> [Descriptor] { [] }
+    func cosignTags(of digest: Digest) async throws -> [String] { [] }
 
     /// A small blob (a config) in memory, capped.
     func smallBlob(_ descriptor: Descriptor, limit: Int = 16 << 20) async throws -> [UInt8] {
@@ -69,6 +76,10 @@ public protocol ImageDestination: Sendable {
     func commit() async throws
     /// Discards what a failed write left behind (a partial archive); the writer calls it on error.
     func abort() async
+    /// How referrers (SBOMs, provenance, signatures) can be found from their subject here.
+    var referrersSupport: ReferrersSupport { get }
+    /// Makes `referrers`, already written by digest, findable from `subject`.
+    func attachReferrers(_ referrers: [Descriptor], to subject: Descriptor) async throws
 }
 
 public extension ImageDestination {
@@ -76,6 +87,20 @@ public extension ImageDestination {
     var requiresSinglePlatform: Bool { false }
     func mountBlob(_ descriptor: Descriptor, from origin: MountOrigin) async throws -> Bool { false }
     func abort() async {}
+    var referrersSupport: ReferrersSupport { .none }
+    func attachReferrers(_ referrers: [Descriptor], to subject: Descriptor) async throws {
+        throw AssemblyError.unsupported("\(description) keeps no referrers")
+    }
+}
+
+/// Where a destination keeps the referrers of an image.
+public enum ReferrersSupport: Sendable, Equatable {
+    /// A registry: its Referrers API when it has one, else the referrers tag schema.
+    case registry
+    /// A layout: the artifacts are entries of index.json.
+    case layoutIndex
+    /// A docker archive: no place for them.
+    case none
 }
 
 /// A registry repository blobs can be mounted from or into (host with port, repository name).

@@ -67,7 +67,9 @@ enum OCILayout {
     /// ending in `:TAG` (skopeo, podman, containerd and buildkit write `example.test/app:1.0`).
     /// Two candidates are an error naming them, as umoci's "tag is ambiguous": picking one
     /// silently could copy the wrong image. Without a name, the layout must hold exactly one.
-    static func select(_ descriptors: [Descriptor], name: String?, location: String) throws -> Descriptor {
+    static func select(_ all: [Descriptor], name: String?, location: String) throws -> Descriptor {
+        // Artifacts (SBOMs, provenance: entries with an artifactType) are no candidates.
+        let descriptors = all.filter { $0.artifactType == nil }
         let names = descriptors.compactMap(refName)
         let available = names.isEmpty ? "none" : names.map { escapedForMessage($0) }.joined(separator: ", ")
         guard let name else {

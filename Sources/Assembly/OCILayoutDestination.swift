@@ -108,6 +108,11 @@ public final class OCILayoutDestination: ImageDestination, @unchecked Sendable {
                 entries.removeAll { $0["digest"]?.stringValue == root.digest.description && $0["annotations"]?[OCILayout.refNameAnnotation] == nil }
                 entries.append(try OCILayout.encode(root.descriptor()))
             }
+            if !names.isEmpty {
+                // Named now: an unnamed entry an earlier write left for it (before its referrers) goes.
+                entries.removeAll { $0["digest"]?.stringValue == root.digest.description && $0["annotations"]?[OCILayout.refNameAnnotation] == nil
+                    && $0["artifactType"] == nil }
+            }
             for name in names {
                 entries.removeAll { $0["annotations"]?[OCILayout.refNameAnnotation]?.stringValue == name }
                 let descriptor = Descriptor(mediaType: root.mediaType, digest: root.digest, size: Int64(root.bytes.count),

@@ -41,7 +41,7 @@ final class LayerBuilder: @unchecked Sendable {
             let result = try await BlockingWork.run { try finished.write(into: cache) }
             inputs.progress?("layer \(result.digest.short) \(layer.label) (\(result.size) bytes)")
             return NewLayer(digest: result.digest, diffID: result.diffID, size: result.size, path: result.path,
-                            history: ImageConfig.History(created_by: history, comment: layer.comment))
+                            history: ImageConfig.History(created_by: history, comment: layer.comment), files: result.files)
         }
     }
 

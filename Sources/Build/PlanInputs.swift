@@ -16,6 +16,7 @@ final class PlanInputs: @unchecked Sendable {
     private let images = Memo<ResolvedImage>()
     private let filesystems = Memo<Handoff<MergedFilesystem>>()
     private let downloads = Memo<String>()
+    private let hashes = Memo<Digest>()
 
     init(client: RegistryClient, workspace: BuildWorkspace, progress: (@Sendable (String) -> Void)?) {
         self.client = client
@@ -60,6 +61,18 @@ final class PlanInputs: @unchecked Sendable {
                     throw BuildError.download(url: redactedURL(url), detail: detail)
                 }
                 return path
+            }
+        }
+    }
+
+    /// SHA-256 of the input's bytes (the download, or the local file), for the SBOM and the lock.
+    func sha256(of input: FileInput, role: String) async throws -> Digest {
+        let path = try await localFile(input, role: role)
+        return try await hashes.value(path) {
+            try await BlockingWork.run {
+                let hashing = HashingSink()
+                try FileSource(path: path).pump(to: hashing)
+                return hashing.finalize()
             }
         }
     }

@@ -139,6 +139,29 @@ public final class PlanRunner: @unchecked Sendable {
         return try await ImageWriter(source: image, destination: target.destination, options: options).write(names: names, expecting: target.pinned)
     }
 
+    /// Writes a mutation with its attestations (when asked for and the destination keeps
+    /// referrers): every blob and manifest by digest first, then the SBOM and provenance of each
+    /// platform, the names last, so a failure anywhere leaves no name on anything.
+    public func publish(_ mutation: Mutation, plan: ImagePlan, to target: ImageTarget, names: [String],
+                        attestation: AttestationRequest?, jobs: Int = 4,
+                        onEvent: (@Sendable (TransferEvent) -> Void)? = nil) async throws -> (report: WriteReport, attestations: [Attestation]?) {
+        guard let attestation, target.destination.referrersSupport != .none else {
+            return (try await write(mutation.image, to: target, names: names, jobs: jobs, onEvent: onEvent), nil)
+        }
+        var report = try await write(mutation.image, to: target, names: [], jobs: jobs, onEvent: onEvent)
+        let attestations = try await step("attestations") { try await attest(mutation, plan: plan, request: attestation, to: target, onEvent: onEvent) }
+        // Every blob is there by now: of the second pass only the names are news.
+        var naming: (@Sendable (TransferEvent) -> Void)?
+        if let onEvent {
+            naming = { @Sendable event in
+                if case .manifestPushed = event { onEvent(event) }
+            }
+        }
+        let named = try await write(mutation.image, to: target, names: names, jobs: jobs, onEvent: naming)
+        report.names = named.names
+        return (report, attestations)
+    }
+
     /// Keeps the cache bounded once the run has written: only this run's layers survive.
     public func finish() throws {
         try workspace.prune(keeping: lock.withLock { produced })

@@ -57,4 +57,29 @@ public struct WrittenLayer: Sendable, Equatable {
     public let size: Int64
     /// The blob in the cache.
     public let path: String
+    /// Its regular files (hard-linked names too), in tar order, hashed as they were written.
+    public let files: [WrittenFile]
+}
+
+/// A regular file of a written layer: what an SBOM lists for it.
+public struct WrittenFile: Sendable, Hashable {
+    /// Absolute in the image (`/opt/harness/bin/harness-sam-plugin`).
+    public let path: String
+    /// Lowercase hex.
+    public let sha256: String
+    public let sha1: String
+    public let size: Int64
+}
+
+/// SHA-256 and SHA-1 of one file's content, taken while it is archived.
+final class FileHashes {
+    private let sha256 = SHA256Hasher()
+    private let sha1 = SHA1Hasher()
+    func update(_ bytes: UnsafeRawBufferPointer) {
+        sha256.update(bytes)
+        sha1.update(bytes)
+    }
+    func file(at path: String, size: Int64) -> WrittenFile {
+        WrittenFile(path: path, sha256: sha256.finalize().hex, sha1: sha1.finalize(), size: size)
+    }
 }

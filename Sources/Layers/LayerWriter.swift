@@ -42,10 +42,10 @@ public struct LayerWriter: Sendable {
         let temporary = cache.makeTemporaryPath()
         do {
             let file = try FileSink(path: temporary)
-            let (diffID, digest, size) = try write(to: file)
+            let (diffID, digest, size, files) = try writeListing(to: file)
             try file.close()
             try cache.commit(temporaryPath: temporary, digest: digest)
-            return WrittenLayer(digest: digest, diffID: diffID, size: size, path: cache.path(for: digest))
+            return WrittenLayer(digest: digest, diffID: diffID, size: size, path: cache.path(for: digest), files: files)
         } catch {
             unlink(temporary)
             throw error
@@ -54,6 +54,13 @@ public struct LayerWriter: Sendable {
 
     /// Streams the gzip blob to any sink (a file, an upload), returning (diff_id, digest, size).
     public func write(to sink: ByteSink) throws -> (diffID: Digest, digest: Digest, size: Int64) {
+        let written = try writeListing(to: sink)
+        return (written.diffID, written.digest, written.size)
+    }
+
+    /// Writes the blob and lists its regular files with their hashes, taken in the same pass
+    /// (what an SBOM lists): hard-linked names share their file's hashes.
+    func writeListing(to sink: ByteSink) throws -> (diffID: Digest, digest: Digest, size: Int64, files: [WrittenFile]) {
         let plan = try LayerPlan(specs: specs)
         let blob = HashingSink(forwardingTo: sink)
         let gzip = try GzipSink(level: compressionLevel, forwardingTo: blob)
@@ -61,16 +68,24 @@ public struct LayerWriter: Sendable {
         let archive = try TarArchiveWriter(sink: tar)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
         defer { buffer.deallocate() }
+        var files: [WrittenFile] = []
+        var byPath: [PathKey: WrittenFile] = [:]
         for (path, spec) in plan.entries {
-            try write(path: path, spec: spec, to: archive, buffer: buffer)
+            if let file = try write(path: path, spec: spec, to: archive, buffer: buffer) {
+                files.append(file)
+                byPath[PathKey(path)] = file
+            } else if case .hardlink(let target) = spec.content, let file = byPath[PathKey(target)] {
+                files.append(WrittenFile(path: "/" + path, sha256: file.sha256, sha1: file.sha1, size: file.size))
+            }
         }
         try archive.close()
         try gzip.finish()
-        return (tar.finalize(), blob.finalize(), blob.count)
+        return (tar.finalize(), blob.finalize(), blob.count, files)
     }
 
+    /// Writes one entry; a regular file's hashes come back.
     private func write(path: String, spec: LayerEntrySpec, to archive: TarArchiveWriter,
-                       buffer: UnsafeMutableRawBufferPointer) throws {
+                       buffer: UnsafeMutableRawBufferPointer) throws -> WrittenFile? {
         var header = TarArchiveWriter.Header(name: path, fileType: TarArchiveWriter.regularFile,
                                              permissions: spec.mode, uid: spec.uid, gid: spec.gid, mtime: mtime)
         switch spec.content {
@@ -88,21 +103,31 @@ public struct LayerWriter: Sendable {
         case .bytes(let bytes):
             header.size = Int64(bytes.count)
             try archive.writeHeader(header)
-            try bytes.withUnsafeBytes { try archive.writeData($0) }
+            let hashes = FileHashes()
+            try bytes.withUnsafeBytes { chunk in
+                hashes.update(chunk)
+                try archive.writeData(chunk)
+            }
+            return hashes.file(at: "/" + path, size: header.size)
         case .file(let localPath):
             let source = try LocalFile.open(localPath)
             header.size = source.length ?? 0
             try archive.writeHeader(header)
             var total: Int64 = 0
+            let hashes = FileHashes()
             while true {
                 let count = try source.read(into: buffer)
                 if count == 0 { break }
-                try archive.writeData(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+                hashes.update(chunk)
+                try archive.writeData(chunk)
                 total += Int64(count)
             }
             // A shorter read would leave libarchive padding the entry with zeros: a corrupt layer.
             guard total == header.size else { throw LayerError.sourceChanged(localPath) }
+            return hashes.file(at: "/" + path, size: total)
         }
+        return nil
     }
 }
 

@@ -6,18 +6,21 @@ public struct Descriptor: Codable, Hashable, Sendable {
     public var platform: Platform?
     public var annotations: [String: String]?
     public var urls: [String]?
+    /// OCI 1.1: what kind of artifact a referrer is (`application/spdx+json`, …).
+    public var artifactType: String?
 
     public init(mediaType: String, digest: Digest, size: Int64, platform: Platform? = nil,
-                annotations: [String: String]? = nil, urls: [String]? = nil) {
+                annotations: [String: String]? = nil, urls: [String]? = nil, artifactType: String? = nil) {
         self.mediaType = mediaType
         self.digest = digest
         self.size = size
         self.platform = platform
         self.annotations = annotations
         self.urls = urls
+        self.artifactType = artifactType
     }
 
-    enum CodingKeys: String, CodingKey { case mediaType, digest, size, platform, annotations, urls }
+    enum CodingKeys: String, CodingKey { case mediaType, digest, size, platform, annotations, urls, artifactType }
 
     /// As synthesized, but a negative size (from a registry or a file) is a decoding error, so
     /// no later arithmetic on sizes (tar padding, limits, totals) ever sees one.
@@ -32,6 +35,7 @@ public struct Descriptor: Codable, Hashable, Sendable {
         platform = try container.decodeIfPresent(Platform.self, forKey: .platform)
         annotations = try container.decodeIfPresent([String: String].self, forKey: .annotations)
         urls = try container.decodeIfPresent([String].self, forKey: .urls)
+        artifactType = try container.decodeIfPresent(String.self, forKey: .artifactType)
     }
 }
 

@@ -10,6 +10,8 @@ import OCI
 public struct SAMBuild: Sendable {
     public let runner: PlanRunner
     public var jobs = 4
+    /// Attach an SBOM and a provenance statement (OCI 1.1 referrers) to every image.
+    public var attest = true
     /// Every transfer event (progress lines, the terminal status line).
     public var onEvent: (@Sendable (TransferEvent) -> Void)?
 
@@ -21,21 +23,23 @@ public struct SAMBuild: Sendable {
     ///   (one instant for every image of a run).
     public func run(_ request: SAMBuildRequest, to target: ImageTarget, now: Int64) async throws -> SAMBuildResult {
         let base = try request.base.location.openSource(client: runner.client, platform: request.platform)
-        let mutation = try await runner.mutate(base, with: SAMRecipe.plan(for: request), platforms: .one(request.platform), role: "SAM base image")
+        let plan = SAMRecipe.plan(for: request)
+        let mutation = try await runner.mutate(base, with: plan, platforms: .one(request.platform), role: "SAM base image")
         guard let built = mutation.platforms.first else { throw SAMInputError("\(request.base.location): nothing to build") }
 
         let timestamp = SAMTags.timestamp(epoch: request.sourceDateEpoch ?? now)
         var tags = [request.primaryTag]
         if request.timestampTag { tags.append(SAMTags.timestamped(request.primaryTag, timestamp: timestamp)) }
         let names = tags.compactMap { target.name(forTag: $0, defaultRepository: TargetRepository.defaultArchiveRepository) }
-        let report = try await step("target \(request.target.text)") {
-            try await runner.write(mutation.image, to: target, names: names, jobs: jobs, onEvent: onEvent)
+        let attestation = attest ? AttestationRequest(recipe: "sam-plugin", parameters: request.parameters, base: request.base.location, tag: names.first) : nil
+        let (report, attestations) = try await step("target \(request.target.text)") {
+            try await runner.publish(mutation, plan: plan, to: target, names: names, attestation: attestation, jobs: jobs, onEvent: onEvent)
         }
         let created = (try? ImageConfig.decode(built.image.configBytes))?.created ?? ""
         return SAMBuildResult(target: request.target, tags: tags, finalImage: Self.finalImage(request.target, target: target, name: names.first),
                               digest: report.digest, mediaType: report.mediaType, runtime: request.base.runtime,
                               samVersion: request.base.samVersion, timestamp: timestamp, created: created,
-                              base: built.base, layers: built.image.newLayers, transfer: report)
+                              base: built.base, layers: built.image.newLayers, transfer: report, attestations: attestations)
     }
 
     /// `TARGET_REPO:TAG` as typed for a registry; `oci:DIR:NAME`, `docker-archive:FILE:NAME`.

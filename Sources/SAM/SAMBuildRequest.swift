@@ -134,6 +134,21 @@ public struct SAMBuildRequest: Sendable {
         }
     }
 
+    /// The build's inputs as the provenance records them (never credentials).
+    public var parameters: [String: String] {
+        var parameters = ["sam-base-image": base.location.description, "plugin-image": plugin.description,
+                          "version": version, "target-repo": target.text, "platform": platform.description]
+        if let goTemplate { parameters["go-template"] = goTemplate.description }
+        switch dockerCLI {
+        case .image(let image)?: parameters["docker-cli-image"] = image.description
+        case .file(let input)?: parameters["docker-cli-file"] = input.description
+        case nil: break
+        }
+        if timestampTag { parameters["timestamp-tag"] = "true" }
+        if let sourceDateEpoch { parameters["source-date-epoch"] = String(sourceDateEpoch) }
+        return parameters
+    }
+
     static func input(_ text: String, option: String) throws(SAMInputError) -> FileInput {
         do { return try FileInput(parsing: text, option: option) } catch { throw SAMInputError(error.description) }
     }

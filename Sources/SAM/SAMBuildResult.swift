@@ -1,4 +1,5 @@
 import Assembly
+import Attestations
 import Build
 import OCI
 
@@ -20,6 +21,8 @@ public struct SAMBuildResult: Sendable {
     public let base: ResolvedImage
     public let layers: [NewLayer]
     public let transfer: WriteReport
+    /// The SBOM and provenance referrers, nil when not written (`--no-attestations`, an archive).
+    public let attestations: [Attestation]?
 
     /// `TARGET_REPO:PRIMARY_TAG@sha256:…`
     public var finalReference: String { "\(finalImage)@\(digest)" }
@@ -45,6 +48,8 @@ public struct SAMBuildResult: Sendable {
         var created: String
         var base: Base
         var layers: [Layer]
+        var sbom: Digest?
+        var provenance: Digest?
     }
 
     public var report: Report {
@@ -52,6 +57,7 @@ public struct SAMBuildResult: Sendable {
                targetRepo: target.text, tags: tags, samRuntime: runtime, samVersion: samVersion,
                timestamp: timestamp, created: created,
                base: .init(reference: base.source.description, digest: base.root.digest, manifestDigest: base.manifest.digest, layers: base.image.layers.count),
-               layers: layers.map { .init(digest: $0.digest, diffID: $0.diffID, size: $0.size, createdBy: $0.history.created_by) })
+               layers: layers.map { .init(digest: $0.digest, diffID: $0.diffID, size: $0.size, createdBy: $0.history.created_by) },
+               sbom: attestations?.first?.sbom.manifest.digest, provenance: attestations?.first?.provenance.manifest.digest)
     }
 }

@@ -4,6 +4,7 @@ import Build
 import Foundation
 import Layers
 import OCI
+import Registry
 import SAM
 
 /// `samforge append BASE TARGET`: files and paths from other images as one new layer, plus
@@ -50,6 +51,7 @@ struct AppendCommand: AsyncParsableCommand {
     @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Cache directory for the new layer (default $XDG_CACHE_HOME/samforge, else ~/.cache/samforge).", valueName: "DIR"))
     var cacheDir: String?
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
+    @Flag(help: "Do not attach the SBOM and provenance referrers.") var noAttestations = false
     @Flag(help: "Print one JSON object describing the result instead of the reference line.") var json = false
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
     @OptionGroup var registry: RegistryFlags
@@ -63,6 +65,8 @@ struct AppendCommand: AsyncParsableCommand {
         var platforms: [String]
         var dropped: [String]
         var layers: [Digest]
+        var sbom: [Digest]?
+        var provenance: [Digest]?
         var blobsCopied: Int
         var blobsSkipped: Int
         var blobsMounted: Int
@@ -92,8 +96,13 @@ struct AppendCommand: AsyncParsableCommand {
         if !mutation.dropped.isEmpty {
             progress.note("platforms left out (not chosen): \(mutation.dropped.map(\.description).joined(separator: ", "))")
         }
-        let report = try await step("target \(targetLocation)") {
-            try await runner.write(mutation.image, to: destination, names: names, jobs: jobs, onEvent: { progress.event($0) })
+        if !noAttestations, destination.destination.referrersSupport == .none {
+            progress.note("\(destination.destination.description): a docker archive has no place for the SBOM and provenance; write to a registry or an oci: layout to keep them")
+        }
+        let attestation = noAttestations ? nil : AttestationRequest(recipe: "append", parameters: parameters(), base: baseLocation, tag: names.first)
+        let (report, attestations) = try await step("target \(targetLocation)") {
+            try await runner.publish(mutation, plan: plan, to: destination, names: names, attestation: attestation, jobs: jobs,
+                                     onEvent: { progress.event($0) })
         }
         progress.summary(report)
         do { try runner.finish() } catch {
@@ -105,8 +114,25 @@ struct AppendCommand: AsyncParsableCommand {
                                platforms: mutation.platforms.compactMap { $0.base.config.platform?.description },
                                dropped: mutation.dropped.map(\.description),
                                layers: Array(Set(mutation.platforms.flatMap { $0.image.newLayers.map(\.digest) })).sorted { $0.description < $1.description },
+                               sbom: attestations?.map(\.sbom.manifest.digest), provenance: attestations?.map(\.provenance.manifest.digest),
                                blobsCopied: report.blobsCopied, blobsSkipped: report.blobsSkipped,
                                blobsMounted: report.blobsMounted, bytesCopied: report.bytesCopied))
+    }
+
+    /// The command's inputs as the provenance records them (never credentials).
+    func parameters() -> [String: String] {
+        var parameters = ["base": base, "target": target]
+        func list(_ name: String, _ values: [String]) { if !values.isEmpty { parameters[name] = values.joined(separator: "\n") } }
+        list("file", files.map(redactedURL))
+        list("dir", directories)
+        list("copy-from", copies)
+        list("env", env.map { $0.split(separator: "=", maxSplits: 1).first.map(String.init) ?? $0 })
+        list("label", labels)
+        list("tag", tags)
+        for (name, value) in [("entrypoint", entrypoint), ("cmd", cmd), ("workdir", workdir), ("user", user), ("platform", platform)] {
+            if let value { parameters[name] = value }
+        }
+        return parameters
     }
 
     /// TARGET's own name (its tag, `latest` when it has none and no --tag is given) and every

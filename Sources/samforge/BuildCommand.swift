@@ -62,6 +62,7 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The config's created time: now, or an RFC 3339 time (default: the base image's own; SOURCE_DATE_EPOCH wins).", valueName: "now|TIME"))
     var created: String?
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
+    @Flag(help: "Do not attach the SBOM and provenance referrers.") var noAttestations = false
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
     @Flag(help: "Print one JSON object describing the result instead of the reference line (an array of them for several bases).") var json = false
     @OptionGroup var registry: RegistryFlags
@@ -88,7 +89,13 @@ struct BuildCommand: AsyncParsableCommand {
         let runner = PlanRunner(client: client, workspace: workspace, progress: { progress.note($0) })
         var build = SAMBuild(runner: runner)
         build.jobs = jobs
+        build.attest = !noAttestations
         build.onEvent = { progress.event($0) }
+        if !noAttestations {
+            for target in targets.values where target.destination.referrersSupport == .none {
+                progress.note("\(target.destination.description): a docker archive has no place for the SBOM and provenance; write to a registry or an oci: layout to keep them")
+            }
+        }
 
         // One runtime after another; each image is tagged only when it is complete. One instant
         // for all (TIMESTAMP) when SOURCE_DATE_EPOCH does not give it.

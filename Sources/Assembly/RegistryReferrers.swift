@@ -1,0 +1,39 @@
+import OCI
+import Registry
+
+extension RegistrySource {
+    /// The Referrers API's list when the registry has the API, else the referrers tag schema's
+    /// index (`sha256-HEX`), else none.
+    public func referrers(of digest: Digest) async throws -> [Descriptor] {
+        if let listed = try await client.referrersFromAPI(of: digest, in: repository) { return listed }
+        let tag = reference.withTag(ReferrersIndex.tag(for: digest))
+        guard let index = try await client.fetchManifestIfPresent(tag), index.isIndex else { return [] }
+        do { return try index.decodeIndex().manifests } catch {
+            throw AssemblyError.invalidImage("\(tag): unreadable referrers index")
+        }
+    }
+
+    public func cosignTags(of digest: Digest) async throws -> [String] {
+        var tags: [String] = []
+        for suffix in ["sig", "att", "sbom"] {
+            let tag = "\(ReferrersIndex.tag(for: digest)).\(suffix)"
+            if try await client.manifestExists(reference.withTag(tag)) { tags.append(tag) }
+        }
+        return tags
+    }
+}
+
+extension RegistryDestination {
+    public var referrersSupport: ReferrersSupport { .registry }
+
+    /// A registry with the Referrers API lists an artifact for its subject by itself; for one
+    /// without, the referrers tag schema: the `sha256-HEX` index, read, merged (existing entries
+    /// kept) and written back.
+    public func attachReferrers(_ referrers: [Descriptor], to subject: Descriptor) async throws {
+        if try await client.referrersFromAPI(of: subject.digest, in: target) != nil { return }
+        let tag = repository.withTag(ReferrersIndex.tag(for: subject.digest))
+        let existing = try await client.fetchManifestIfPresent(tag)
+        let merged = try ReferrersIndex.merged(existing, adding: referrers)
+        if merged.digest != existing?.digest { try await client.putManifest(merged, to: tag) }
+    }
+}

@@ -1,0 +1,117 @@
+import OCI
+
+/// The SBOM of what a build adds, as SPDX 2.3 JSON: the image as a package that CONTAINS one
+/// file entry per regular file of the new layers (path, SHA-256 and SHA-1, size), a package per
+/// input (the base image as `pkg:oci/…@sha256:…` with its repository, the other images, each
+/// file or download with its SHA-256), the image DESCENDANT_OF its base and every other input a
+/// BUILD_DEPENDENCY_OF it. No random parts: the namespace comes from the image digest and the
+/// time from the image's `created`, so the same inputs give the same document.
+public enum SPDXDocument {
+    public static let mediaType = "application/spdx+json"
+
+    public static func encode(_ record: BuildRecord) throws -> [UInt8] {
+        try CanonicalJSON.encode(document(record))
+    }
+
+    static func document(_ record: BuildRecord) -> JSONValue {
+        let subject = record.subject
+        let files = record.files.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        var packages: [JSONValue] = [imagePackage(record, files: files)]
+        var relationships: [JSONValue] = [relationship("SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Image")]
+        for (offset, input) in record.inputs.enumerated() {
+            let id = "SPDXRef-Input-\(offset + 1)"
+            packages.append(inputPackage(input, id: id, platform: record.platform))
+            relationships.append(input.kind == .baseImage
+                ? relationship("SPDXRef-Image", "DESCENDANT_OF", id)
+                : relationship(id, "BUILD_DEPENDENCY_OF", "SPDXRef-Image"))
+        }
+        let fileEntries: [JSONValue] = files.enumerated().map { offset, file in
+            .object([
+                "SPDXID": .string("SPDXRef-File-\(offset + 1)"),
+                "fileName": .string("." + (file.path.hasPrefix("/") ? file.path : "/" + file.path)),
+                "checksums": .array([checksum("SHA1", file.sha1), checksum("SHA256", file.sha256)]),
+                "licenseConcluded": .string("NOASSERTION"),
+                "copyrightText": .string("NOASSERTION"),
+                "comment": .string("\(file.size) bytes"),
+            ])
+        }
+        relationships += files.indices.map { relationship("SPDXRef-Image", "CONTAINS", "SPDXRef-File-\($0 + 1)") }
+        return .object([
+            "spdxVersion": .string("SPDX-2.3"),
+            "dataLicense": .string("CC0-1.0"),
+            "SPDXID": .string("SPDXRef-DOCUMENT"),
+            "name": .string(subject.name + (subject.tag.map { ":" + $0 } ?? "")),
+            "documentNamespace": .string("https://spdx.samforge.dev/\(PackageURL.encode(subject.name))/\(subject.manifest.digest.algorithmAndHex)"),
+            "creationInfo": .object([
+                "created": .string(record.created),
+                "creators": .array([.string("Tool: samforge-\(Builder.version)")]),
+            ]),
+            "documentDescribes": .array([.string("SPDXRef-Image")]),
+            "packages": .array(packages),
+            "files": .array(fileEntries),
+            "relationships": .array(relationships),
+        ])
+    }
+
+    static func imagePackage(_ record: BuildRecord, files: [BuildRecord.File]) -> JSONValue {
+        let subject = record.subject
+        // SPDX 2.3 §7.9: SHA-1 of the sorted, concatenated SHA-1s of the package's files.
+        let code = SHA1Hasher()
+        Array(files.map(\.sha1).sorted().joined().utf8).withUnsafeBytes { code.update($0) }
+        return .object([
+            "SPDXID": .string("SPDXRef-Image"),
+            "name": .string(subject.name),
+            "versionInfo": .string(subject.tag ?? subject.manifest.digest.description),
+            "downloadLocation": .string("NOASSERTION"),
+            "filesAnalyzed": .bool(true),
+            "packageVerificationCode": .object(["packageVerificationCodeValue": .string(code.finalize())]),
+            "checksums": .array([checksum("SHA256", subject.manifest.digest.hex)]),
+            "primaryPackagePurpose": .string("CONTAINER"),
+            "licenseConcluded": .string("NOASSERTION"),
+            "licenseDeclared": .string("NOASSERTION"),
+            "copyrightText": .string("NOASSERTION"),
+            "externalRefs": .array([purl(PackageURL.image(repository: subject.name, name: subject.name, digest: subject.manifest.digest,
+                                                          tag: subject.tag, platform: record.platform))]),
+        ])
+    }
+
+    static func inputPackage(_ input: BuildRecord.Input, id: String, platform: Platform) -> JSONValue {
+        let name = input.location.split(separator: "/").last.map(String.init) ?? input.location
+        let isImage = input.kind == .baseImage || input.kind == .image
+        let locator = isImage
+            ? PackageURL.image(repository: input.repository, name: name, digest: input.digest, tag: input.tag, platform: platform)
+            : PackageURL.file(name: name.split(separator: "?").first.map(String.init) ?? name, sha256: input.digest,
+                              url: input.kind == .download ? input.location : nil)
+        return .object([
+            "SPDXID": .string(id),
+            "name": .string(name),
+            "versionInfo": .string(input.tag ?? input.digest.description),
+            "downloadLocation": .string("NOASSERTION"),
+            "filesAnalyzed": .bool(false),
+            "checksums": .array([checksum("SHA256", input.digest.hex)]),
+            "primaryPackagePurpose": .string(isImage ? "CONTAINER" : "FILE"),
+            "licenseConcluded": .string("NOASSERTION"),
+            "licenseDeclared": .string("NOASSERTION"),
+            "copyrightText": .string("NOASSERTION"),
+            "comment": .string("\(input.role): \(input.location)"),
+            "externalRefs": .array([purl(locator)]),
+        ])
+    }
+
+    static func checksum(_ algorithm: String, _ value: String) -> JSONValue {
+        .object(["algorithm": .string(algorithm), "checksumValue": .string(value)])
+    }
+
+    static func purl(_ locator: String) -> JSONValue {
+        .object(["referenceCategory": .string("PACKAGE-MANAGER"), "referenceType": .string("purl"), "referenceLocator": .string(locator)])
+    }
+
+    static func relationship(_ from: String, _ type: String, _ to: String) -> JSONValue {
+        .object(["spdxElementId": .string(from), "relationshipType": .string(type), "relatedSpdxElement": .string(to)])
+    }
+}
+
+extension Digest {
+    /// `sha256-HEX`: a digest as one path or tag component.
+    var algorithmAndHex: String { "sha256-" + hex }
+}
