@@ -22,8 +22,8 @@ public protocol ImageSource: Sendable {
     /// The OCI 1.1 referrers of the manifest `digest` this source keeps (the Referrers API or
     /// the referrers tag schema of a registry, a layout's index); [] when it keeps none.
     func referrers(of digest: Digest) async throws -> [Descriptor]
-    /// Tags naming artifacts of `digest` the cosign way (`sha256-HEX.sig`, `.att`, `.sbom`).
-    func cosignTags(of digest: Digest) async throws -> [String]
+    /// Artifacts of `digest` tagged the cosign way (`sha256-HEX.sig`, `.att`, `.sbom`).
+    func cosignTags(of digest: Digest) async throws -> [TaggedArtifact]
     var description: String { get }
 }
 
@@ -31,7 +31,7 @@ public extension ImageSource {
     func mountOrigin(of descriptor: Descriptor) -> MountOrigin? { nil }
     func localBlob(_ descriptor: Descriptor) throws -> RewindableSource? { nil }
     func referrers(of digest: Digest) async throws -> [Descriptor] { [] }
-    func cosignTags(of digest: Digest) async throws -> [String] { [] }
+    func cosignTags(of digest: Digest) async throws -> [TaggedArtifact] { [] }
 
     /// A small blob (a config) in memory, capped.
     func smallBlob(_ descriptor: Descriptor, limit: Int = 16 << 20) async throws -> [UInt8] {
@@ -101,6 +101,16 @@ public enum ReferrersSupport: Sendable, Equatable {
     case layoutIndex
     /// A docker archive: no place for them.
     case none
+}
+
+/// An artifact a tag names (a cosign signature), with a source to read it from.
+public struct TaggedArtifact: Sendable {
+    public let tag: String
+    public let source: ImageSource
+    public init(tag: String, source: ImageSource) {
+        self.tag = tag
+        self.source = source
+    }
 }
 
 /// A registry repository blobs can be mounted from or into (host with port, repository name).

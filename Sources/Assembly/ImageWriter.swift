@@ -67,6 +67,11 @@ public struct ImageWriter: Sendable {
         try await destination.commit()
         var report = WriteReport(digest: plan.root.digest, mediaType: plan.root.mediaType)
         report.names = names
+        if root.isIndex, plan.children.isEmpty, let picked = plan.sourceManifests.first {
+            report.manifests = [(picked.digest, plan.root.descriptor())]  // one platform picked from an index
+        } else {
+            report.manifests = [(root.digest, plan.root.descriptor())] + zip(plan.sourceManifests, plan.children).map { ($0.digest, $1.descriptor()) }
+        }
         report.platform = plan.platform
         tally.fill(&report)
         return report

@@ -13,11 +13,13 @@ extension RegistrySource {
         }
     }
 
-    public func cosignTags(of digest: Digest) async throws -> [String] {
-        var tags: [String] = []
+    public func cosignTags(of digest: Digest) async throws -> [TaggedArtifact] {
+        var tags: [TaggedArtifact] = []
         for suffix in ["sig", "att", "sbom"] {
             let tag = "\(ReferrersIndex.tag(for: digest)).\(suffix)"
-            if try await client.manifestExists(reference.withTag(tag)) { tags.append(tag) }
+            if try await client.manifestExists(reference.withTag(tag)) {
+                tags.append(TaggedArtifact(tag: tag, source: RegistrySource(client: client, reference: reference.withTag(tag))))
+            }
         }
         return tags
     }

@@ -22,6 +22,9 @@ public struct WriteReport: Sendable {
     public var names: [String] = []
     /// The platform picked from an index (by `--platform`, or for a single-platform destination).
     public var platform: Platform?
+    /// Every manifest written, the root's first (as the destination has them: converted by
+    /// `--format` when asked), paired with the source's digest for it.
+    public var manifests: [(source: Digest, written: Descriptor)] = []
     public var blobsCopied = 0
     public var blobsSkipped = 0
     public var blobsMounted = 0

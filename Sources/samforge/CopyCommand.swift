@@ -34,6 +34,7 @@ struct CopyCommand: AsyncParsableCommand {
     @Option(name: [.customShort("f"), .long], help: ArgumentHelp("Write manifests as oci or v2s2 (Docker schema2); blobs keep their digests, manifests get new ones. Default: unchanged, byte for byte.", valueName: "oci|v2s2")) var format: String?
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Option(help: ArgumentHelp("Write the digest of the copied image (sha256:…) to FILE.", valueName: "FILE")) var digestFile: String?
+    @Flag(help: "Do not copy the referrers (SBOMs, provenance, signatures) of what is copied.") var noReferrers = false
     @Flag(help: "Print one JSON object describing the result (an array with --all-tags).") var json = false
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
     @OptionGroup var registry: RegistryFlags
@@ -50,6 +51,7 @@ struct CopyCommand: AsyncParsableCommand {
         var blobsSkipped: Int
         var blobsMounted: Int
         var bytesCopied: Int64
+        var referrersCopied: Int
     }
 
     func run() async throws {
@@ -87,10 +89,28 @@ struct CopyCommand: AsyncParsableCommand {
         progress.note("copying \(from) to \(target.destination.description)")
         let report = try await ImageWriter(source: source, destination: target.destination, options: options)
             .write(names: target.names, expecting: target.pinned)
+        let referrers = try await copyReferrers(of: report, from: source, to: target, options: options, progress: progress)
         progress.summary(report)
         return Result(reference: target.pinnedReference(name: target.names.first, digest: report.digest), digest: report.digest,
                       mediaType: report.mediaType, platform: report.platform?.description, blobsCopied: report.blobsCopied,
-                      blobsSkipped: report.blobsSkipped, blobsMounted: report.blobsMounted, bytesCopied: report.bytesCopied)
+                      blobsSkipped: report.blobsSkipped, blobsMounted: report.blobsMounted, bytesCopied: report.bytesCopied,
+                      referrersCopied: referrers)
+    }
+
+    /// The referrers of every manifest written (unless --no-referrers, or the manifests were
+    /// rewritten by --format: their referrers name the old digests).
+    func copyReferrers(of report: WriteReport, from source: ImageSource, to target: ImageTarget, options: WriteOptions,
+                       progress: TransferProgress) async throws -> Int {
+        guard !noReferrers, target.destination.referrersSupport != .none else { return 0 }
+        if format != nil, report.manifests.contains(where: { $0.source != $0.written.digest }) {
+            progress.note("referrers: not copied (--format rewrote the manifests they refer to)")
+            return 0
+        }
+        let count = try await step("referrers") {
+            try await ReferrerCopier(source: source, destination: target.destination, options: options).copy(for: report.manifests)
+        }
+        if count > 0 { progress.note("referrers: \(count) copied") }
+        return count
     }
 
     func manifestFormat() throws -> ManifestFormat? {

@@ -30,6 +30,7 @@ struct InspectCommand: AsyncParsableCommand {
     @Flag(help: "Print the image config JSON bytes exactly as stored.") var config = false
     @Option(help: ArgumentHelp("List a layer's entries (index from 0, or digest), or the merged filesystem with 'all'.", valueName: "N|DIGEST|all"))
     var files: String?
+    @Flag(help: "List the artifacts that refer to the image (SBOM, provenance, signatures) as a tree.") var referrers = false
     @Flag(inversion: .prefixedNo, help: "Read /etc/os-release from the layers (default: only for SAM build images).")
     var osRelease: Bool?
     @OptionGroup var registry: RegistryFlags
@@ -40,6 +41,11 @@ struct InspectCommand: AsyncParsableCommand {
         try checkViews()
         let source = try parsed.openSource(client: registry.makeClient(), platform: wanted ?? .linuxAMD64)
 
+        if referrers {
+            let view = try await ReferrersView.load(source)
+            if json { try Output.json(view) } else { Output.line(view.humanView()) }
+            return
+        }
         if raw && wanted == nil {
             let root = try await source.rootManifest()
             Output.bytes(root.bytes)
@@ -68,6 +74,7 @@ struct InspectCommand: AsyncParsableCommand {
     /// --raw and --config print bytes: they combine with nothing that prints something else.
     func checkViews() throws {
         if raw && config { throw UsageError("--raw and --config print different documents; pick one") }
+        if referrers && (raw || config || files != nil) { throw UsageError("--referrers lists the image's referrers; it combines only with --json") }
         if (raw || config) && json { throw UsageError("--\(raw ? "raw" : "config") prints the stored bytes; it cannot be combined with --json") }
         if (raw || config) && files != nil { throw UsageError("--files cannot be combined with --\(raw ? "raw" : "config")") }
     }

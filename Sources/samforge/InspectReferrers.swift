@@ -1,0 +1,71 @@
+import Assembly
+import Foundation
+import OCI
+
+/// `inspect --referrers`: the artifacts that refer to an image (SBOMs, provenance,
+/// signatures; the OCI 1.1 Referrers API or tag schema, a layout's artifact entries) as a
+/// tree, referrers of referrers below them; for an index, those of each platform too.
+struct ReferrersView: Encodable {
+    struct Node: Encodable {
+        var artifactType: String?
+        var mediaType: String
+        var digest: Digest
+        var size: Int64
+        var annotations: [String: String]?
+        var referrers: [Node]
+    }
+    struct Subject: Encodable {
+        var digest: Digest
+        var platform: String?
+        var referrers: [Node]
+    }
+    var subjects: [Subject]
+
+    static let maximumDepth = 3
+
+    static func load(_ source: ImageSource) async throws -> ReferrersView {
+        let root = try await source.rootManifest()
+        var subjects = [Subject(digest: root.digest, platform: nil, referrers: try await nodes(of: root.digest, source, depth: 1))]
+        if root.isIndex, let index = try? root.decodeIndex() {
+            for child in index.manifests where child.artifactType == nil {
+                subjects.append(Subject(digest: child.digest, platform: child.platform?.description,
+                                        referrers: try await nodes(of: child.digest, source, depth: 1)))
+            }
+        }
+        return ReferrersView(subjects: subjects)
+    }
+
+    static func nodes(of digest: Digest, _ source: ImageSource, depth: Int) async throws -> [Node] {
+        var nodes: [Node] = []
+        for referrer in try await source.referrers(of: digest) {
+            let below = depth < maximumDepth ? try await self.nodes(of: referrer.digest, source, depth: depth + 1) : []
+            nodes.append(Node(artifactType: referrer.artifactType, mediaType: referrer.mediaType, digest: referrer.digest,
+                              size: referrer.size, annotations: referrer.annotations, referrers: below))
+        }
+        return nodes
+    }
+
+    /// `├── TYPE  DIGEST  SIZE` lines, annotations below each, every value escaped.
+    func humanView() -> String {
+        var lines: [String] = []
+        for subject in subjects where subject.platform == nil || !subject.referrers.isEmpty {
+            lines.append("\(subject.digest)" + (subject.platform.map { " (\(escapedForMessage($0)))" } ?? "")
+                         + (subject.referrers.isEmpty ? ": no referrers" : ""))
+            render(subject.referrers, prefix: "", into: &lines)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func render(_ nodes: [Node], prefix: String, into lines: inout [String]) {
+        for (offset, node) in nodes.enumerated() {
+            let last = offset == nodes.count - 1
+            lines.append(prefix + (last ? "└── " : "├── ") + escapedForMessage(node.artifactType ?? node.mediaType)
+                         + "  \(node.digest)  \(humanSize(node.size))")
+            let inner = prefix + (last ? "    " : "│   ")
+            for (key, value) in (node.annotations ?? [:]).sorted(by: { $0.key < $1.key }) {
+                lines.append(inner + "  " + escapedForMessage(key) + "=" + escapedForMessage(value))
+            }
+            render(node.referrers, prefix: inner, into: &lines)
+        }
+    }
+}
