@@ -42,14 +42,20 @@ public struct ReferrerCopier: Sendable {
     }
 }
 
-/// The manifest `digest` of a source as the root of its own image (a referrer to copy).
-struct PinnedSource: ImageSource {
-    let base: ImageSource
-    let digest: Digest
-    var description: String { "\(base.description)@\(digest)" }
-    func rootManifest() async throws -> RawManifest { try await base.manifest(digest) }
-    func manifest(_ digest: Digest) async throws -> RawManifest { try await base.manifest(digest) }
-    func fetchBlob(_ descriptor: Descriptor, into sink: ByteSink) async throws { try await base.fetchBlob(descriptor, into: sink) }
-    func mountOrigin(of descriptor: Descriptor) -> MountOrigin? { base.mountOrigin(of: descriptor) }
-    func localBlob(_ descriptor: Descriptor) throws -> RewindableSource? { try base.localBlob(descriptor) }
+/// The manifest `digest` of a source as the root of its own image: a referrer to copy, or an
+/// input taken at the digest a lock file pins, whatever its tag names now.
+public struct PinnedSource: ImageSource {
+    public let base: ImageSource
+    public let digest: Digest
+    public init(base: ImageSource, digest: Digest) {
+        self.base = base
+        self.digest = digest
+    }
+    public var description: String { "\(base.description)@\(digest)" }
+    public func rootManifest() async throws -> RawManifest { try await base.manifest(digest) }
+    public func manifest(_ digest: Digest) async throws -> RawManifest { try await base.manifest(digest) }
+    public func fetchBlob(_ descriptor: Descriptor, into sink: ByteSink) async throws { try await base.fetchBlob(descriptor, into: sink) }
+    public func mountOrigin(of descriptor: Descriptor) -> MountOrigin? { base.mountOrigin(of: descriptor) }
+    public func localBlob(_ descriptor: Descriptor) throws -> RewindableSource? { try base.localBlob(descriptor) }
+    public func referrers(of digest: Digest) async throws -> [Descriptor] { try await base.referrers(of: digest) }
 }

@@ -13,6 +13,8 @@ final class PlanInputs: @unchecked Sendable {
     let client: RegistryClient
     let workspace: BuildWorkspace
     let progress: (@Sendable (String) -> Void)?
+    /// The run's lock: inputs taken at their pins, resolutions recorded.
+    var lock: InputLock?
     private let images = Memo<ResolvedImage>()
     private let filesystems = Memo<Handoff<MergedFilesystem>>()
     private let downloads = Memo<String>()
@@ -26,13 +28,21 @@ final class PlanInputs: @unchecked Sendable {
 
     /// `location` for `platform` (an index's child, its config checked against it).
     func image(_ location: ImageLocation, platform: Platform, role: String) async throws -> ResolvedImage {
-        try await images.value("\(location) \(platform)") { [client, progress] in
+        try await images.value("\(location) \(platform)") { [self] in
             try await step(role) {
-                let image = try await ResolvedImage.resolve(try location.openSource(client: client, platform: platform), platform: platform)
+                let image = try await ResolvedImage.resolve(try await open(location, platform: platform), platform: platform)
+                lock?.record(location, root: image.root.digest, platform: platform, manifest: image.manifest.digest)
                 progress?("\(role): \(location) → \(image.manifest.digest) (\(image.image.layers.count) layers)")
                 return image
             }
         }
+    }
+
+    /// The location as a source, at its pinned digest when the lock pins it.
+    func open(_ location: ImageLocation, platform: Platform) async throws -> ImageSource {
+        let source = try location.openSource(client: client, platform: platform)
+        guard let lock else { return source }
+        return try await lock.source(location, opened: source)
     }
 
     /// The merged filesystem of `location` for `platform`, keeping the content of `paths`.
@@ -54,12 +64,14 @@ final class PlanInputs: @unchecked Sendable {
         switch input {
         case .local(let path): return path
         case .url(let url):
-            return try await downloads.value(url) { [client, workspace, progress] in
+            return try await downloads.value(url) { [self] in
                 let path = workspace.makePath("download")
                 progress?("\(role): downloading \(redactedURL(url))")
                 do { try await client.download(url, toFile: path) } catch RegistryError.unreachable(_, let detail) {
                     throw BuildError.download(url: redactedURL(url), detail: detail)
                 }
+                // Before anything uses the bytes: a download the lock pins must be the same.
+                try lock?.check(download: url, sha256: try await sha256(ofFile: path))
                 return path
             }
         }
@@ -67,8 +79,11 @@ final class PlanInputs: @unchecked Sendable {
 
     /// SHA-256 of the input's bytes (the download, or the local file), for the SBOM and the lock.
     func sha256(of input: FileInput, role: String) async throws -> Digest {
-        let path = try await localFile(input, role: role)
-        return try await hashes.value(path) {
+        try await sha256(ofFile: try await localFile(input, role: role))
+    }
+
+    private func sha256(ofFile path: String) async throws -> Digest {
+        try await hashes.value(path) {
             try await BlockingWork.run {
                 let hashing = HashingSink()
                 try FileSource(path: path).pump(to: hashing)

@@ -39,7 +39,7 @@ public final class PlanRunner: @unchecked Sendable {
     let progress: (@Sendable (String) -> Void)?
     let inputs: PlanInputs
     let layers: LayerBuilder
-    private let lock = NSLock()
+    private let producedLock = NSLock()
     private var produced: Set<Digest> = []
 
     public init(client: RegistryClient, workspace: BuildWorkspace, progress: (@Sendable (String) -> Void)? = nil) {
@@ -48,6 +48,25 @@ public final class PlanRunner: @unchecked Sendable {
         self.progress = progress
         inputs = PlanInputs(client: client, workspace: workspace, progress: progress)
         layers = LayerBuilder(inputs: inputs)
+    }
+
+    /// The run's lock (`--lock`): inputs taken at their pins, every resolution recorded.
+    public var inputLock: InputLock? {
+        get { inputs.lock }
+        set { inputs.lock = newValue }
+    }
+
+    /// Applies `plan` to the chosen platforms of the image at `location` (at its pinned digest
+    /// when the run's lock pins it; its resolution recorded for the lock).
+    public func mutate(_ location: ImageLocation, with plan: ImagePlan, platforms: PlatformChoice, role: String = "base image") async throws -> Mutation {
+        var open = OCI.Platform.linuxAMD64
+        if case .one(let one) = platforms { open = one }
+        let source = try await step(role) { try await inputs.open(location, platform: open) }
+        let mutation = try await mutate(source, with: plan, platforms: platforms, role: role)
+        for built in mutation.platforms {
+            inputLock?.record(location, root: built.base.root.digest, platform: built.base.config.platform ?? open, manifest: built.base.manifest.digest)
+        }
+        return mutation
     }
 
     /// Applies `plan` to the chosen platforms of `base`. `role` names the base in messages.
@@ -123,7 +142,7 @@ public final class PlanRunner: @unchecked Sendable {
         progress?("base: \(base.source.description) → \(base.manifest.digest) (\(base.image.layers.count) layers, \(base.isDockerFlavour ? "Docker schema2" : "OCI"), \(platform))")
         var newLayers: [NewLayer] = []
         for layer in plan.layers { newLayers.append(try await layers.layer(layer, of: plan, platform: platform)) }
-        lock.withLock { produced.formUnion(newLayers.map(\.digest)) }
+        producedLock.withLock { produced.formUnion(newLayers.map(\.digest)) }
         var changes = plan.changes
         switch plan.created {
         case .fixed(let time): changes.created = time
@@ -164,6 +183,6 @@ public final class PlanRunner: @unchecked Sendable {
 
     /// Keeps the cache bounded once the run has written: only this run's layers survive.
     public func finish() throws {
-        try workspace.prune(keeping: lock.withLock { produced })
+        try workspace.prune(keeping: producedLock.withLock { produced })
     }
 }

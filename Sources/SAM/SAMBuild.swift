@@ -22,9 +22,8 @@ public struct SAMBuild: Sendable {
     /// - Parameter now: the clock, for the timestamp tag when SOURCE_DATE_EPOCH is not set
     ///   (one instant for every image of a run).
     public func run(_ request: SAMBuildRequest, to target: ImageTarget, now: Int64) async throws -> SAMBuildResult {
-        let base = try request.base.location.openSource(client: runner.client, platform: request.platform)
         let plan = SAMRecipe.plan(for: request)
-        let mutation = try await runner.mutate(base, with: plan, platforms: .one(request.platform), role: "SAM base image")
+        let mutation = try await runner.mutate(request.base.location, with: plan, platforms: .one(request.platform), role: "SAM base image")
         guard let built = mutation.platforms.first else { throw SAMInputError("\(request.base.location): nothing to build") }
 
         let timestamp = SAMTags.timestamp(epoch: request.sourceDateEpoch ?? now)

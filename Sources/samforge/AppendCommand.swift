@@ -52,6 +52,7 @@ struct AppendCommand: AsyncParsableCommand {
     var cacheDir: String?
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Flag(help: "Do not attach the SBOM and provenance referrers.") var noAttestations = false
+    @OptionGroup var lockOptions: LockOptions
     @Flag(help: "Print one JSON object describing the result instead of the reference line.") var json = false
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
     @OptionGroup var registry: RegistryFlags
@@ -80,19 +81,18 @@ struct AppendCommand: AsyncParsableCommand {
         let platforms = try AppendArguments.platforms(platform)
         guard (1...CopyCommand.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(CopyCommand.maxJobs) (got \(jobs))") }
         let plan = try makePlan(environment: environment)
+        try lockOptions.check()
 
         let client = registry.makeClient(pushHosts: targetLocation.registryReference.map { [$0.host] } ?? [], environment: environment)
         let destination = try targetLocation.openTarget(client: client)
         let names = try self.names(at: destination)
-        var basePlatform = Platform.linuxAMD64
-        if case .one(let one) = platforms { basePlatform = one }
-        let source = try baseLocation.openSource(client: client, platform: basePlatform)
 
         let progress = TransferProgress(quiet: quiet)
         defer { progress.end() }
         let workspace = try BuildWorkspace(root: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
         let runner = PlanRunner(client: client, workspace: workspace, progress: { progress.note($0) })
-        let mutation = try await runner.mutate(source, with: plan, platforms: platforms)
+        runner.inputLock = try lockOptions.open()
+        let mutation = try await runner.mutate(baseLocation, with: plan, platforms: platforms)
         if !mutation.dropped.isEmpty {
             progress.note("platforms left out (not chosen): \(mutation.dropped.map(\.description).joined(separator: ", "))")
         }
@@ -105,6 +105,7 @@ struct AppendCommand: AsyncParsableCommand {
                                      onEvent: { progress.event($0) })
         }
         progress.summary(report)
+        try lockOptions.save(runner.inputLock)
         do { try runner.finish() } catch {
             if !quiet { Output.warning("cache not pruned: \(oneLine(error))") }
         }

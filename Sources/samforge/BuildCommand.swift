@@ -63,6 +63,7 @@ struct BuildCommand: AsyncParsableCommand {
     var created: String?
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Flag(help: "Do not attach the SBOM and provenance referrers.") var noAttestations = false
+    @OptionGroup var lockOptions: LockOptions
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
     @Flag(help: "Print one JSON object describing the result instead of the reference line (an array of them for several bases).") var json = false
     @OptionGroup var registry: RegistryFlags
@@ -73,6 +74,7 @@ struct BuildCommand: AsyncParsableCommand {
         let requests = try makeRequests(environment: environment, now: now)
         guard (1...CopyCommand.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(CopyCommand.maxJobs) (got \(jobs))") }
         if let outputEnv { try OutputPath.checkWritable(outputEnv, what: "--output-env") }
+        try lockOptions.check()
         for request in requests where request.base.isMirror {
             Output.warning("\(request.base.location) is not an official image from \(SAMBaseReference.officialRegistry)/\(SAMBaseReference.officialNamespace); building on it as a mirror of one")
         }
@@ -87,6 +89,7 @@ struct BuildCommand: AsyncParsableCommand {
         defer { progress.end() }
         let workspace = try BuildWorkspace(root: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
         let runner = PlanRunner(client: client, workspace: workspace, progress: { progress.note($0) })
+        runner.inputLock = try lockOptions.open()
         var build = SAMBuild(runner: runner)
         build.jobs = jobs
         build.attest = !noAttestations
@@ -109,6 +112,7 @@ struct BuildCommand: AsyncParsableCommand {
             if !json { Output.line(result.finalReference) }
             results.append(result)
         }
+        try lockOptions.save(runner.inputLock)
         do { try runner.finish() } catch {
             if !quiet { Output.warning("cache not pruned: \(oneLine(error))") }
         }

@@ -1,0 +1,93 @@
+import Assembly
+import Foundation
+import OCI
+import Registry
+import Streams
+
+/// `--lock FILE`: every input's resolved digest, so a build can be repeated months later
+/// whatever the tags say by then. Images are keyed by the location as given (the base, the
+/// plugin and docker CLI images, `--copy-from` images): the digest the location named, and the
+/// manifest each platform resolved to. Downloads are keyed by their URL without its query (a
+/// presigned URL's secret never lands in the file), with their SHA-256.
+public struct InputLockFile: Codable, Equatable, Sendable {
+    public struct Image: Codable, Equatable, Sendable {
+        public var digest: Digest
+        public var platforms: [String: Digest]
+    }
+    public struct Download: Codable, Equatable, Sendable {
+        public var sha256: Digest
+    }
+    public var lockVersion = 1
+    public var images: [String: Image] = [:]
+    public var downloads: [String: Download] = [:]
+
+    public init() {}
+
+    public static func read(_ path: String) throws -> InputLockFile? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path), data.count <= 16 << 20,
+              let lock = try? UntrustedJSON.decode(InputLockFile.self, from: data) else {
+            throw BuildError.input("--lock \(path): not a samforge lock file (delete it, or give --update-lock to write it again)")
+        }
+        guard lock.lockVersion == 1 else { throw BuildError.input("--lock \(path): lock version \(lock.lockVersion) is not supported") }
+        return lock
+    }
+
+    /// Sorted keys, indented: a lock file diffs well in review.
+    public func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        do { try (try encoder.encode(self) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw BuildError.input("--lock \(path): cannot write: \(describeSystemError(error))")
+        }
+    }
+}
+
+/// A run's use of a lock: the pins it takes inputs at (none when writing a new lock or with
+/// `--update-lock`) and everything it resolved, for the file written at the end.
+public final class InputLock: @unchecked Sendable {
+    private let pins: InputLockFile
+    private let lock = NSLock()
+    private var resolved = InputLockFile()
+    private var warned: Set<String> = []
+    let warn: (@Sendable (String) -> Void)?
+
+    /// - Parameter pins: the existing lock file, or nil to resolve everything afresh.
+    public init(pins: InputLockFile?, warn: (@Sendable (String) -> Void)?) {
+        self.pins = pins ?? InputLockFile()
+        self.warn = warn
+    }
+
+    /// What to write back: every input this run used, pinned or resolved.
+    public var file: InputLockFile { lock.withLock { resolved } }
+
+    /// `location` as a source at its pinned digest, when the lock pins it (one warning line when
+    /// the location names another image by now); else as it is.
+    func source(_ location: ImageLocation, opened source: ImageSource) async throws -> ImageSource {
+        let key = location.description
+        guard let pin = pins.images[key] else { return source }
+        let current = try? await source.rootManifest().digest
+        if let current, current != pin.digest, lock.withLock({ warned.insert(key).inserted }) {
+            warn?("\(key) now names \(current); building on the locked \(pin.digest) (--update-lock takes the new one)")
+        }
+        return PinnedSource(base: source, digest: pin.digest)
+    }
+
+    func record(_ location: ImageLocation, root: Digest, platform: Platform, manifest: Digest) {
+        lock.withLock {
+            var image = resolved.images[location.description] ?? InputLockFile.Image(digest: root, platforms: [:])
+            image.digest = root
+            image.platforms[platform.description] = manifest
+            resolved.images[location.description] = image
+        }
+    }
+
+    /// Checks a download against its pin (a different SHA-256 is an error) and records it.
+    func check(download url: String, sha256: Digest) throws {
+        let key = redactedURL(url)
+        if let pin = pins.downloads[key], pin.sha256 != sha256 {
+            throw BuildError.download(url: key, detail: "its SHA-256 is \(sha256), the lock says \(pin.sha256) (--update-lock takes the new one)")
+        }
+        lock.withLock { resolved.downloads[key] = .init(sha256: sha256) }
+    }
+}
