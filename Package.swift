@@ -9,6 +9,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Reads matrix files (YAML, and JSON as YAML); samforge writes its own YAML.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // C libraries from Debian (-dev packages installed by scripts/bootstrap).
@@ -23,8 +25,10 @@ let package = Package(
         .target(name: "Layers", dependencies: ["OCI", "Streams", "CArchive", "CZlib"]),
         .target(name: "Assembly", dependencies: ["OCI", "Streams", "Registry", "Layers"]),
         .target(name: "SAM", dependencies: ["OCI", "Registry", "Layers", "Assembly"]),
+        // Pure values: the build matrix file and the pipeline/Job generators.
+        .target(name: "Pipelines", dependencies: [.product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "samforge", dependencies: [
-            "OCI", "Streams", "Registry", "Layers", "Assembly", "SAM",
+            "OCI", "Streams", "Registry", "Layers", "Assembly", "SAM", "Pipelines",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -38,6 +42,7 @@ let package = Package(
         .testTarget(name: "AssemblyTests", dependencies: ["TestSupport", "Assembly", "Registry", "Layers", "Streams", "OCI"]),
         .testTarget(name: "SAMTests", dependencies: ["TestSupport", "SAM", "OCI"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "OCI"]),
+        .testTarget(name: "PipelinesTests", dependencies: ["TestSupport", "Pipelines", .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Assembly
 import Foundation
 import OCI
+import Pipelines
 import SAM
 import Streams
 
@@ -51,7 +52,8 @@ enum ExitStatus {
     static func code(for error: Error) -> Int32 {
         switch error {
         case is UsageError, is ValidationError, is Reference.ParseError, is ImageLocation.ParseError,
-             is Platform.ParseError, is SAMBaseReference.RejectionError, is Digest.ParseError:
+             is Platform.ParseError, is SAMBaseReference.RejectionError, is Digest.ParseError,
+             is BuildMatrixError:
             return usage
         default:
             return runtime
