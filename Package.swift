@@ -42,7 +42,8 @@ let package = Package(
         .testTarget(name: "AssemblyTests", dependencies: ["TestSupport", "Assembly", "Registry", "Layers", "Streams", "OCI"]),
         .testTarget(name: "SAMTests", dependencies: ["TestSupport", "SAM", "OCI"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "OCI"]),
-        .testTarget(name: "PipelinesTests", dependencies: ["TestSupport", "Pipelines", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "PipelinesTests", dependencies: ["TestSupport", "Pipelines", .product(name: "Yams", package: "Yams")],
+                    resources: [.copy("Resources")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -53,7 +53,7 @@ enum ExitStatus {
         switch error {
         case is UsageError, is ValidationError, is Reference.ParseError, is ImageLocation.ParseError,
              is Platform.ParseError, is SAMBaseReference.RejectionError, is Digest.ParseError,
-             is BuildMatrixError:
+             is BuildMatrixError, is PipelineOptionError:
             return usage
         default:
             return runtime
