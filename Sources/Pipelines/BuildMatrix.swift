@@ -150,5 +150,5 @@ extension BuildMatrix {
         }))])
     }
 
-    public var yaml: String { YAMLWriter.document(yamlValue) }
+    public var yaml: String { YAMLWriter.body(yamlValue) }
 }

@@ -31,6 +31,13 @@ public enum YAMLWriter {
         return out
     }
 
+    /// The value alone, without the document marker (a file embedded in another).
+    public static func body(_ value: YAMLValue) -> String {
+        var out = ""
+        write(value, indent: 0, into: &out)
+        return out
+    }
+
     /// Several documents in one stream (as `kubectl apply -f` reads them).
     public static func stream(_ documents: [(value: YAMLValue, comments: [String])]) -> String {
         documents.map { document($0.value, comments: $0.comments) }.joined()
@@ -115,7 +122,14 @@ public enum YAMLWriter {
     static func isPlainSafe(_ text: String) -> Bool {
         guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return false }
         // Indicators that start something other than a plain scalar.
-        if "-?:,[]{}#&*!|>'\"%@`".unicodeScalars.contains(first) || first == " " || last == " " || last == ":" { return false }
+        // A leading '-' is plain when a word follows (--matrix), not a number (-1) or a marker (---).
+        let scalars = Array(text.unicodeScalars)
+        if first == "-", scalars.count > 1, !" .0123456789".unicodeScalars.contains(scalars[1]), !text.hasPrefix("---") {
+            // falls through to the other checks
+        } else if "-?:,[]{}#&*!|>'\"%@`".unicodeScalars.contains(first) {
+            return false
+        }
+        if first == " " || last == " " || last == ":" { return false }
         if text.contains(": ") || text.contains(" #") || text.contains("\t") { return false }
         guard text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) else { return false }
         return !resolvesToNonString(text)

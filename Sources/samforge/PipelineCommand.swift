@@ -11,7 +11,7 @@ struct PipelineCommand: ParsableCommand {
         discussion: """
         Both run samforge's own image, unprivileged, one base image per step or pod.
         """,
-        subcommands: [HarnessPipelineCommand.self]
+        subcommands: [HarnessPipelineCommand.self, K8sJobCommand.self]
     )
 }
 

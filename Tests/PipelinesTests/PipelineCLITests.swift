@@ -80,7 +80,39 @@ struct PipelineCLITests {
         #expect(result.stderr.contains(refusal.fragment), "\(result.stderr)")
     }
 
-    @Test(arguments: [["pipeline"], ["pipeline", "harness"]])
+    @Test func k8sJobEqualsTheLibrarysJob() throws {
+        let result = try Command.samforge(["pipeline", "k8s-job", "--sam-base-image", node, "--sam-base-image", python,
+                                           "--version", "1.1.2", "--plugin-image", "harness/aws-sam-plugin:1.1.2-beta-base-image",
+                                           "--target-repo", "registry.example.com/t/p", "--namespace", "builds", "--parallelism", "1"])
+        try #require(result.status == 0, "\(result.stderr)")
+        var options = JobCase.given
+        options.targetRepo = "registry.example.com/t/p"
+        options.namespace = "builds"
+        options.parallelism = 1
+        #expect(result.stdout == (try KubernetesJob(options: options, matrix: try BuildMatrix(bases: [node, python])).yaml))
+    }
+
+    static let jobInputs = ["--version", "1.1.2", "--plugin-image", "h/p:1", "--target-repo", "r.example/t"]
+
+    static let jobRefusals: [Refusal] = [
+        .init(arguments: jobInputs, fragment: "give the base images with --sam-base-image (repeatable) or --matrix FILE"),
+        .init(arguments: ["--sam-base-image", node], fragment: "entry 0 has no --version, --plugin-image, --target-repo"),
+        .init(arguments: jobInputs + ["--sam-base-image", "\(ecr)/build-python3.12"], fragment: "a full version tag is required"),
+        .init(arguments: jobInputs + ["--sam-base-image", node, "--name", "Samforge"], fragment: "--name \"Samforge\""),
+        .init(arguments: jobInputs + ["--sam-base-image", node, "--parallelism", "0"], fragment: "--parallelism 0"),
+        .init(arguments: jobInputs + ["--matrix", matrixFile("[]", "empty")], fragment: "the images list is empty"),
+    ]
+
+    @Test(arguments: jobRefusals)
+    func k8sJobRefusesWithOneLineAndExit2(_ refusal: Refusal) throws {
+        let result = try Command.samforge(["pipeline", "k8s-job"] + refusal.arguments)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("samforge: error: ") && result.stderr.contains(refusal.fragment), "\(result.stderr)")
+    }
+
+    @Test(arguments: [["pipeline"], ["pipeline", "harness"], ["pipeline", "k8s-job"]])
     func helpFitsIn80Columns(_ command: [String]) throws {
         let result = try Command.samforge(command + ["--help"], environment: ["COLUMNS": "80"])
         #expect(result.status == 0)
