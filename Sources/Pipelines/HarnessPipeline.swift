@@ -41,8 +41,10 @@ public struct HarnessPipeline: Sendable {
         public var resolvedIdentifier: String { identifier ?? HarnessNames.identifier(from: name) }
     }
 
-    /// samforge's own image (built by scripts/image), as the README documents it.
-    public static let defaultImage = "docker.io/harness-community/samforge:0.1.0"
+    /// samforge's own image (built by scripts/image), as the README documents it; the command
+    /// line tags it with samforge's version.
+    public static let defaultImageRepository = "docker.io/harness-community/samforge"
+    public static let defaultImage = defaultImageRepository + ":0.1.0"
     /// Where each step writes its output variables and its cache (container-local /tmp).
     public static let outputFile = "/tmp/samforge-output.env"
     public static let cacheDirectory = "/tmp/samforge-cache"

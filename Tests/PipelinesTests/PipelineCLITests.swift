@@ -18,13 +18,15 @@ struct PipelineCLITests {
             version: 1.1.3
         """.write(toFile: file, atomically: true, encoding: .utf8)
         let result = try Command.samforge(["pipeline", "harness", "--matrix", file, "--target-repo", "registry.example.com/t/p",
-                                           "--k8s-connector", "org.cluster", "--max-concurrency", "8", "--step", "plugin"])
+                                           "--k8s-connector", "org.cluster", "--max-concurrency", "8", "--step", "plugin",
+                                           "--image", "registry.example.com/tools/samforge:2"])
         try #require(result.status == 0, "\(result.stderr)")
         var options = HarnessPipeline.Options()
         options.targetRepo = "registry.example.com/t/p"
         options.kubernetesConnector = "org.cluster"
         options.maxConcurrency = 8
         options.step = .plugin
+        options.image = "registry.example.com/tools/samforge:2"
         #expect(result.stdout == (try HarnessPipeline(options: options, matrix: try BuildMatrix.load(path: file)).yaml))
         #expect(result.stderr.isEmpty)
         let lint = try Validators.yamllint(try Validators.files([("cli", result.stdout)]))
@@ -83,13 +85,24 @@ struct PipelineCLITests {
     @Test func k8sJobEqualsTheLibrarysJob() throws {
         let result = try Command.samforge(["pipeline", "k8s-job", "--sam-base-image", node, "--sam-base-image", python,
                                            "--version", "1.1.2", "--plugin-image", "harness/aws-sam-plugin:1.1.2-beta-base-image",
-                                           "--target-repo", "registry.example.com/t/p", "--namespace", "builds", "--parallelism", "1"])
+                                           "--target-repo", "registry.example.com/t/p", "--namespace", "builds", "--parallelism", "1",
+                                           "--image", "registry.example.com/tools/samforge:2"])
         try #require(result.status == 0, "\(result.stderr)")
         var options = JobCase.given
         options.targetRepo = "registry.example.com/t/p"
         options.namespace = "builds"
         options.parallelism = 1
+        options.image = "registry.example.com/tools/samforge:2"
         #expect(result.stdout == (try KubernetesJob(options: options, matrix: try BuildMatrix(bases: [node, python])).yaml))
+    }
+
+    /// By default the steps and pods run samforge's own image at samforge's version.
+    @Test func defaultImageIsThisVersionOfSamforge() throws {
+        let version = try Command.samforge(["version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let harness = try Command.samforge(["pipeline", "harness"])
+        #expect(harness.stdout.contains("image: \(HarnessPipeline.defaultImageRepository):\(version)\n"), "\(harness.stdout)")
+        let job = try Command.samforge(["pipeline", "k8s-job", "--sam-base-image", node] + Self.jobInputs)
+        #expect(job.stdout.contains("image: \(HarnessPipeline.defaultImageRepository):\(version)\n"), "\(job.stderr)")
     }
 
     static let jobInputs = ["--version", "1.1.2", "--plugin-image", "h/p:1", "--target-repo", "r.example/t"]
