@@ -9,6 +9,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Reads matrix files (YAML, and JSON as YAML); samforge writes its own YAML.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // C libraries from Debian (-dev packages installed by scripts/bootstrap).
@@ -25,8 +27,10 @@ let package = Package(
         .target(name: "Attestations", dependencies: ["OCI"]),
         .target(name: "Build", dependencies: ["OCI", "Streams", "Registry", "Layers", "Assembly", "Attestations"]),
         .target(name: "SAM", dependencies: ["OCI", "Registry", "Layers", "Assembly", "Build", "Attestations"]),
+        // Pure values: the build matrix file and the pipeline/Job generators.
+        .target(name: "Pipelines", dependencies: [.product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "samforge", dependencies: [
-            "OCI", "Streams", "Registry", "Layers", "Assembly", "Build", "Attestations", "SAM",
+            "OCI", "Streams", "Registry", "Layers", "Assembly", "Build", "Attestations", "SAM", "Pipelines",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -42,6 +46,8 @@ let package = Package(
         .testTarget(name: "BuildTests", dependencies: ["TestSupport", "Build", "Assembly", "Layers", "OCI"]),
         .testTarget(name: "SAMTests", dependencies: ["TestSupport", "SAM", "Build", "Assembly", "Registry", "OCI"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "OCI"]),
+        .testTarget(name: "PipelinesTests", dependencies: ["TestSupport", "Pipelines", .product(name: "Yams", package: "Yams")],
+                    resources: [.copy("Resources")]),
     ],
     swiftLanguageModes: [.v6]
 )

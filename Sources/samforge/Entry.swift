@@ -2,6 +2,7 @@ import ArgumentParser
 import Assembly
 import Foundation
 import OCI
+import Pipelines
 import SAM
 import Streams
 
@@ -11,13 +12,31 @@ import Streams
 enum Entry {
     static func main() async {
         Interruption.install()
+        // Plugin mode (a Harness/Drone plugin step): no arguments, settings in PLUGIN_*.
+        let plugin: PluginMode.Invocation?
+        do {
+            plugin = try PluginMode.invocation(arguments: Array(CommandLine.arguments.dropFirst()),
+                                               environment: ProcessInfo.processInfo.environment)
+        } catch {
+            FileHandle.standardError.write(Data(("samforge: error: " + oneLine(error) + "\n").utf8))
+            exit(ExitStatus.usage)
+        }
+        await PluginCredentials.$current.withValue(plugin?.credentials) {
+            await run(arguments: plugin.map { ["build"] + $0.arguments }, plugin: plugin)
+        }
+    }
+
+    /// Parses `arguments` (nil: the process's own) and runs the command; exits on failure.
+    static func run(arguments: [String]?, plugin: PluginMode.Invocation?) async {
         let command: ParsableCommand
         do {
-            command = try Samforge.parseAsRoot()
+            command = try Samforge.parseAsRoot(arguments)
         } catch {
             let code = Samforge.exitCode(for: error)
             if code == .success { Samforge.exit(withError: error) }  // --help, --version
-            FileHandle.standardError.write(Data((Samforge.fullMessage(for: error) + "\n").utf8))
+            let message = plugin.map { "samforge: error: plugin settings: " + $0.reword(Samforge.message(for: error)) }
+                ?? Samforge.fullMessage(for: error)
+            FileHandle.standardError.write(Data((message + "\n").utf8))
             exit(ExitStatus.usage)
         }
         do {
@@ -37,7 +56,8 @@ enum Entry {
                 FileHandle.standardError.write(Data("samforge: interrupted by \(name); open uploads were cancelled and no tag was written after it\n".utf8))
                 exit(128 + signal)
             }
-            FileHandle.standardError.write(Data(("samforge: error: " + oneLine(error) + "\n").utf8))
+            let line = plugin.map { $0.reword(oneLine(error)) } ?? oneLine(error)
+            FileHandle.standardError.write(Data(("samforge: error: " + line + "\n").utf8))
             exit(ExitStatus.code(for: error))
         }
     }

@@ -20,14 +20,20 @@ struct RegistryFlags: ParsableArguments {
     }
 
     /// A client whose credentials come from docker's config.json, plus, for `pushHosts`,
-    /// DOCKER_USERNAME/DOCKER_PASSWORD when both are set (the Harness pipeline's variables).
-    /// `given` (login's credentials under test) take precedence over both.
+    /// DOCKER_USERNAME/DOCKER_PASSWORD when both are set (the Harness pipeline's variables),
+    /// then plugin mode's PLUGIN_ credentials (PluginCredentials.current, never in argv).
+    /// `given` (login's credentials under test) take precedence over all.
     func makeClient(pushHosts: [String] = [], given: [String: Credentials] = [:],
                     environment: [String: String] = ProcessInfo.processInfo.environment) -> RegistryClient {
         let configFile = DockerConfigCredentials(path: DockerConfigCredentials.defaultPath(environment: environment))
         var overrides: [String: Credentials] = [:]
         if let user = environment["DOCKER_USERNAME"], !user.isEmpty, let password = environment["DOCKER_PASSWORD"], !password.isEmpty {
             for host in pushHosts { overrides[host] = Credentials(username: user, password: password) }
+        }
+        if let plugin = PluginCredentials.current {
+            overrides.merge(plugin.hosts) { _, source in source }
+            // The target's credentials win where the plugin image shares its registry.
+            if let push = plugin.push { for host in pushHosts { overrides[host] = push } }
         }
         overrides.merge(given) { _, login in login }
         var log: (@Sendable (String) -> Void)?
@@ -38,4 +44,14 @@ struct RegistryFlags: ParsableArguments {
                                       credentials: LayeredCredentials(overrides: overrides, fallback: configFile), log: log)
         return RegistryClient(options: options)
     }
+}
+
+/// Credentials plugin mode hands to the build it runs: for the push host (PLUGIN_USERNAME,
+/// PLUGIN_PASSWORD) and per host (the plugin image's, from PLUGIN_SOURCE_USERNAME/_PASSWORD).
+struct PluginCredentials: Sendable {
+    var push: Credentials?
+    var hosts: [String: Credentials] = [:]
+
+    /// Set around the build's run by Entry in plugin mode only.
+    @TaskLocal static var current: PluginCredentials?
 }

@@ -17,7 +17,7 @@ struct Samforge: AsyncParsableCommand {
                           docker.io/library/alpine:3.20 registry.example.com/team/app:1
           echo "$TOKEN" | samforge login -u ci --password-stdin registry.example.com
         """,
-        subcommands: [BuildCommand.self, AppendCommand.self, CopyCommand.self, InspectCommand.self, TagsCommand.self, LoginCommand.self, LogoutCommand.self, VersionCommand.self]
+        subcommands: [BuildCommand.self, AppendCommand.self, CopyCommand.self, InspectCommand.self, TagsCommand.self, LoginCommand.self, LogoutCommand.self, PipelineCommand.self, VersionCommand.self]
     )
 }
 

@@ -26,7 +26,9 @@ struct BuildOutputTests {
         try #require(first.status == 0 && second.status == 0, "\(first.stderr)\n\(second.stderr)")
         #expect(first.lastLine == second.lastLine)
         let blobLines = second.stderr.split(separator: "\n").filter { $0.hasPrefix("  exists   ") || $0.hasPrefix("  copied   ") || $0.hasPrefix("  mounted  ") }
-        #expect(blobLines.count == (TestWorld.fixtures[BuildHarness.nodeBase]?.layers?.count ?? 0) + 3)
+        // The image's base layers, two new layers and its config; then the SBOM's and the
+        // provenance's empty config and document each.
+        #expect(blobLines.count == (TestWorld.fixtures[BuildHarness.nodeBase]?.layers?.count ?? 0) + 3 + 2 * 2)
         #expect(blobLines.allSatisfy { $0.hasPrefix("  exists   ") }, "\(blobLines)")
         #expect(second.stderr.contains("blobs: 0 copied (0 B)"), "\(second.stderr)")
     }
@@ -47,7 +49,9 @@ struct BuildOutputTests {
             "TIMESTAMP=20231114221320",
         ])
         let tags = try BuildHarness.json(try BuildHarness.skopeo(["list-tags", "docker://" + target]).stdout)["Tags"] as? [String]
-        #expect(Set(tags ?? []) == ["1.1.2-nodejs18.x-1.143.0-linux-amd64", "1.1.2-nodejs18.x-1.143.0-linux-amd64-20231114221320"])
+        // Image tags, and one referrers tag (sha256-HEX: the SBOM and provenance of the image).
+        #expect(Set(tags ?? []) == ["1.1.2-nodejs18.x-1.143.0-linux-amd64", "1.1.2-nodejs18.x-1.143.0-linux-amd64-20231114221320",
+                                    "sha256-" + digest.dropFirst("sha256:".count)])
         let timestamped = try BuildHarness.inspect("\(target):1.1.2-nodejs18.x-1.143.0-linux-amd64-20231114221320")
         #expect(timestamped["Digest"] as? String == digest)
     }

@@ -33,7 +33,7 @@ struct PipelineDestinationTests {
 
         // The layout names the image by its computed tag; umoci unpacks it and finds the plugin.
         let index = try CopyKit.json(try String(contentsOfFile: directory + "/layout/index.json", encoding: .utf8))
-        let entry = try #require((index["manifests"] as? [[String: Any]])?.first)
+        let entry = try #require((index["manifests"] as? [[String: Any]])?.first { $0["artifactType"] == nil })
         #expect((entry["annotations"] as? [String: String])?["org.opencontainers.image.ref.name"] == Self.primaryTag)
         _ = try CopyKit.shell("umoci unpack --rootless --image \"$1\" \"$2\"", ["\(directory)/layout:\(Self.primaryTag)", directory + "/bundle"])
         #expect(FileManager.default.isExecutableFile(atPath: directory + "/bundle/rootfs/opt/harness/scripts/sam-plugin.sh"))

@@ -31,7 +31,7 @@ public enum ImageValidation {
     static func check(_ arguments: [String], _ result: CommandResult) {
         guard result.status == 0, let command = arguments.first, ["copy", "append", "build"].contains(command),
               !arguments.contains("--json"), ProcessInfo.processInfo.environment["SAMFORGE_TEST_SKIP_VALIDATION"] != "1" else { return }
-        for line in result.stdout.split(separator: "\n") where line.contains("@sha256:") {
+        for line in result.stdout.split(separator: "\n") where line.wholeMatch(of: /\S+@sha256:[0-9a-f]{64}/) != nil {
             let location = String(line)
             do {
                 if let problem = try problem(location) { Issue.record("\(command) wrote an invalid image \(location): \(problem)") }

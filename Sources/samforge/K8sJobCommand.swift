@@ -1,0 +1,60 @@
+import ArgumentParser
+import Pipelines
+
+struct K8sJobCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "k8s-job",
+        abstract: "Print a Kubernetes Indexed Job that builds a matrix, one pod per entry.",
+        discussion: """
+        Prints a ConfigMap holding the matrix and a batch/v1 Job with completionMode \
+        Indexed: completions is the number of entries, --parallelism pods run at once, \
+        and each pod runs samforge build --matrix on the entry JOB_COMPLETION_INDEX \
+        names. A failed entry is retried --backoff-limit-per-index times unless samforge \
+        exited 2 (bad input). Registry credentials come from a \
+        kubernetes.io/dockerconfigjson Secret (--docker-config-secret). The pod runs as \
+        a non-root uid with a read-only root filesystem, no capabilities and the \
+        RuntimeDefault seccomp profile: Pod Security "restricted" admits it.
+
+        Example:
+          kubectl create secret docker-registry samforge-docker-config \\
+            --docker-server=registry.example.com --docker-username=ci \\
+            --docker-password="$TOKEN"
+          samforge pipeline k8s-job --matrix release.yaml --version 1.1.2 \\
+            --plugin-image harness/aws-sam-plugin:1.1.2-beta-base-image \\
+            --target-repo registry.example.com/team/aws-sam-plugin | kubectl apply -f -
+        """
+    )
+
+    @OptionGroup(title: "Builds") var inputs: PipelineInputs
+    @Flag(name: .customLong("timestamp-tag"), help: "Also push the …-linux-amd64-YYYYMMDDhhmmss tag.")
+    var timestampTag = false
+    @Option(help: ArgumentHelp("Name of the Job (and NAME-matrix of the ConfigMap).", valueName: "NAME"))
+    var name = "samforge-build"
+    @Option(help: ArgumentHelp("Namespace (default: kubectl's).", valueName: "NS"))
+    var namespace: String?
+    @Option(help: ArgumentHelp("Pods running at once (default: 4, or fewer entries).", valueName: "N"))
+    var parallelism: Int?
+    @Option(name: .customLong("backoff-limit-per-index"), help: ArgumentHelp("Retries of a failed entry.", valueName: "N"))
+    var backoffLimitPerIndex = 2
+    @Option(name: .customLong("docker-config-secret"), help: ArgumentHelp("Secret holding docker's config.json.", valueName: "NAME"))
+    var dockerConfigSecret = "samforge-docker-config"
+
+    func run() throws {
+        guard let matrix = try inputs.buildMatrix() else {
+            throw UsageError("give the base images with --sam-base-image (repeatable) or --matrix FILE")
+        }
+        var options = KubernetesJob.Options()
+        options.name = name
+        options.namespace = namespace
+        options.image = inputs.image
+        options.uid = inputs.uid
+        options.parallelism = parallelism
+        options.backoffLimitPerIndex = backoffLimitPerIndex
+        options.dockerConfigSecret = dockerConfigSecret
+        options.version = inputs.version
+        options.pluginImage = inputs.pluginImage
+        options.targetRepo = inputs.targetRepo
+        options.timestampTag = timestampTag
+        printDocument(try KubernetesJob(options: options, matrix: matrix).yaml)
+    }
+}
