@@ -21,7 +21,9 @@ struct BlobTransfer: Sendable {
                     running -= 1
                 }
                 group.addTask {
-                    let event = try await ledger.once(blob.digest, size: blob.size, at: destination) { try await transfer(blob) }
+                    let event = try await ledger.pool.withSlot {
+                        try await ledger.once(blob.digest, size: blob.size, at: destination) { try await transfer(blob) }
+                    }
                     tally.record(event)
                     onEvent?(event)
                 }
@@ -35,11 +37,31 @@ struct BlobTransfer: Sendable {
 
     func transfer(_ blob: Descriptor) async throws -> TransferEvent {
         if try await destination.hasBlob(blob) { return .blobExists(blob.digest, size: blob.size) }
-        if let target = destination.mountTarget {
+        guard let target = destination.mountTarget else {
+            try await move(blob)
+            return .blobCopied(blob.digest, size: blob.size)
+        }
+        while true {
             for origin in mountCandidates(blob, into: target) where try await destination.mountBlob(blob, from: origin) {
                 return .blobMounted(blob.digest, size: blob.size, from: origin.repository)
             }
+            // Another write of the run is uploading it to this registry: wait, then mount.
+            guard let other = ledger.claimUpload(blob.digest, host: target.host) else { break }
+            try? await other.wait()
         }
+        do {
+            try await move(blob)
+            ledger.recordPushed(blob.digest, to: target)
+            ledger.finishUpload(blob.digest, host: target.host, nil)
+        } catch {
+            ledger.finishUpload(blob.digest, host: target.host, error)
+            throw error
+        }
+        return .blobCopied(blob.digest, size: blob.size)
+    }
+
+    /// Uploads a local blob directly, or streams a remote one.
+    func move(_ blob: Descriptor) async throws {
         if let local = try source.localBlob(blob) {
             onEvent?(.blobStarted(blob.digest, size: blob.size))
             let body: ByteSource = onEvent.map { report in ObservingSource(local) { report(.bytesMoved($0)) } } ?? local
@@ -47,7 +69,6 @@ struct BlobTransfer: Sendable {
         } else {
             try await stream(blob)
         }
-        return .blobCopied(blob.digest, size: blob.size)
     }
 
     /// The blob's own origin, then every repository this run put it in: those on the

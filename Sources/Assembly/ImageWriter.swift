@@ -14,11 +14,11 @@ public struct WriteOptions: Sendable {
     public var onEvent: (@Sendable (TransferEvent) -> Void)?
 
     public init(jobs: Int = 4, platform: Platform? = nil, format: ManifestFormat? = nil,
-                ledger: TransferLedger = TransferLedger(), onEvent: (@Sendable (TransferEvent) -> Void)? = nil) {
+                ledger: TransferLedger? = nil, onEvent: (@Sendable (TransferEvent) -> Void)? = nil) {
         self.jobs = jobs
         self.platform = platform
         self.format = format
-        self.ledger = ledger
+        self.ledger = ledger ?? TransferLedger(jobs: jobs)
         self.onEvent = onEvent
     }
 }

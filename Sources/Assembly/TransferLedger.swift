@@ -14,8 +14,15 @@ public final class TransferLedger: @unchecked Sendable {
     private var running: [Key: Completion] = [:]
     private var done: Set<Key> = []
     private var pushed: [Digest: [MountOrigin]] = [:]
+    private var uploading: [UploadKey: Completion] = [:]
+    private struct UploadKey: Hashable { let host: String; let digest: Digest }
+    /// One bound on blob transfers for every write of the run (several images at once).
+    let pool: TransferPool
 
-    public init() {}
+    /// - Parameter jobs: blobs moved at once across every write of the run.
+    public init(jobs: Int = 4) {
+        pool = TransferPool(limit: max(1, jobs))
+    }
 
     /// Runs `work` for `digest` at `destination` unless this run already did (or is doing) it;
     /// then the blob is there, and the answer is `.blobExists`. A transfer that was cancelled
@@ -61,6 +68,27 @@ public final class TransferLedger: @unchecked Sendable {
     func origins(of digest: Digest) -> [MountOrigin] {
         lock.withLock { pushed[digest] ?? [] }
     }
+
+    func recordPushed(_ digest: Digest, to origin: MountOrigin) {
+        lock.withLock { pushed[digest, default: []].append(origin) }
+    }
+
+    /// Claims the upload of `digest` to a registry: nil when it is the caller's to do, else the
+    /// upload another write of the run is doing to another repository there, to wait for and
+    /// then mount from (a blob crosses the wire to a registry once per run).
+    func claimUpload(_ digest: Digest, host: String) -> Completion? {
+        lock.withLock {
+            let key = UploadKey(host: host, digest: digest)
+            if let other = uploading[key] { return other }
+            uploading[key] = Completion()
+            return nil
+        }
+    }
+
+    func finishUpload(_ digest: Digest, host: String, _ error: Error?) {
+        let completion = lock.withLock { uploading.removeValue(forKey: UploadKey(host: host, digest: digest)) }
+        completion?.finish(error)
+    }
 }
 
 /// A one-shot completion that several tasks can await (a transfer another write runs).
@@ -87,6 +115,41 @@ final class Completion: @unchecked Sendable {
                 return result
             }
             if let known { continuation.resume(with: known) }
+        }
+    }
+}
+
+/// A counting semaphore for blob transfers: at most `limit` run at once, whichever write they
+/// belong to.
+actor TransferPool {
+    private let limit: Int
+    private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    func acquire() async {
+        if running < limit {
+            running += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Hands the slot to the next waiter, or frees it.
+    func release() {
+        if waiting.isEmpty { running -= 1 } else { waiting.removeFirst().resume() }
+    }
+
+    func withSlot<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
+        await acquire()
+        do {
+            let value = try await body()
+            release()
+            return value
+        } catch {
+            release()
+            throw error
         }
     }
 }

@@ -35,15 +35,17 @@ public struct Mutation: Sendable {
 public final class PlanRunner: @unchecked Sendable {
     public let client: RegistryClient
     public let workspace: BuildWorkspace
-    public let ledger = TransferLedger()
+    public let ledger: TransferLedger
     let progress: (@Sendable (String) -> Void)?
     let inputs: PlanInputs
     let layers: LayerBuilder
     private let producedLock = NSLock()
     private var produced: Set<Digest> = []
 
-    public init(client: RegistryClient, workspace: BuildWorkspace, progress: (@Sendable (String) -> Void)? = nil) {
+    /// - Parameter jobs: blobs moved at once across every image of the run.
+    public init(client: RegistryClient, workspace: BuildWorkspace, jobs: Int = 4, progress: (@Sendable (String) -> Void)? = nil) {
         self.client = client
+        ledger = TransferLedger(jobs: jobs)
         self.workspace = workspace
         self.progress = progress
         inputs = PlanInputs(client: client, workspace: workspace, progress: progress)

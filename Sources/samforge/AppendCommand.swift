@@ -90,7 +90,7 @@ struct AppendCommand: AsyncParsableCommand {
         let progress = TransferProgress(quiet: quiet)
         defer { progress.end() }
         let workspace = try BuildWorkspace(root: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
-        let runner = PlanRunner(client: client, workspace: workspace, progress: { progress.note($0) })
+        let runner = PlanRunner(client: client, workspace: workspace, jobs: jobs, progress: { progress.note($0) })
         runner.inputLock = try lockOptions.open()
         let mutation = try await runner.mutate(baseLocation, with: plan, platforms: platforms)
         if !mutation.dropped.isEmpty {

@@ -57,6 +57,10 @@ struct BuildCommand: AsyncParsableCommand {
     var outputEnv: String?
     @Option(help: ArgumentHelp("Only linux/amd64 is supported.", valueName: "os/arch"))
     var platform: String?
+    @Option(name: .customLong("matrix"), help: ArgumentHelp("Build every entry of a YAML or JSON matrix file (images: a list of SAM base images, or mappings with sam-base-image and any of version, target-repo, plugin-image).", valueName: "FILE"))
+    var matrix: String?
+    @Option(name: .customLong("matrix-index"), help: ArgumentHelp("Build only entry N (from 0) of --matrix; default $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's), else every entry.", valueName: "N"))
+    var matrixIndex: Int?
     @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Cache directory (default $XDG_CACHE_HOME/samforge, else ~/.cache/samforge).", valueName: "DIR"))
     var cacheDir: String?
     @Option(help: ArgumentHelp("The config's created time: now, or an RFC 3339 time (default: the base image's own; SOURCE_DATE_EPOCH wins).", valueName: "now|TIME"))
@@ -88,7 +92,7 @@ struct BuildCommand: AsyncParsableCommand {
         let progress = TransferProgress(quiet: quiet)
         defer { progress.end() }
         let workspace = try BuildWorkspace(root: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
-        let runner = PlanRunner(client: client, workspace: workspace, progress: { progress.note($0) })
+        let runner = PlanRunner(client: client, workspace: workspace, jobs: jobs, progress: { progress.note($0) })
         runner.inputLock = try lockOptions.open()
         var build = SAMBuild(runner: runner)
         build.jobs = jobs
@@ -100,69 +104,33 @@ struct BuildCommand: AsyncParsableCommand {
             }
         }
 
-        // One runtime after another; each image is tagged only when it is complete. One instant
-        // for all (TIMESTAMP) when SOURCE_DATE_EPOCH does not give it.
-        var results: [SAMBuildResult] = []
-        for request in requests {
-            if request.goTemplate == nil { progress.note("go-template: skipped") }
-            if request.dockerCLI == nil { progress.note("docker CLI: skipped") }
-            guard let target = targets[request.target.text] else { continue }
-            let result = try await build.run(request, to: target, now: now)
-            progress.summary(result.transfer)
-            if !json { Output.line(result.finalReference) }
-            results.append(result)
-        }
+        let outcomes = try await BuildRun(build: build, targets: targets, progress: progress, concurrency: jobs).run(requests, now: now)
+        let results = outcomes.compactMap { try? $0.get() }
+        if !json { for result in results { Output.line(result.finalReference) } }
+        if requests.count > 1 { BuildRun.summaryTable(requests, outcomes).forEach(Output.progress) }
         try lockOptions.save(runner.inputLock)
         do { try runner.finish() } catch {
             if !quiet { Output.warning("cache not pruned: \(oneLine(error))") }
         }
         if let outputEnv { try Self.append(Self.outputEnvironment(results), to: outputEnv) }
         if json {
-            if results.count == 1 { try Output.json(results[0].report) } else { try Output.json(results.map(\.report)) }
+            if requests.count == 1, let only = results.first { try Output.json(only.report) } else { try Output.json(BuildRun.jsonArray(requests, outcomes)) }
         }
+        let failed = outcomes.filter { (try? $0.get()) == nil }.count
+        if requests.count == 1, case .failure(let error) = outcomes[0] { throw error }
+        if failed > 0 { throw BuildRun.Failed(failed: failed, total: requests.count) }
     }
 
-    /// Every input check, before any network traffic (exit 2 on failure): one request per base.
-    func makeRequests(environment: [String: String], now: Int64) throws -> [SAMBuildRequest] {
-        let bases: [String?] = samBaseImage.isEmpty ? [nil] : samBaseImage
-        let requests = try bases.map { try makeRequest(base: $0, environment: environment, now: now) }
-        // One image per runtime: the tags and the output variables are named by it.
-        var byRuntime: [String: SAMBuildRequest] = [:]
-        for request in requests {
-            if let earlier = byRuntime[request.base.runtime] {
-                throw UsageError("--sam-base-image \(earlier.base.location) and \(request.base.location) are both \(request.base.runtime): one base per runtime in a run")
-            }
-            byRuntime[request.base.runtime] = request
-        }
-        return requests
-    }
-
-    /// Harness/Drone output variables; with several runtimes, each variable once per image with
-    /// the runtime as suffix (FINAL_IMAGE_NODEJS18_X=…).
+    /// Harness/Drone output variables; with several images, each variable once per image with
+    /// the runtime as suffix (FINAL_IMAGE_NODEJS18_X=…), or the entry's number when two images
+    /// share a runtime.
     static func outputEnvironment(_ results: [SAMBuildResult]) -> [(key: String, value: String)] {
         guard results.count > 1 else { return results.first?.outputEnvironment ?? [] }
-        return results.flatMap { result in
-            let suffix = String(result.runtime.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
+        let runtimesUnique = Set(results.map(\.runtime)).count == results.count
+        return results.enumerated().flatMap { offset, result in
+            let suffix = runtimesUnique ? String(result.runtime.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }) : String(offset)
             return result.outputEnvironment.map { (key: "\($0.key)_\(suffix)", value: $0.value) }
         }
-    }
-
-    func makeRequest(base: String?, environment: [String: String], now: Int64) throws -> SAMBuildRequest {
-        var options = SAMBuildOptions()
-        options.samBaseImage = base
-        options.pluginImage = pluginImage
-        options.version = version
-        options.targetRepo = targetRepo
-        options.goTemplate = goTemplate
-        options.noGoTemplate = noGoTemplate
-        options.dockerCLIImage = dockerCLIImage
-        options.dockerCLIFile = dockerCLIFile
-        options.noDockerCLI = noDockerCLI
-        options.timestampTag = timestampTag
-        options.platform = platform
-        options.created = created
-        options.now = now
-        return try SAMBuildRequest(options: options, environment: environment)
     }
 
     /// Appends, as `echo KEY=VALUE >> $DRONE_OUTPUT` does in Harness/Drone plugin steps.
