@@ -166,11 +166,18 @@ public final class RegistryClient: @unchecked Sendable {
                     cancelled.set()
                 }
             } catch let error as TransportError {
+                // A body cut mid-way is retried only into a sink that can start again (a small
+                // document); a blob's sink has passed the bytes on (its caller resumes with Range).
+                let restartable = sink is RestartableSink
                 let untouched = (counter?.count ?? 0) == 0
-                if error.isTransient, untouched, request.canRetry, attempt < options.retry.maxAttempts {
+                if error.isTransient, untouched || restartable, request.canRetry, attempt < options.retry.maxAttempts {
                     options.log?("retrying after \(error.message)")
                     try await backoff(attempt: attempt, retryAfter: nil, interruptible: request.interruptible)
                     try (request.body as? RewindableSource)?.rewind()
+                    if !untouched {
+                        (sink as? RestartableSink)?.restart()
+                        counter?.reset()
+                    }
                     continue
                 }
                 throw error
@@ -254,6 +261,7 @@ final class CountingSink: ResponseAwareSink, @unchecked Sendable {
     let downstream: ByteSink
     private(set) var count: Int64 = 0
     init(_ downstream: ByteSink) { self.downstream = downstream }
+    func reset() { count = 0 }
     func responseStarted(status: Int) { (downstream as? ResponseAwareSink)?.responseStarted(status: status) }
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         count += Int64(bytes.count)

@@ -19,6 +19,7 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
     case invalidResponse(operation: String, detail: String)
     case invalidManifest(reference: String, detail: String)
     case platformNotFound(reference: String, platform: String, available: [String])
+    case invalidTag(repository: String, tag: String)
 
     /// A failure another attempt may not meet: a dropped connection or a busy registry.
     public var isTransient: Bool {
@@ -52,6 +53,8 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
         case .invalidManifest(let reference, let detail): return "\(reference): \(detail)"
         case .platformNotFound(let reference, let platform, let available):
             return "\(reference): no \(platform) image in the index (available: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
+        case .invalidTag(let repository, let tag):
+            return "\(repository): refusing the tag \(RemoteName.escaped(tag)): not a valid tag name"
         }
     }
 }

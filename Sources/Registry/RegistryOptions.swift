@@ -8,14 +8,19 @@ public struct RegistryOptions: Sendable {
     public var retry: RetryPolicy
     /// Request log for `--verbose`; Authorization values are redacted before it sees them.
     public var log: (@Sendable (String) -> Void)?
+    /// Something the user should know that does not stop the command (a hostile tag skipped):
+    /// one line, already escaped.
+    public var warn: (@Sendable (String) -> Void)?
 
     public init(insecureHosts: Set<String> = [], caFile: String? = nil, credentials: CredentialSource? = nil,
-                retry: RetryPolicy = RetryPolicy(), log: (@Sendable (String) -> Void)? = nil) {
+                retry: RetryPolicy = RetryPolicy(), log: (@Sendable (String) -> Void)? = nil,
+                warn: (@Sendable (String) -> Void)? = nil) {
         self.insecureHosts = insecureHosts
         self.caFile = caFile
         self.credentials = credentials
         self.retry = retry
         self.log = log
+        self.warn = warn
     }
 
     func isInsecure(_ host: String) -> Bool {

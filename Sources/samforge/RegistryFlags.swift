@@ -34,8 +34,9 @@ struct RegistryFlags: ParsableArguments {
         if verbose {
             log = { @Sendable line in FileHandle.standardError.write(Data("samforge: \(line)\n".utf8)) }
         }
+        let warn: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data("samforge: warning: \(line)\n".utf8)) }
         let options = RegistryOptions(insecureHosts: Set(insecureRegistries), caFile: caFile,
-                                      credentials: LayeredCredentials(overrides: overrides, fallback: configFile), log: log)
+                                      credentials: LayeredCredentials(overrides: overrides, fallback: configFile), log: log, warn: warn)
         return RegistryClient(options: options)
     }
 }

@@ -34,9 +34,63 @@ public struct FaultProxy: Sendable {
         guard result.status == 0 else { throw ControlError(description: "resetting \(address): \(result.stderr)") }
     }
 
+    /// Paths of every PUT the proxy has seen (forwarded or faulted).
+    public func puts(matching match: String = "") throws -> [String] {
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(address)/__puts?match=\(match)"])
+        return try JSONDecoder().decode([String].self, from: Data(result.stdout.utf8))
+    }
+
+    /// From now on a fraction `rate` of all requests fail (seeded: see fault-proxy.py).
+    public func chaos(seed: UInt64, rate: Double) throws {
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "-X", "POST", "http://\(address)/__fault/chaos?seed=\(seed)&rate=\(rate)"])
+        guard result.status == 0 else { throw ControlError(description: "arming chaos at \(address): \(result.stderr)") }
+    }
+
     /// Paths of the uploads a `stall` fault has held so far.
     public func stalledUploads(matching match: String) throws -> [String] {
         let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(address)/__stalled?match=\(match)"])
         return try JSONDecoder().decode([String].self, from: Data(result.stdout.utf8))
+    }
+}
+
+/// A fault proxy of a test's own, in front of `upstream`: no other suite arms, resets or counts
+/// it. It ends with `stop()`, or by itself when the test process is gone.
+public final class PrivateFaultProxy: @unchecked Sendable {
+    public let proxy: FaultProxy
+    private let process: Process
+    public var address: String { proxy.address }
+
+    public init(upstream: String) throws {
+        let directory = try TemporaryDirectory().path
+        let portFile = directory + "/port"
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Self.script, "--port", "0", "--port-file", portFile, "--upstream", upstream,
+                             "--parent-pid", String(getpid())]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var port: String?
+        for _ in 0..<200 {
+            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), !text.isEmpty { port = text; break }
+            usleep(25_000)
+        }
+        guard let port else {
+            process.terminate()
+            throw FaultProxy.ControlError(description: "fault proxy for \(upstream) did not start")
+        }
+        proxy = FaultProxy(address: "127.0.0.1:\(port)")
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        if process.isRunning { process.terminate() }
+    }
+
+    /// scripts/fault-proxy.py of this checkout.
+    static var script: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/fault-proxy.py").path
     }
 }

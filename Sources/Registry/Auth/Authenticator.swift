@@ -80,7 +80,7 @@ extension RegistryClient {
             }
         }
         request.interruptible = interruptible
-        let sink = CollectingSink(limit: 1 << 20)
+        let sink = DocumentSink(limit: 1 << 20)
         let response: HTTPResponse
         do { response = try await perform(request, host: host, sink: sink, followRedirects: true) } catch let error as TransportError {
             throw mapTransport(error, host: hostOf(realm))
