@@ -198,7 +198,10 @@ public final class RegistryClient: @unchecked Sendable {
                 let target = resolveURL(location, against: current.url)
                 var next = current
                 next.url = target
-                if !keepsCredentials(from: current.url, to: target) { next.headers.removeAll { $0.name.lowercased() == "authorization" } }
+                if !keepsCredentials(from: current.url, to: target) {
+                    next.headers.removeAll { $0.name.lowercased() == "authorization" }
+                    if next.secretBody && response.status != 303 { return response }
+                }
                 if response.status == 303 { next.method = "GET"; next.body = nil; next.bodyLength = nil }
                 if next.body != nil {
                     guard let rewindable = next.body as? RewindableSource else { return response }

@@ -29,4 +29,14 @@ public struct RegistryOptions: Sendable {
         let bare = host.split(separator: ":").first.map(String.init) ?? host
         return insecureHosts.contains(bare)
     }
+
+    /// Whether a request to `url` may carry credentials: over HTTPS always; over plain HTTP
+    /// only when the URL's own host is loopback or named by `--insecure-registry`.
+    public func allowsCredentials(to url: String) -> Bool {
+        let lowered = url.lowercased()
+        if lowered.hasPrefix("https://") { return true }
+        guard lowered.hasPrefix("http://") else { return false }
+        let target = hostOf(url)
+        return isLoopbackHost(target) || isInsecure(target)
+    }
 }

@@ -102,3 +102,38 @@ struct HostileRegistryTests {
         #expect(stats["redirected_with_auth"] == 0)
     }
 }
+
+/// A token realm on another host over plain HTTP: the registry's Basic credentials go there
+/// only when that host is loopback or named by --insecure-registry. The proxy in front of the
+/// token registry names `0.0.0.0` as the realm's host: not loopback by name, yet reachable here.
+@Suite("Token realm on another host", .enabled(if: TestWorld.available))
+struct TokenRealmTests {
+    static var issuerPort: String { String(TestWorld.tokenIssuer.split(separator: ":").last ?? "") }
+
+    static func tags(_ proxy: PrivateFaultProxy, credentials: Bool, flags: [String]) throws -> CommandResult {
+        let config = credentials
+            ? try TestWorld.dockerConfig(host: proxy.address, user: TestWorld.tokenUser, password: TestWorld.tokenPassword)
+            : try TemporaryDirectory().path
+        return try CopyKit.samforge(["tags"] + flags + ["\(proxy.address)/sam/build-nodejs18.x"], environment: ["DOCKER_CONFIG": config])
+    }
+
+    @Test func credentialsGoOverPlainHTTPOnlyToARealmNamedInsecure() throws {
+        let proxy = try PrivateFaultProxy(upstream: TestWorld.token)
+        try proxy.proxy.arm("realm", match: "", count: 1000, ["host": "0.0.0.0"])
+        let realm = "0.0.0.0:\(Self.issuerPort)"
+        for flags in [[], ["--insecure-registry", proxy.address]] {
+            let refused = try Self.tags(proxy, credentials: true, flags: flags)
+            #expect(refused.status == 1)
+            #expect(CopyKit.errorLine(refused).contains("refusing to send credentials to \(realm) over plain HTTP"), "\(flags): \(refused.stderr)")
+            #expect(refused.stdout.isEmpty)
+        }
+        for flags in [["--insecure-registry", realm], ["--insecure-registry", "0.0.0.0"]] {
+            let allowed = try Self.tags(proxy, credentials: true, flags: flags)
+            #expect(allowed.status == 0, "\(flags): \(allowed.stderr)")
+            #expect(allowed.stdout.hasPrefix("1.143.0\n"))
+        }
+        // Anonymous: nothing secret travels, so no flag is needed.
+        let anonymous = try Self.tags(proxy, credentials: false, flags: [])
+        #expect(anonymous.status == 0, "\(anonymous.stderr)")
+    }
+}

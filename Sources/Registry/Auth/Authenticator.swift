@@ -67,6 +67,7 @@ extension RegistryClient {
             let body = Array((form.percentEncodedQuery ?? "").utf8)
             request = HTTPRequest(method: "POST", url: realm, headers: [("Content-Type", "application/x-www-form-urlencoded")],
                                   body: MemorySource(body), bodyLength: Int64(body.count))
+            request.secretBody = true
         } else {
             query += scopeValues.map { URLQueryItem(name: "scope", value: $0) }
             components.queryItems = query
@@ -102,12 +103,11 @@ extension RegistryClient {
         return (token, reply.expires_in ?? 60)
     }
 
-    /// Credentials go over plain HTTP only to loopback hosts and hosts the user named insecure.
+    /// Credentials go over plain HTTP only to loopback hosts and hosts the user named insecure:
+    /// the host the URL names, not the registry that named it (a token realm is any URL).
     func checkCredentialTransport(host: String, url: String) throws {
-        guard url.lowercased().hasPrefix("http://") else { return }
-        let target = hostOf(url)
-        if isLoopbackHost(target) || options.isInsecure(target) || options.isInsecure(host) { return }
-        throw RegistryError.insecureCredentials(host: target)
+        guard !options.allowsCredentials(to: url) else { return }
+        throw RegistryError.insecureCredentials(host: hostOf(url))
     }
 }
 

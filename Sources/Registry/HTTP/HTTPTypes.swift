@@ -10,6 +10,8 @@ public struct HTTPRequest: @unchecked Sendable {
     public var bodyLength: Int64?
     /// Aborted on SIGINT/SIGTERM; false for the clean-up a signal itself triggers.
     public var interruptible = true
+    /// The body itself is a secret (a refresh token): it never follows a redirect to another host.
+    public var secretBody = false
 
     public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: ByteSource? = nil, bodyLength: Int64? = nil) {
         self.method = method
