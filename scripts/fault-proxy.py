@@ -24,7 +24,8 @@ endpoints (loopback only, used by tests):
   POST /__fault/chaos?seed=S&rate=R                                  from now on, a fraction R of all requests (seeded)
                                                                        fail with one of: reset before / after the body,
                                                                        429 (Retry-After 0 or 1), 503, truncated body
-  (every fault also takes also=SUBSTR2: the path must contain both, e.g. a repository and a digest)
+  (every fault also takes also=SUBSTR2: the path must contain both, e.g. a repository and a digest;
+   and method=M: only requests of that method)
   GET  /__stalled?match=SUBSTR        paths of the uploads stalled so far (JSON list)
   GET  /__puts?match=SUBSTR           paths of every PUT forwarded or faulted so far (JSON list)
   GET  .../tags/list?n=N[&last=T]     always paged here (distribution 2.8 ignores n): the upstream
@@ -76,7 +77,8 @@ def applies(kind, method, reused):
 def take_fault(method, path, reused):
     with LOCK:
         for fault in FAULTS:
-            if fault["count"] > 0 and fault["match"] in path and fault["also"] in path and applies(fault["kind"], method, reused):
+            if (fault["count"] > 0 and fault["match"] in path and fault["also"] in path and fault["method"] in ("", method)
+                    and applies(fault["kind"], method, reused)):
                 fault["count"] -= 1
                 STATS["faults"] += 1
                 return dict(fault)
@@ -161,7 +163,7 @@ class Proxy(BaseHTTPRequestHandler):
         fault = {"kind": kind, "match": query.get("match", ""), "count": int(query.get("count", "1")),
                  "code": int(query.get("code", "503")), "retry_after": query.get("retry_after"),
                  "seconds": float(query.get("seconds", "30")), "bytes": query.get("bytes", "0"),
-                 "also": query.get("also", ""), "host": query.get("host", "")}
+                 "also": query.get("also", ""), "host": query.get("host", ""), "method": query.get("method", "")}
         with LOCK:
             FAULTS.append(fault)
         return self.reply_json(200, fault)
@@ -183,6 +185,7 @@ class Proxy(BaseHTTPRequestHandler):
         self.served = getattr(self, "served", 0) + 1
         with LOCK:
             STATS["requests"] += 1
+            STATS[self.command] = STATS.get(self.command, 0) + 1
         path = self.path
         redirected = path.startswith("/__redirected")
         ident = None
@@ -225,7 +228,7 @@ class Proxy(BaseHTTPRequestHandler):
             url = urllib.parse.urlsplit(path)
             kept = [(k, v) for k, v in urllib.parse.parse_qsl(url.query) if k != "digest"]
             session = urllib.parse.urlunsplit(("", "", url.path, urllib.parse.urlencode(kept), ""))
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP and k.lower() != "content-length"}
+            headers = {k: v for k, v in self.forwarded_headers().items() if k.lower() != "content-length"}
             upstream = http.client.HTTPConnection(self.upstream, timeout=120)
             upstream.request("PATCH", session, body=(body or b"")[: len(body or b"") // 2], headers=headers)
             upstream.getresponse().read()
@@ -241,7 +244,7 @@ class Proxy(BaseHTTPRequestHandler):
                 location = f"http://{fault['other_host']}/__redirected/{fault['ident']}{path}"
                 return self.reply(307, b"", [("Location", location)])
 
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
+        headers = self.forwarded_headers()
         if redirected:
             # Storage has its own access to the bytes: use the credentials of the redirected
             # request, whatever the client (wrongly or rightly) sent here.
@@ -259,6 +262,14 @@ class Proxy(BaseHTTPRequestHandler):
         conn.request(self.command, path, body=body, headers=headers)
         response = conn.getresponse()
         self.relay(response, fault)
+
+    def forwarded_headers(self):
+        """The request's end-to-end headers; a repeated one (Accept) as one comma-joined value."""
+        merged = {}
+        for key, value in self.headers.items():
+            if key.lower() not in HOP:
+                merged[key] = merged[key] + ", " + value if key in merged else value
+        return merged
 
     def relay(self, response, fault):
         data_length = response.getheader("Content-Length")

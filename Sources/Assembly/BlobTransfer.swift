@@ -30,7 +30,12 @@ struct BlobTransfer: Sendable {
         }
     }
 
+    /// Within one retry budget per blob (`BlobRetry`): a restart checks again what is there.
     func transfer(_ blob: Descriptor) async throws -> TransferEvent {
+        try await BlobRetry(source: source, destination: destination).run(blob) { try await transferOnce(blob) }
+    }
+
+    private func transferOnce(_ blob: Descriptor) async throws -> TransferEvent {
         if try await destination.hasBlob(blob) { return .blobExists(blob.digest, size: blob.size) }
         if let target = destination as? RegistryDestination, let from = source.repository,
            let to = target.repository, from.host == to.host, from.name != to.name,

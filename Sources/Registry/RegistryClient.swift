@@ -110,13 +110,14 @@ public final class RegistryClient: @unchecked Sendable {
     /// (expired token, insufficient scope). Returns the response whatever its status.
     func send(host: String, method: String, path: String, headers: [(name: String, value: String)] = [],
               body: ByteSource? = nil, bodyLength: Int64? = nil, scopes: [Scope], sink: ByteSink? = nil,
-              interruptible: Bool = true) async throws -> HTTPResponse {
+              interruptible: Bool = true, retryable: Bool = true) async throws -> HTTPResponse {
         let scheme = try await ensureEndpoint(host)
         // `path` may be a Location or Link the registry sent: absolute, host- or path-relative.
         let endpoint = "\(scheme)://\(host)"
         let url = resolveURL(path, against: endpoint + "/")
         var request = HTTPRequest(method: method, url: url, headers: headers, body: body, bodyLength: bodyLength)
         request.interruptible = interruptible
+        request.retryable = retryable
         // Credentials go only where the endpoint is: never to another host named in a Location,
         // nor over plain HTTP when the registry speaks HTTPS.
         let sendsCredentials = keepsCredentials(from: endpoint, to: url)
@@ -171,8 +172,9 @@ public final class RegistryClient: @unchecked Sendable {
                 let restartable = sink is RestartableSink
                 let untouched = (counter?.count ?? 0) == 0
                 if error.isTransient, untouched || restartable, request.canRetry, attempt < options.retry.maxAttempts {
-                    options.log?("retrying after \(error.message)")
-                    try await backoff(attempt: attempt, retryAfter: nil, interruptible: request.interruptible)
+                    let delay = options.retry.delay(afterAttempt: attempt, retryAfter: nil)
+                    announceRetry(current, in: delay, because: error.message)
+                    try await backoff(delay, interruptible: request.interruptible)
                     try (request.body as? RewindableSource)?.rewind()
                     if !untouched {
                         (sink as? RestartableSink)?.restart()
@@ -185,7 +187,9 @@ public final class RegistryClient: @unchecked Sendable {
             options.log?("\(response.status) \(current.method) \(redactedURL(current.url))")
 
             if RetryPolicy.isRetryable(status: response.status), request.canRetry, attempt < options.retry.maxAttempts {
-                try await backoff(attempt: attempt, retryAfter: response.header("retry-after"), interruptible: request.interruptible)
+                let delay = options.retry.delay(afterAttempt: attempt, retryAfter: response.header("retry-after"))
+                announceRetry(current, in: delay, because: "HTTP \(response.status)")
+                try await backoff(delay, interruptible: request.interruptible)
                 try (request.body as? RewindableSource)?.rewind()
                 request = original
                 continue
@@ -214,9 +218,14 @@ public final class RegistryClient: @unchecked Sendable {
         }
     }
 
-    private func backoff(attempt: Int, retryAfter: String?, interruptible: Bool) async throws {
-        // In slices, so a signal does not wait out a long Retry-After.
-        var remaining = options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
+    func announceRetry(_ request: HTTPRequest, in delay: Double, because reason: String) {
+        let target = redactedURL(request.url).replacingOccurrences(of: "https://", with: "").replacingOccurrences(of: "http://", with: "")
+        options.onRetry?("retrying \(request.method) \(target) in \(formatDelay(delay)): \(reason)")
+    }
+
+    /// Waits before a retry, in slices, so a signal does not wait out a long Retry-After.
+    func backoff(_ delay: Double, interruptible: Bool = true) async throws {
+        var remaining = delay
         while remaining > 0 {
             if interruptible { try Interruption.check() }
             let slice = min(remaining, 0.1)
@@ -252,9 +261,11 @@ public final class RegistryClient: @unchecked Sendable {
             if let reference, summary.codes.contains("MANIFEST_UNKNOWN") || summary.codes.isEmpty { return .manifestUnknown(reference: reference) }
             return .unexpectedStatus(operation: operation, status: 404, detail: summary.text)
         case 429:
-            return .rateLimited(host: host, detail: summary.text.isEmpty ? "too many requests" : summary.text)
+            return .rateLimited(host: host, detail: summary.text.isEmpty ? "too many requests" : summary.text,
+                                retryAfter: response.header("retry-after").flatMap(RetryPolicy.parseRetryAfter))
         default:
-            return .unexpectedStatus(operation: operation, status: response.status, detail: summary.text)
+            return .unexpectedStatus(operation: operation, status: response.status, detail: summary.text,
+                                     retryAfter: response.header("retry-after").flatMap(RetryPolicy.parseRetryAfter))
         }
     }
 }

@@ -14,8 +14,8 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
     case blobUnknown(repository: String, digest: Digest)
     case digestMismatch(what: String, expected: Digest, actual: Digest)
     case sizeMismatch(what: String, expected: Int64, actual: Int64)
-    case rateLimited(host: String, detail: String)
-    case unexpectedStatus(operation: String, status: Int, detail: String)
+    case rateLimited(host: String, detail: String, retryAfter: Double? = nil)
+    case unexpectedStatus(operation: String, status: Int, detail: String, retryAfter: Double? = nil)
     case invalidResponse(operation: String, detail: String)
     case invalidManifest(reference: String, detail: String)
     case platformNotFound(reference: String, platform: String, available: [String])
@@ -25,8 +25,16 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
     public var isTransient: Bool {
         switch self {
         case .unreachable, .rateLimited: return true
-        case .unexpectedStatus(_, let status, _): return RetryPolicy.isRetryable(status: status)
+        case .unexpectedStatus(_, let status, _, _): return RetryPolicy.isRetryable(status: status)
         default: return false
+        }
+    }
+
+    /// The wait the registry asked for (`Retry-After`, in seconds) with a 429 or 503.
+    public var retryAfter: Double? {
+        switch self {
+        case .rateLimited(_, _, let seconds), .unexpectedStatus(_, _, _, let seconds): return seconds
+        default: return nil
         }
     }
 
@@ -46,8 +54,8 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
         case .blobUnknown(let repository, let digest): return "\(repository): blob \(digest) not found"
         case .digestMismatch(let what, let expected, let actual): return "\(what): digest mismatch (expected \(expected), got \(actual))"
         case .sizeMismatch(let what, let expected, let actual): return "\(what): size mismatch (expected \(expected) bytes, got \(actual))"
-        case .rateLimited(let host, let detail): return "rate limited by \(host): \(detail)"
-        case .unexpectedStatus(let operation, let status, let detail):
+        case .rateLimited(let host, let detail, _): return "rate limited by \(host): \(detail)"
+        case .unexpectedStatus(let operation, let status, let detail, _):
             return "\(operation) failed: HTTP \(status)" + (detail.isEmpty ? "" : ": \(detail)")
         case .invalidResponse(let operation, let detail): return "\(operation): invalid response: \(detail)"
         case .invalidManifest(let reference, let detail): return "\(reference): \(detail)"

@@ -11,6 +11,8 @@ public struct RegistryOptions: Sendable {
     /// Something the user should know that does not stop the command (a hostile tag skipped):
     /// one line, already escaped.
     public var warn: (@Sendable (String) -> Void)?
+    /// Each retry, announced before its wait: `retrying GET …/manifests/1.0 in 2 s: HTTP 503`.
+    public var onRetry: (@Sendable (String) -> Void)?
 
     public init(insecureHosts: Set<String> = [], caFile: String? = nil, credentials: CredentialSource? = nil,
                 retry: RetryPolicy = RetryPolicy(), log: (@Sendable (String) -> Void)? = nil,

@@ -35,8 +35,9 @@ struct RegistryFlags: ParsableArguments {
             log = { @Sendable line in FileHandle.standardError.write(Data("samforge: \(line)\n".utf8)) }
         }
         let warn: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data("samforge: warning: \(line)\n".utf8)) }
-        let options = RegistryOptions(insecureHosts: Set(insecureRegistries), caFile: caFile,
+        var options = RegistryOptions(insecureHosts: Set(insecureRegistries), caFile: caFile,
                                       credentials: LayeredCredentials(overrides: overrides, fallback: configFile), log: log, warn: warn)
+        options.onRetry = { line in FileHandle.standardError.write(Data("samforge: \(line)\n".utf8)) }
         return RegistryClient(options: options)
     }
 }

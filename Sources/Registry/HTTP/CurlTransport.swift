@@ -109,6 +109,12 @@ public final class CurlTransport: @unchecked Sendable {
                 ccurl_setopt_long(handle, CURLOPT_UPLOAD, 1)
                 ccurl_setopt_pointer(handle, CURLOPT_READDATA, userdata)
                 ccurl_setopt_data_callback(handle, CURLOPT_READFUNCTION, readCallback)
+                if request.body is RewindableSource {
+                    // A reused keep-alive connection that dies after the body went out: libcurl
+                    // resends on a new one, rewinding through this (else CURLE_SEND_FAIL_REWIND).
+                    ccurl_setopt_pointer(handle, CURLOPT_SEEKDATA, userdata)
+                    ccurl_setopt_seek_callback(handle, seekCallback)
+                }
                 if let length = request.bodyLength { ccurl_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(length)) }
             } else if request.method == "POST" || request.method == "PUT" || request.method == "PATCH" {
                 // An empty body with an explicit Content-Length: 0.
@@ -140,7 +146,10 @@ public final class CurlTransport: @unchecked Sendable {
         case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM: kind = .tls
         case CURLE_SSL_CONNECT_ERROR: kind = .tlsHandshake
         case CURLE_OPERATION_TIMEDOUT: kind = .timeout
-        case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM: kind = .reset
+        // A connection lost mid-exchange; SEND_FAIL_REWIND is one lost after a body that cannot
+        // be rewound went out (libcurl's resend on a new connection needs it from the start).
+        case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM,
+             CURLE_SEND_FAIL_REWIND: kind = .reset
         case CURLE_ABORTED_BY_CALLBACK, CURLE_READ_ERROR, CURLE_WRITE_ERROR: kind = .aborted
         default: kind = .other
         }
@@ -229,5 +238,20 @@ private let readCallback: ccurl_data_callback = { pointer, size, count, userdata
     } catch {
         context.failure = error
         return ccurl_readfunc_abort()
+    }
+}
+
+/// libcurl asks for offset 0 when it resends a body on a new connection; other offsets (resumed
+/// uploads, which samforge never asks for) cannot be served.
+private let seekCallback: ccurl_seek_callback = { userdata, offset, origin in
+    guard let userdata, offset == 0, origin == SEEK_SET else { return ccurl_seekfunc_cantseek() }
+    let context = Unmanaged<TransferContext>.fromOpaque(userdata).takeUnretainedValue()
+    guard let body = context.body as? RewindableSource else { return ccurl_seekfunc_cantseek() }
+    do {
+        try body.rewind()
+        return ccurl_seekfunc_ok()
+    } catch {
+        context.failure = error
+        return ccurl_seekfunc_cantseek()
     }
 }

@@ -32,9 +32,13 @@ public struct HTTPRequest: @unchecked Sendable {
 
     public var canReplayBody: Bool { body == nil || body is RewindableSource }
 
+    /// False when the caller retries itself: a body sent to an upload session may have moved
+    /// the session on, so a retry needs a new session rather than the same request again.
+    public var retryable = true
+
     /// Whether sending it again blindly is safe: a PATCH appends to an upload session that may
     /// already hold part of it, so its caller asks the session instead.
-    public var canRetry: Bool { canReplayBody && method != "PATCH" }
+    public var canRetry: Bool { canReplayBody && retryable && method != "PATCH" }
 }
 
 public struct HTTPResponse: Sendable {
