@@ -86,7 +86,7 @@ public final class RegistryClient: @unchecked Sendable {
         for scheme in schemes {
             let request = HTTPRequest(method: "GET", url: "\(scheme)://\(host)/v2/")
             do {
-                let response = try await perform(request, host: host, sink: DiscardingSink(), followRedirects: true)
+                let response = try await perform(request, host: host, sink: DiscardingRestartableSink(), followRedirects: true)
                 let state = hostState(host)
                 let challenge = response.status == 401 ? response.headerValues("www-authenticate").lazy.compactMap(Challenge.parse).first : nil
                 withLock {

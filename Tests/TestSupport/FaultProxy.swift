@@ -9,6 +9,7 @@ public struct FaultProxy: Sendable {
 
     public struct ControlError: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// `POST /__fault/KIND?match=…&count=…&extra…`.

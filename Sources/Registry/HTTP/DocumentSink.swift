@@ -25,3 +25,9 @@ final class DocumentSink: RestartableSink, @unchecked Sendable {
 
     func restart() { bytes = [] }
 }
+
+/// Drops a body nobody reads (the `/v2/` ping's), and lets a retry start it again.
+final class DiscardingRestartableSink: RestartableSink, @unchecked Sendable {
+    func write(_ bytes: UnsafeRawBufferPointer) throws {}
+    func restart() {}
+}
