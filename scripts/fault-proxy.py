@@ -10,6 +10,8 @@ endpoints (loopback only, used by tests):
   POST /__fault/corrupt?match=SUBSTR&count=N                         next N matching GETs get one byte flipped
   POST /__fault/stall?match=SUBSTR&count=N&seconds=S                 next N matching PUT/PATCH uploads: body read,
                                                                        then no answer for S s and a closed connection
+  POST /__fault/slowbody?match=SUBSTR&count=N&seconds=S              next N matching GETs send half the body, then
+                                                                       nothing for S s, then reset
   POST /__fault/length?match=SUBSTR&count=N&bytes=B                  next N matching HEADs report Content-Length B
   POST /__fault/cut?match=SUBSTR&count=N                             next N matching upload PUTs: half the body reaches
                                                                        the registry (as a PATCH), then the connection drops
@@ -296,7 +298,7 @@ class Proxy(BaseHTTPRequestHandler):
             return
         total = int(data_length or 0)
         sent = 0
-        cut = total // 2 if fault and fault["kind"] == "truncate" else None
+        cut = total // 2 if fault and fault["kind"] in ("truncate", "slowbody") else None
         flip = total // 2 if fault and fault["kind"] == "corrupt" else None
         while sent < total:
             chunk = response.read(min(65536, total - sent))
@@ -305,6 +307,8 @@ class Proxy(BaseHTTPRequestHandler):
             if cut is not None and sent + len(chunk) > cut:
                 self.wfile.write(chunk[: cut - sent])
                 self.wfile.flush()
+                if fault["kind"] == "slowbody":
+                    time.sleep(fault["seconds"])  # a stalled body: the client's stall timeout ends it
                 return self.hang_up()
             if flip is not None and sent <= flip < sent + len(chunk):
                 index = flip - sent

@@ -94,7 +94,8 @@ public final class RegistryClient: @unchecked Sendable {
                     state.challenge = challenge
                 }
                 return
-            } catch let error as TransportError where scheme == "https" && plainAllowed && (error.kind == .tlsHandshake || error.kind == .other) {
+            } catch let error as TransportError where scheme == "https" && plainAllowed && error.proxy == nil
+                        && (error.kind == .tlsHandshake || error.kind == .other) {
                 lastError = error
                 continue
             } catch let error as TransportError {
@@ -154,6 +155,7 @@ public final class RegistryClient: @unchecked Sendable {
         while true {
             attempt += 1
             let current = request
+            try checkDeadline(current)
             let tlsOptions = tls(for: hostOf(current.url))
             options.log?("\(current.method) \(redactedURL(current.url))")
             let response: HTTPResponse
@@ -162,10 +164,15 @@ public final class RegistryClient: @unchecked Sendable {
                 // failed) reaches it through the flag its progress callback polls.
                 let cancelled = CancellationFlag()
                 response = try await withTaskCancellationHandler {
-                    try await BlockingWork.run { [transport] in try transport.perform(current, tls: tlsOptions, sink: counter, cancelled: cancelled) }
+                    try await BlockingWork.run { [transport, options] in
+                        try transport.perform(current, tls: tlsOptions, sink: counter, cancelled: cancelled,
+                                              timeouts: options.timeouts, deadline: options.deadline)
+                    }
                 } onCancel: {
                     cancelled.set()
                 }
+            } catch let error as TransportError where error.kind == .deadline {
+                throw commandTimedOut(current)
             } catch let error as TransportError {
                 // A body cut mid-way is retried only into a sink that can start again (a small
                 // document); a blob's sink has passed the bytes on (its caller resumes with Range).
@@ -173,6 +180,7 @@ public final class RegistryClient: @unchecked Sendable {
                 let untouched = (counter?.count ?? 0) == 0
                 if error.isTransient, untouched || restartable, request.canRetry, attempt < options.retry.maxAttempts {
                     let delay = options.retry.delay(afterAttempt: attempt, retryAfter: nil)
+                    try checkDeadline(current, after: delay)
                     announceRetry(current, in: delay, because: error.message)
                     try await backoff(delay, interruptible: request.interruptible)
                     try (request.body as? RewindableSource)?.rewind()
@@ -188,6 +196,7 @@ public final class RegistryClient: @unchecked Sendable {
 
             if RetryPolicy.isRetryable(status: response.status), request.canRetry, attempt < options.retry.maxAttempts {
                 let delay = options.retry.delay(afterAttempt: attempt, retryAfter: response.header("retry-after"))
+                try checkDeadline(current, after: delay)
                 announceRetry(current, in: delay, because: "HTTP \(response.status)")
                 try await backoff(delay, interruptible: request.interruptible)
                 try (request.body as? RewindableSource)?.rewind()
@@ -218,6 +227,16 @@ public final class RegistryClient: @unchecked Sendable {
         }
     }
 
+    /// No request starts, and no retry waits, past the command's `--timeout`.
+    func checkDeadline(_ request: HTTPRequest, after delay: Double = 0) throws {
+        guard let deadline = options.deadline, deadline.remaining <= delay else { return }
+        throw commandTimedOut(request)
+    }
+
+    func commandTimedOut(_ request: HTTPRequest) -> RegistryError {
+        .commandTimedOut(limit: options.deadline?.limit ?? 0, operation: "\(request.method) \(redactedURL(request.url))")
+    }
+
     func announceRetry(_ request: HTTPRequest, in delay: Double, because reason: String) {
         let target = redactedURL(request.url).replacingOccurrences(of: "https://", with: "").replacingOccurrences(of: "http://", with: "")
         options.onRetry?("retrying \(request.method) \(target) in \(formatDelay(delay)): \(reason)")
@@ -225,6 +244,9 @@ public final class RegistryClient: @unchecked Sendable {
 
     /// Waits before a retry, in slices, so a signal does not wait out a long Retry-After.
     func backoff(_ delay: Double, interruptible: Bool = true) async throws {
+        if let deadline = options.deadline, deadline.remaining <= delay {
+            throw RegistryError.commandTimedOut(limit: deadline.limit, operation: "a retry")
+        }
         var remaining = delay
         while remaining > 0 {
             if interruptible { try Interruption.check() }
@@ -233,88 +255,4 @@ public final class RegistryClient: @unchecked Sendable {
             remaining -= slice
         }
     }
-
-    // MARK: error mapping
-
-    func mapTransport(_ error: TransportError, host: String) -> RegistryError {
-        switch error.kind {
-        case .dns: return .unreachable(host: host, detail: "unknown host")
-        case .connect: return .unreachable(host: host, detail: "connection refused")
-        case .tls: return .tlsVerification(host: host, detail: "certificate not trusted")
-        case .tlsHandshake: return .unreachable(host: host, detail: "TLS handshake failed (\(error.message))")
-        case .timeout: return .unreachable(host: host, detail: "timed out")
-        default: return .unreachable(host: host, detail: error.message)
-        }
-    }
-
-    /// The error a non-success response means, in the words of the operation that got it.
-    func failure(_ response: HTTPResponse, host: String, repository: String, operation: String, reference: String? = nil) throws -> RegistryError {
-        let summary = RegistryErrorBody.summary(response.errorBody)
-        switch response.status {
-        case 401:
-            if try credentials(for: host) == nil { return .authenticationRequired(host: host) }
-            return .denied(host: host, repository: repository, detail: summary.text.isEmpty ? "credentials do not grant \(operation)" : summary.text)
-        case 403:
-            return .denied(host: host, repository: repository, detail: summary.text.isEmpty ? "forbidden" : summary.text)
-        case 404:
-            if summary.codes.contains("NAME_UNKNOWN") { return .repositoryUnknown(repository: "\(host)/\(repository)") }
-            if let reference, summary.codes.contains("MANIFEST_UNKNOWN") || summary.codes.isEmpty { return .manifestUnknown(reference: reference) }
-            return .unexpectedStatus(operation: operation, status: 404, detail: summary.text)
-        case 429:
-            return .rateLimited(host: host, detail: summary.text.isEmpty ? "too many requests" : summary.text,
-                                retryAfter: response.header("retry-after").flatMap(RetryPolicy.parseRetryAfter))
-        default:
-            return .unexpectedStatus(operation: operation, status: response.status, detail: summary.text,
-                                     retryAfter: response.header("retry-after").flatMap(RetryPolicy.parseRetryAfter))
-        }
-    }
-}
-
-/// Counts what reaches a sink, so a retry knows whether the body was already partly delivered.
-final class CountingSink: ResponseAwareSink, @unchecked Sendable {
-    let downstream: ByteSink
-    private(set) var count: Int64 = 0
-    init(_ downstream: ByteSink) { self.downstream = downstream }
-    func reset() { count = 0 }
-    func responseStarted(status: Int) { (downstream as? ResponseAwareSink)?.responseStarted(status: status) }
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
-        count += Int64(bytes.count)
-        try downstream.write(bytes)
-    }
-}
-
-/// Whether a request to `target` may carry the credentials meant for `origin`'s URL: same host
-/// and port, and no step down from HTTPS to plain HTTP.
-func keepsCredentials(from origin: String, to target: String) -> Bool {
-    // `host:443` over HTTPS (and `host:80` over HTTP) is the same place as `host`.
-    func authority(_ url: String) -> String {
-        let host = hostOf(url).lowercased()
-        let secure = url.lowercased().hasPrefix("https://")
-        let defaultPort = secure ? ":443" : ":80"
-        return host.hasSuffix(defaultPort) ? String(host.dropLast(defaultPort.count)) : host
-    }
-    guard authority(target) == authority(origin) else { return false }
-    return !(origin.lowercased().hasPrefix("https://") && target.lowercased().hasPrefix("http://"))
-}
-
-/// Resolves a `Location` header (absolute, host-relative or path-relative) against a URL.
-func resolveURL(_ location: String, against base: String) -> String {
-    if location.hasPrefix("http://") || location.hasPrefix("https://") { return location }
-    guard let baseURL = URL(string: base), let resolved = URL(string: location, relativeTo: baseURL) else { return location }
-    return resolved.absoluteString
-}
-
-/// Query strings of presigned URLs and `user:password@` carry credentials: logs and errors
-/// show only scheme, host and path.
-public func redactedURL(_ url: String) -> String {
-    var text = Substring(url)
-    var prefix = ""
-    if let schemeEnd = text.range(of: "://") {
-        prefix = String(text[..<schemeEnd.upperBound])
-        text = text[schemeEnd.upperBound...]
-        let authorityEnd = text.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? text.endIndex
-        if let at = text[..<authorityEnd].lastIndex(of: "@") { text = text[text.index(after: at)...] }
-    }
-    if let query = text.firstIndex(where: { $0 == "?" || $0 == "#" }) { return prefix + text[..<query] + "?…" }
-    return prefix + text
 }

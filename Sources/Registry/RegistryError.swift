@@ -6,7 +6,8 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
     case unreachable(host: String, detail: String)
     case tlsVerification(host: String, detail: String)
     case insecureCredentials(host: String)
-    case authenticationRequired(host: String)
+    /// `pushTarget`: DOCKER_USERNAME/DOCKER_PASSWORD would apply to this host.
+    case authenticationRequired(host: String, pushTarget: Bool = false)
     case authenticationFailed(host: String, detail: String)
     case denied(host: String, repository: String, detail: String)
     case manifestUnknown(reference: String)
@@ -20,6 +21,8 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
     case invalidManifest(reference: String, detail: String)
     case platformNotFound(reference: String, platform: String, available: [String])
     case invalidTag(repository: String, tag: String)
+    case commandTimedOut(limit: Double, operation: String)
+    case proxyFailed(proxy: String, host: String, detail: String)
 
     /// A failure another attempt may not meet: a dropped connection or a busy registry.
     public var isTransient: Bool {
@@ -45,8 +48,9 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
             return "TLS verification failed for \(host): \(detail) (trust its CA with --ca-file, or name it with --insecure-registry)"
         case .insecureCredentials(let host):
             return "refusing to send credentials to \(host) over plain HTTP (use HTTPS, or --insecure-registry \(host) if you must)"
-        case .authenticationRequired(let host):
-            return "authentication required by \(host): no credentials found (docker login, or DOCKER_USERNAME/DOCKER_PASSWORD)"
+        case .authenticationRequired(let host, let pushTarget):
+            let environment = pushTarget ? ", or set DOCKER_USERNAME and DOCKER_PASSWORD" : ""
+            return "authentication required by \(host): no credentials found (samforge login \(host)\(environment))"
         case .authenticationFailed(let host, let detail): return "authentication failed for \(host): \(detail)"
         case .denied(let host, let repository, let detail): return "access denied to \(host)/\(repository): \(detail)"
         case .manifestUnknown(let reference): return "\(reference): manifest unknown (no such tag or digest)"
@@ -61,6 +65,10 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
         case .invalidManifest(let reference, let detail): return "\(reference): \(detail)"
         case .platformNotFound(let reference, let platform, let available):
             return "\(reference): no \(platform) image in the index (available: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
+        case .proxyFailed(let proxy, let host, let detail):
+            return "proxy \(proxy) failed on the way to \(host): \(detail) (check HTTPS_PROXY, HTTP_PROXY and NO_PROXY)"
+        case .commandTimedOut(let limit, let operation):
+            return "timed out after \(formatDelay(limit)) (--timeout) during \(operation)"
         case .invalidTag(let repository, let tag):
             return "\(repository): refusing the tag \(RemoteName.escaped(tag)): not a valid tag name"
         }

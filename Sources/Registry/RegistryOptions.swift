@@ -11,6 +11,13 @@ public struct RegistryOptions: Sendable {
     /// Something the user should know that does not stop the command (a hostile tag skipped):
     /// one line, already escaped.
     public var warn: (@Sendable (String) -> Void)?
+    /// The hosts a command pushes to: DOCKER_USERNAME/DOCKER_PASSWORD apply there (and the
+    /// hint of an authentication error says so only there).
+    public var pushHosts: Set<String> = []
+    /// Connect, first-byte and stall timeouts of every request.
+    public var timeouts = TransferTimeouts()
+    /// `--timeout`: every request ends by then, and no retry waits past it.
+    public var deadline: Deadline?
     /// Each retry, announced before its wait: `retrying GET …/manifests/1.0 in 2 s: HTTP 503`.
     public var onRetry: (@Sendable (String) -> Void)?
 

@@ -95,3 +95,51 @@ public final class PrivateFaultProxy: @unchecked Sendable {
             .appendingPathComponent("scripts/fault-proxy.py").path
     }
 }
+
+/// A server that accepts connections and never answers (nor closes them): what a registry
+/// behind a broken load balancer looks like. Ends with `stop()` or with the test process.
+public final class SilentServer: @unchecked Sendable {
+    private let process: Process
+    public let address: String
+
+    public init() throws {
+        let portFile = try TemporaryDirectory().path + "/port"
+        let program = """
+        import os, socket, sys, threading, time
+        server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen(64)
+        open(sys.argv[1] + ".tmp", "w").write(str(server.getsockname()[1])); os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+        parent = int(sys.argv[2])
+        def watch():
+            while True:
+                time.sleep(1)
+                try: os.kill(parent, 0)
+                except ProcessLookupError: os._exit(0)
+        threading.Thread(target=watch, daemon=True).start()
+        held = []
+        while True:
+            connection, _ = server.accept(); held.append(connection)
+        """
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", program, portFile, String(getpid())]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var port: String?
+        for _ in 0..<200 {
+            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), !text.isEmpty { port = text; break }
+            usleep(25_000)
+        }
+        guard let port else {
+            process.terminate()
+            throw FaultProxy.ControlError(description: "silent server did not start")
+        }
+        address = "127.0.0.1:\(port)"
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        if process.isRunning { process.terminate() }
+    }
+}

@@ -90,7 +90,7 @@ extension RegistryClient {
         case 200..<300: break
         case 401, 403:
             let detail = RegistryErrorBody.summary(response.errorBody).text
-            if credentials == nil { throw RegistryError.authenticationRequired(host: host) }
+            if credentials == nil { throw RegistryError.authenticationRequired(host: host, pushTarget: options.pushHosts.contains(host)) }
             throw RegistryError.authenticationFailed(host: host, detail: detail.isEmpty ? "invalid username or password" : detail)
         default:
             throw RegistryError.unexpectedStatus(operation: "token request to \(hostOf(realm))", status: response.status,

@@ -59,13 +59,17 @@ public struct HTTPResponse: Sendable {
 
 /// A failure below HTTP: DNS, connect, TLS, reset, timeout.
 public struct TransportError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable { case dns, connect, tls, tlsHandshake, timeout, reset, aborted, other }
+    /// `deadline`: the command's `--timeout` ran out (not worth another attempt).
+    public enum Kind: Sendable { case dns, connect, tls, tlsHandshake, timeout, reset, aborted, deadline, other }
     public let kind: Kind
     public let code: Int32
     public let message: String
     public let url: String
     /// The error a body source or sink threw, which aborted the transfer.
     public let underlying: (any Error)?
+    /// `host:port` of the proxy when the failure was the proxy's (unknown, refused, CONNECT
+    /// answered with an error).
+    public var proxy: String?
 
     public var description: String { message }
 
