@@ -9,6 +9,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // registries.conf (containers-registries.conf(5)) is TOML.
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         // C libraries from Debian (-dev packages installed by scripts/bootstrap).
@@ -19,7 +21,7 @@ let package = Package(
 
         .target(name: "OCI", dependencies: ["CCrypto"]),
         .target(name: "Streams", dependencies: ["OCI"]),
-        .target(name: "Registry", dependencies: ["OCI", "Streams", "CCurl"]),
+        .target(name: "Registry", dependencies: ["OCI", "Streams", "CCurl", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(name: "Layers", dependencies: ["OCI", "Streams", "CArchive", "CZlib"]),
         .target(name: "Assembly", dependencies: ["OCI", "Streams", "Registry", "Layers"]),
         .target(name: "SAM", dependencies: ["OCI", "Registry", "Layers", "Assembly"]),

@@ -30,6 +30,7 @@ endpoints (loopback only, used by tests):
    and method=M: only requests of that method)
   GET  /__stalled?match=SUBSTR        paths of the uploads stalled so far (JSON list)
   GET  /__puts?match=SUBSTR           paths of every PUT forwarded or faulted so far (JSON list)
+  GET  /__log?match=SUBSTR            "METHOD path" of every request so far (JSON list)
   GET  .../tags/list?n=N[&last=T]     always paged here (distribution 2.8 ignores n): the upstream
                                      list, sorted, N after T, with Link: <…>; rel="next" while more remain
   GET  /__stats                                                       counters as JSON
@@ -56,6 +57,7 @@ STATS = {"tag_pages": 0, "requests": 0, "faults": 0, "redirected_with_auth": 0, 
          "chaos_faults": 0}
 STALLED = []  # paths of stalled uploads, for tests to inspect the sessions they left
 PUTS = []  # paths of PUT requests
+LOG = []  # "METHOD path" of every request
 SAVED_AUTH = {}  # redirect id -> the Authorization of the request that was redirected
 CHAOS = {"rng": None, "rate": 0.0}
 HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host"}
@@ -148,11 +150,15 @@ class Proxy(BaseHTTPRequestHandler):
         if url.path == "/__puts":
             with LOCK:
                 return self.reply_json(200, [p for p in PUTS if query.get("match", "") in p])
+        if url.path == "/__log":
+            with LOCK:
+                return self.reply_json(200, [p for p in LOG if query.get("match", "") in p])
         if url.path == "/__reset":
             with LOCK:
                 FAULTS.clear()
                 STALLED.clear()
                 PUTS.clear()
+                LOG.clear()
                 CHAOS.update(rng=None, rate=0.0)
                 for key in list(STATS):
                     STATS[key] = 0
@@ -181,13 +187,14 @@ class Proxy(BaseHTTPRequestHandler):
             self.reply(407, b"proxy authentication required\n", [("Proxy-Authenticate", 'Basic realm="fault-proxy"')])
             self.close_connection = True
             return
-        if self.path.startswith(("/__fault/", "/__stats", "/__stalled", "/__reset", "/__puts")):
+        if self.path.startswith(("/__fault/", "/__stats", "/__stalled", "/__reset", "/__puts", "/__log")):
             return self.control()
         reused = getattr(self, "served", 0) > 0
         self.served = getattr(self, "served", 0) + 1
         with LOCK:
             STATS["requests"] += 1
             STATS[self.command] = STATS.get(self.command, 0) + 1
+            LOG.append(f"{self.command} {self.path}")
         path = self.path
         redirected = path.startswith("/__redirected")
         ident = None

@@ -4,9 +4,24 @@ import Streams
 extension RegistryClient {
     /// GETs a manifest or index by tag or digest with the full Accept list, keeping its exact
     /// bytes. A manifest asked for by digest is verified against it.
+    /// Pulled from registries.conf's mirrors first, when it names any (see `pullSources`).
     public func fetchManifest(_ reference: Reference) async throws -> RawManifest {
-        let repository = Repository(reference)
         try checkIdentifier(reference)
+        let sources = try pullSources(Repository(reference), byDigest: reference.digest != nil)
+        for (index, source) in sources.enumerated() {
+            let located = source.isMirror || source.repository != Repository(reference)
+                ? Reference(registry: source.repository.host == "registry-1.docker.io" ? "docker.io" : source.repository.host,
+                            repository: source.repository.name, tag: reference.tag, digest: reference.digest)
+                : reference
+            do { return try await fetchManifestOnce(located) } catch let error as RegistryError where index + 1 < sources.count && fallsBack(error) {
+                noteMirrorFailure(source, error)
+            }
+        }
+        throw RegistryError.invalidConfiguration(detail: "\(reference): no source to pull from")
+    }
+
+    private func fetchManifestOnce(_ reference: Reference) async throws -> RawManifest {
+        let repository = Repository(reference)
         let sink = DocumentSink(limit: RawManifest.maximumSize)
         let response: HTTPResponse
         do {
@@ -33,6 +48,7 @@ extension RegistryClient {
     public func manifestDescriptor(_ reference: Reference) async throws -> Descriptor? {
         let repository = Repository(reference)
         try checkIdentifier(reference)
+        try checkAllowed(repository)
         let response = try await send(host: repository.host, method: "HEAD", path: "/v2/\(repository.name)/manifests/\(reference.identifier)",
                                       headers: [("Accept", MediaType.manifestAccept.joined(separator: ", "))],
                                       scopes: [.pull(repository.name)])
@@ -53,6 +69,7 @@ extension RegistryClient {
     public func putManifest(_ manifest: RawManifest, to reference: Reference) async throws {
         let repository = Repository(reference)
         try checkIdentifier(reference)
+        try checkAllowed(repository)
         let response = try await send(host: repository.host, method: "PUT", path: "/v2/\(repository.name)/manifests/\(reference.identifier)",
                                       headers: [("Content-Type", manifest.mediaType)],
                                       body: MemorySource(manifest.bytes), bodyLength: Int64(manifest.bytes.count),

@@ -20,6 +20,7 @@ extension RegistryClient {
     /// than `limits.maxPages` pages or `limits.maxTags` tags is an error. A `Link` to another
     /// host is followed without credentials, as every request to another host is.
     public func listTags(_ repository: Repository, pageSize: Int = 1000, limits: TagListLimits = TagListLimits()) async throws -> [String] {
+        try checkAllowed(repository)
         let operation = "tag list of \(repository)"
         let endpoint = try await ensureEndpoint(repository.host) + "://" + repository.host + "/"
         var tags: [String] = []

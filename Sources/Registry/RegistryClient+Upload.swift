@@ -73,6 +73,13 @@ extension RegistryClient {
                                       headers: [("Content-Type", "application/octet-stream")],
                                       body: body, bodyLength: size, scopes: [.push(repository.name)], retryable: false)
         guard response.status == 201 || response.status == 204 else {
+            // libcurl resends a rewindable body on a new connection when a reused one died;
+            // if the registry had taken part of it, the session is gone: a new one fixes that.
+            let summary = RegistryErrorBody.summary(response.errorBody)
+            if response.status == 404 || response.status == 400,
+               summary.codes.contains("BLOB_UPLOAD_INVALID") || summary.codes.contains("BLOB_UPLOAD_UNKNOWN") {
+                throw RegistryError.uploadSessionLost(repository: repository.description, detail: summary.text)
+            }
             throw try failure(response, host: repository.host, repository: repository.name, operation: "upload of blob \(digest.short)")
         }
     }
@@ -98,6 +105,7 @@ extension RegistryClient {
     }
 
     func startUpload(_ repository: Repository) async throws -> String {
+        try checkAllowed(repository)
         let response = try await send(host: repository.host, method: "POST", path: "/v2/\(repository.name)/blobs/uploads/",
                                       scopes: [.push(repository.name)])
         guard response.status == 202, let location = response.location else {

@@ -13,6 +13,7 @@ public final class RegistryClient: @unchecked Sendable {
     private var pings: [String: Task<Void, Error>] = [:]
     private var chunkMinimums: [String: Int64] = [:]
     private var resolvedCredentials: [String: Credentials?] = [:]
+    private var badMirrors: Set<String> = []
     private let credentialLock = NSLock()
 
     /// The minimum PATCH size a registry announced (`OCI-Chunk-Min-Length`), per host.
@@ -25,6 +26,9 @@ public final class RegistryClient: @unchecked Sendable {
         self.options = options
         self.transport = transport
     }
+
+    func isBadMirror(_ host: String) -> Bool { withLock { badMirrors.contains(host) } }
+    func markBadMirror(_ host: String) { _ = withLock { badMirrors.insert(host) } }
 
     func withLock<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()

@@ -23,11 +23,19 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
     case invalidTag(repository: String, tag: String)
     case commandTimedOut(limit: Double, operation: String)
     case proxyFailed(proxy: String, host: String, detail: String)
+    /// The registry no longer knows the upload session (it took bytes the client did not see
+    /// acknowledged, or expired): a new session fixes it.
+    case uploadSessionLost(repository: String, detail: String)
+    case blocked(repository: String, file: String)
+    case invalidConfiguration(detail: String)
+    /// A mirror's bytes did not match the digest: it is skipped from now on, so another
+    /// attempt (the primary) may well succeed.
+    case mirrorServedBadData(mirror: String, detail: String)
 
     /// A failure another attempt may not meet: a dropped connection or a busy registry.
     public var isTransient: Bool {
         switch self {
-        case .unreachable, .rateLimited: return true
+        case .unreachable, .rateLimited, .uploadSessionLost, .mirrorServedBadData: return true
         case .unexpectedStatus(_, let status, _, _): return RetryPolicy.isRetryable(status: status)
         default: return false
         }
@@ -65,6 +73,10 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
         case .invalidManifest(let reference, let detail): return "\(reference): \(detail)"
         case .platformNotFound(let reference, let platform, let available):
             return "\(reference): no \(platform) image in the index (available: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
+        case .blocked(let repository, let file): return "\(repository): the registry is blocked by \(file)"
+        case .invalidConfiguration(let detail): return detail
+        case .mirrorServedBadData(let mirror, let detail): return "mirror \(mirror) served wrong data (\(detail)); it is not used again"
+        case .uploadSessionLost(let repository, let detail): return "\(repository): upload session lost (\(detail))"
         case .proxyFailed(let proxy, let host, let detail):
             return "proxy \(proxy) failed on the way to \(host): \(detail) (check HTTPS_PROXY, HTTP_PROXY and NO_PROXY)"
         case .commandTimedOut(let limit, let operation):

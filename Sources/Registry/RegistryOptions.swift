@@ -14,6 +14,10 @@ public struct RegistryOptions: Sendable {
     /// The hosts a command pushes to: DOCKER_USERNAME/DOCKER_PASSWORD apply there (and the
     /// hint of an authentication error says so only there).
     public var pushHosts: Set<String> = []
+    /// registries.conf: mirrors for pulls, location rewrites, blocked registries.
+    public var registriesConf: RegistriesConf?
+    /// Why registries.conf could not be used: every registry operation fails with it.
+    public var registriesConfError: String?
     /// Connect, first-byte and stall timeouts of every request.
     public var timeouts = TransferTimeouts()
     /// `--timeout`: every request ends by then, and no retry waits past it.

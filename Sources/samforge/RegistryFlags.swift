@@ -59,6 +59,16 @@ struct RegistryFlags: ParsableArguments {
                                       warn: { line in Self.printLine("samforge: warning: \(line)") })
         options.onRetry = { line in Self.printLine("samforge: \(line)") }
         options.pushHosts = Set(pushHosts)
+        // As podman and skopeo: mirrors, rewrites and blocks from registries.conf; an
+        // unreadable file fails every registry operation (it might block something).
+        do {
+            if let conf = try RegistriesConf.load(environment: environment) {
+                options.registriesConf = conf
+                options.insecureHosts.formUnion(conf.insecureHosts)
+            }
+        } catch {
+            options.registriesConfError = "\(error)"
+        }
         if let retryTimes { options.retry.maxAttempts = retryTimes + 1 }
         if let firstByteTimeout { options.timeouts.firstByte = firstByteTimeout }
         if let stallTimeout { options.timeouts.stall = stallTimeout }

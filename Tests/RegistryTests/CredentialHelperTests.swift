@@ -31,11 +31,16 @@ struct CredentialHelperTests {
         }
     }
 
+    /// Whether `pid` still runs a moment after it was killed (SIGKILL reaches a grandchild
+    /// asynchronously: up to 5 s is allowed for it to go). A zombie counts as gone.
     static func isRunning(_ pid: pid_t) -> Bool {
-        // A zombie still answers kill(0): it is gone once /proc says so or it is reaped.
-        guard kill(pid, 0) == 0 else { return false }
-        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-        return !stat.contains(") Z ")
+        for _ in 0..<100 {
+            guard kill(pid, 0) == 0 else { return false }
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            if stat.contains(") Z ") { return false }
+            usleep(50_000)
+        }
+        return true
     }
 
     @Test func answeringHelper() throws {

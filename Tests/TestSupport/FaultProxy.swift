@@ -23,6 +23,8 @@ public struct FaultProxy: Sendable {
         guard result.status == 0 else { throw ControlError(description: "arming \(kind) at \(address): \(result.stderr)") }
     }
 
+    static func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text }
+
     /// The proxy's counters (requests, faults, tag pages, redirects with and without credentials).
     public func stats() throws -> [String: Int] {
         let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(address)/__stats"])
@@ -37,7 +39,13 @@ public struct FaultProxy: Sendable {
 
     /// Paths of every PUT the proxy has seen (forwarded or faulted).
     public func puts(matching match: String = "") throws -> [String] {
-        let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(address)/__puts?match=\(match)"])
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(address)/__puts?match=\(Self.encoded(match))"])
+        return try JSONDecoder().decode([String].self, from: Data(result.stdout.utf8))
+    }
+
+    /// `METHOD path` of every request the proxy has seen.
+    public func requests(matching match: String = "") throws -> [String] {
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(address)/__log?match=\(Self.encoded(match))"])
         return try JSONDecoder().decode([String].self, from: Data(result.stdout.utf8))
     }
 
