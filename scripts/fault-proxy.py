@@ -38,11 +38,14 @@ endpoints (loopback only, used by tests):
 As a forward proxy it refuses: CONNECT gets 403, an absolute-form request 407.
 --port 0 picks a free port and writes it to --port-file; --parent-pid P exits when P is gone.
 """
-import argparse
+import sys
+
+sys.dont_write_bytecode = True  # its helper modules sit in scripts/: no __pycache__ in the tree
+
+import argparse  # noqa: E402
 import http.client
 import json
 import os
-import random
 import re
 import threading
 import time
@@ -50,64 +53,10 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import fault_tags
+from fault_state import CHAOS, FAULTS, LOCK, LOG, PUTS, SAVED_AUTH, STALLED, STATS, arm_chaos, chaos_fault, take_fault
 
-LOCK = threading.Lock()
-FAULTS = []  # dicts: kind, match, count, code, retry_after, ...
-STATS = {"tag_pages": 0, "requests": 0, "faults": 0, "redirected_with_auth": 0, "redirected_without_auth": 0,
-         "chaos_faults": 0}
-STALLED = []  # paths of stalled uploads, for tests to inspect the sessions they left
-PUTS = []  # paths of PUT requests
-LOG = []  # "METHOD path" of every request
-SAVED_AUTH = {}  # redirect id -> the Authorization of the request that was redirected
-CHAOS = {"rng": None, "rate": 0.0}
 HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host"}
 TAG_FAULTS = {"hostiletags", "looptags", "endlesstags", "linkhost"}
-
-
-def applies(kind, method, reused):
-    if kind in ("status", "reset", "realm"):
-        return True
-    if kind == "stall":
-        return method in ("PUT", "PATCH")
-    if kind == "drop":
-        return method in ("PUT", "PATCH", "POST") and reused
-    if kind == "length":
-        return method == "HEAD"
-    if kind == "cut":
-        return method == "PUT"
-    return method == "GET"
-
-
-def take_fault(method, path, reused):
-    with LOCK:
-        for fault in FAULTS:
-            if (fault["count"] > 0 and fault["match"] in path and fault["also"] in path and fault["method"] in ("", method)
-                    and applies(fault["kind"], method, reused)):
-                fault["count"] -= 1
-                STATS["faults"] += 1
-                return dict(fault)
-    return None
-
-
-def chaos_fault(method):
-    """The fault chaos mode picks for this request, or None (most requests)."""
-    with LOCK:
-        rng = CHAOS["rng"]
-        if rng is None or rng.random() >= CHAOS["rate"]:
-            return None
-        kinds = ["reset_before", "reset_after", "status429", "status503"] + (["truncate"] if method == "GET" else [])
-        kind = rng.choice(kinds)
-        retry_after = rng.choice(["0", "1"])
-        STATS["chaos_faults"] += 1
-        STATS["chaos_" + kind] = STATS.get("chaos_" + kind, 0) + 1
-    if kind.startswith("status"):
-        code = int(kind[len("status"):])
-        return {"kind": "status", "code": code, "retry_after": retry_after if code == 429 else None}
-    if kind == "reset_before":
-        return {"kind": "reset"}
-    if kind == "reset_after":
-        return {"kind": "drop"}
-    return {"kind": "truncate"}
 
 
 class Proxy(BaseHTTPRequestHandler):
@@ -165,8 +114,7 @@ class Proxy(BaseHTTPRequestHandler):
             return self.reply_json(200, {})
         kind = url.path.rsplit("/", 1)[-1]
         if kind == "chaos":
-            with LOCK:
-                CHAOS.update(rng=random.Random(int(query.get("seed", "1"))), rate=float(query.get("rate", "0.04")))
+            arm_chaos(int(query.get("seed", "1")), float(query.get("rate", "0.04")))
             return self.reply_json(200, {"chaos": query})
         fault = {"kind": kind, "match": query.get("match", ""), "count": int(query.get("count", "1")),
                  "code": int(query.get("code", "503")), "retry_after": query.get("retry_after"),
