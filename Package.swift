@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Reads matrix files (YAML, and JSON as YAML); samforge writes its own YAML.
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // registries.conf (containers-registries.conf(5)) is TOML.
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         // C libraries from Debian (-dev packages installed by scripts/bootstrap).
@@ -21,7 +23,7 @@ let package = Package(
 
         .target(name: "OCI", dependencies: ["CCrypto"]),
         .target(name: "Streams", dependencies: ["OCI"]),
-        .target(name: "Registry", dependencies: ["OCI", "Streams", "CCurl"]),
+        .target(name: "Registry", dependencies: ["OCI", "Streams", "CCurl", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(name: "Layers", dependencies: ["OCI", "Streams", "CArchive", "CZlib"]),
         .target(name: "Assembly", dependencies: ["OCI", "Streams", "Registry", "Layers"]),
         .target(name: "Attestations", dependencies: ["OCI"]),

@@ -10,69 +10,82 @@ endpoints (loopback only, used by tests):
   POST /__fault/corrupt?match=SUBSTR&count=N                         next N matching GETs get one byte flipped
   POST /__fault/stall?match=SUBSTR&count=N&seconds=S                 next N matching PUT/PATCH uploads: body read,
                                                                        then no answer for S s and a closed connection
+  POST /__fault/slowbody?match=SUBSTR&count=N&seconds=S              next N matching GETs send half the body, then
+                                                                       nothing for S s, then reset
   POST /__fault/length?match=SUBSTR&count=N&bytes=B                  next N matching HEADs report Content-Length B
   POST /__fault/cut?match=SUBSTR&count=N                             next N matching upload PUTs: half the body reaches
                                                                        the registry (as a PATCH), then the connection drops
-  (every fault also takes also=SUBSTR2: the path must contain both, e.g. a repository and a digest)
+  POST /__fault/drop?match=SUBSTR&count=N                            next N matching PUT/PATCH/POSTs that arrive on a
+                                                                       reused (keep-alive) connection: the whole body is
+                                                                       read, then the connection closes unanswered
+  POST /__fault/reset?match=SUBSTR&count=N                           next N matching requests: closed before the body
+                                                                       is read, unanswered
+  POST /__fault/realm?match=SUBSTR&count=N&host=H                    next N matching responses name H as the host of
+                                                                       their WWW-Authenticate realm
+  POST /__fault/hostiletags|looptags|endlesstags|linkhost?match=…   tag-list faults (see fault_tags.py)
+  POST /__fault/chaos?seed=S&rate=R                                  from now on, a fraction R of all requests (seeded)
+                                                                       fail with one of: reset before / after the body,
+                                                                       429 (Retry-After 0 or 1), 503, truncated body
+  (every fault also takes also=SUBSTR2: the path must contain both, e.g. a repository and a digest;
+   and method=M: only requests of that method)
   GET  /__stalled?match=SUBSTR        paths of the uploads stalled so far (JSON list)
+  GET  /__puts?match=SUBSTR           paths of every PUT forwarded or faulted so far (JSON list)
+  GET  /__log?match=SUBSTR            "METHOD path" of every request so far (JSON list)
   GET  .../tags/list?n=N[&last=T]     always paged here (distribution 2.8 ignores n): the upstream
                                      list, sorted, N after T, with Link: <…>; rel="next" while more remain
   GET  /__stats                                                       counters as JSON
-  POST /__reset                                                       disarm faults, zero counters
+  POST /__reset                                                       disarm faults and chaos, zero counters
+As a forward proxy it refuses: CONNECT gets 403, an absolute-form request 407.
+--port 0 picks a free port and writes it to --port-file; --parent-pid P exits when P is gone.
 """
-import argparse
+import sys
+
+sys.dont_write_bytecode = True  # its helper modules sit in scripts/: no __pycache__ in the tree
+
+import argparse  # noqa: E402
 import http.client
 import json
+import os
+import re
 import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-LOCK = threading.Lock()
-FAULTS = []  # dicts: kind, match, count, code, retry_after
-STATS = {"tag_pages": 0, "requests": 0, "faults": 0, "redirected_with_auth": 0, "redirected_without_auth": 0}
-STALLED = []  # paths of stalled uploads, for tests to inspect the sessions they left
-SAVED_AUTH = {}  # redirect id -> the Authorization of the request that was redirected
+import fault_tags
+from fault_state import CHAOS, FAULTS, LOCK, LOG, PUTS, SAVED_AUTH, STALLED, STATS, arm_chaos, chaos_fault, take_fault
+
 HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host"}
-
-
-def applies(kind, method):
-    if kind == "status":
-        return True
-    if kind == "stall":
-        return method in ("PUT", "PATCH")
-    if kind == "length":
-        return method == "HEAD"
-    if kind == "cut":
-        return method == "PUT"
-    return method == "GET"
-
-
-def take_fault(method, path):
-    with LOCK:
-        for fault in FAULTS:
-            if fault["count"] > 0 and fault["match"] in path and fault["also"] in path and applies(fault["kind"], method):
-                fault["count"] -= 1
-                STATS["faults"] += 1
-                return dict(fault)
-    return None
+TAG_FAULTS = {"hostiletags", "looptags", "endlesstags", "linkhost"}
 
 
 class Proxy(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go in separate writes: no 40 ms delayed-ACK stalls
     upstream = None
     port = None
 
     def log_message(self, *args):
         pass
 
-    def reply_json(self, code, body):
-        data = json.dumps(body).encode()
+    def reply(self, code, body=b"", headers=()):
         self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
+        for key, value in headers:
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(data)
+        if body and self.command != "HEAD":
+            self.wfile.write(body)
+
+    def reply_json(self, code, body):
+        self.reply(code, json.dumps(body).encode(), [("Content-Type", "application/json")])
+
+    def hang_up(self):
+        self.close_connection = True
+        try:
+            self.connection.shutdown(2)
+        except OSError:
+            pass  # the client gave up first
 
     def control(self):
         url = urllib.parse.urlsplit(self.path)
@@ -83,35 +96,57 @@ class Proxy(BaseHTTPRequestHandler):
         if url.path == "/__stalled":
             with LOCK:
                 return self.reply_json(200, [p for p in STALLED if query.get("match", "") in p])
+        if url.path == "/__puts":
+            with LOCK:
+                return self.reply_json(200, [p for p in PUTS if query.get("match", "") in p])
+        if url.path == "/__log":
+            with LOCK:
+                return self.reply_json(200, [p for p in LOG if query.get("match", "") in p])
         if url.path == "/__reset":
             with LOCK:
                 FAULTS.clear()
                 STALLED.clear()
-                for key in STATS:
+                PUTS.clear()
+                LOG.clear()
+                CHAOS.update(rng=None, rate=0.0)
+                for key in list(STATS):
                     STATS[key] = 0
             return self.reply_json(200, {})
         kind = url.path.rsplit("/", 1)[-1]
+        if kind == "chaos":
+            arm_chaos(int(query.get("seed", "1")), float(query.get("rate", "0.04")))
+            return self.reply_json(200, {"chaos": query})
         fault = {"kind": kind, "match": query.get("match", ""), "count": int(query.get("count", "1")),
                  "code": int(query.get("code", "503")), "retry_after": query.get("retry_after"),
                  "seconds": float(query.get("seconds", "30")), "bytes": query.get("bytes", "0"),
-                 "also": query.get("also", "")}
+                 "also": query.get("also", ""), "host": query.get("host", ""), "method": query.get("method", "")}
         with LOCK:
             FAULTS.append(fault)
         return self.reply_json(200, fault)
 
+    def do_CONNECT(self):
+        # A proxy that refuses to tunnel (HTTPS_PROXY pointing here).
+        self.reply(403, b"tunnel refused by policy\n", [("Content-Type", "text/plain")])
+        self.close_connection = True
+
     def handle_any(self):
-        if self.path.startswith(("/__fault/", "/__stats", "/__stalled", "/__reset")):
+        if self.path.startswith(("http://", "https://")):
+            # Absolute form: a client uses this as its forward proxy (HTTP_PROXY).
+            self.reply(407, b"proxy authentication required\n", [("Proxy-Authenticate", 'Basic realm="fault-proxy"')])
+            self.close_connection = True
+            return
+        if self.path.startswith(("/__fault/", "/__stats", "/__stalled", "/__reset", "/__puts", "/__log")):
             return self.control()
+        reused = getattr(self, "served", 0) > 0
+        self.served = getattr(self, "served", 0) + 1
         with LOCK:
             STATS["requests"] += 1
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            body = self.read_chunked()
-
+            STATS[self.command] = STATS.get(self.command, 0) + 1
+            LOG.append(f"{self.command} {self.path}")
         path = self.path
-        fault = None
         redirected = path.startswith("/__redirected")
+        ident = None
+        fault = None
         if redirected:
             # /__redirected/ID/v2/...: the "storage" side; ID finds the original credentials.
             _, _, ident, rest = path.split("/", 3)
@@ -120,57 +155,53 @@ class Proxy(BaseHTTPRequestHandler):
                 key = "redirected_with_auth" if self.headers.get("Authorization") else "redirected_without_auth"
                 STATS[key] += 1
         else:
-            fault = take_fault(self.command, path)
-            if fault and fault["kind"] == "status":
-                self.send_response(fault["code"])
-                if fault["retry_after"] is not None:
-                    self.send_header("Retry-After", fault["retry_after"])
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            if fault and fault["kind"] == "stall":
-                # The upstream never sees this request: the session stays open until the client
-                # cancels it (or the registry's upload purging does).
-                with LOCK:
-                    STALLED.append(path)
-                time.sleep(fault["seconds"])
-                self.close_connection = True
-                try:
-                    self.connection.shutdown(2)
-                except OSError:
-                    pass  # the client gave up first
-                return
-            if fault and fault["kind"] == "cut":
-                # A connection lost mid-upload after the registry stored part of the body: the
-                # session's offset has moved past what its URL (distribution's _state) says.
-                url = urllib.parse.urlsplit(path)
-                kept = [(k, v) for k, v in urllib.parse.parse_qsl(url.query) if k != "digest"]
-                session = urllib.parse.urlunsplit(("", "", url.path, urllib.parse.urlencode(kept), ""))
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP and k.lower() != "content-length"}
-                upstream = http.client.HTTPConnection(self.upstream, timeout=120)
-                upstream.request("PATCH", session, body=(body or b"")[: len(body or b"") // 2], headers=headers)
-                upstream.getresponse().read()
-                self.close_connection = True
-                self.connection.shutdown(2)
-                return
-            if fault and fault["kind"] == "redirect":
-                # Another host name for the same proxy: a client must not send credentials there.
-                host = "localhost" if self.headers.get("Host", "").startswith("127.") else "127.0.0.1"
-                with LOCK:
-                    ident = str(len(SAVED_AUTH) + 1)
-                    SAVED_AUTH[ident] = self.headers.get("Authorization")
-                self.send_response(307)
-                self.send_header("Location", f"http://{host}:{self.port}/__redirected/{ident}{path}")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
+            fault = take_fault(self.command, path, reused) or chaos_fault(self.command)
+        if fault and fault["kind"] == "reset":
+            return self.hang_up()  # before the body is read
 
-        conn = http.client.HTTPConnection(self.upstream, timeout=120)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
-        url = urllib.parse.urlsplit(path)
-        query = dict(urllib.parse.parse_qsl(url.query))
-        if self.command == "GET" and url.path.endswith("/tags/list") and "n" in query:
-            return self.page_tags(conn, url.path, query, headers)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            body = self.read_chunked()
+        if self.command == "PUT":
+            with LOCK:
+                PUTS.append(path)
+
+        if fault and fault["kind"] == "drop":
+            return self.hang_up()  # the whole body read, no answer
+        if fault and fault["kind"] == "status":
+            headers = [("Retry-After", fault["retry_after"])] if fault["retry_after"] is not None else []
+            return self.reply(fault["code"], b"", headers)
+        if fault and fault["kind"] == "stall":
+            # The upstream never sees this request: the session stays open until the client
+            # cancels it (or the registry's upload purging does).
+            with LOCK:
+                STALLED.append(path)
+            time.sleep(fault["seconds"])
+            return self.hang_up()
+        if fault and fault["kind"] == "cut":
+            # A connection lost mid-upload after the registry stored part of the body: the
+            # session's offset has moved past what its URL (distribution's _state) says.
+            url = urllib.parse.urlsplit(path)
+            kept = [(k, v) for k, v in urllib.parse.parse_qsl(url.query) if k != "digest"]
+            session = urllib.parse.urlunsplit(("", "", url.path, urllib.parse.urlencode(kept), ""))
+            headers = {k: v for k, v in self.forwarded_headers().items() if k.lower() != "content-length"}
+            upstream = http.client.HTTPConnection(self.upstream, timeout=120)
+            upstream.request("PATCH", session, body=(body or b"")[: len(body or b"") // 2], headers=headers)
+            upstream.getresponse().read()
+            return self.hang_up()
+        if fault and fault["kind"] in ("redirect", "linkhost"):
+            # Another host name for the same proxy: a client must not send credentials there.
+            host = "localhost" if self.headers.get("Host", "").startswith("127.") else "127.0.0.1"
+            with LOCK:
+                fault["ident"] = str(len(SAVED_AUTH) + 1)
+                SAVED_AUTH[fault["ident"]] = self.headers.get("Authorization")
+            fault["other_host"] = f"{host}:{self.port}"
+            if fault["kind"] == "redirect":
+                location = f"http://{fault['other_host']}/__redirected/{fault['ident']}{path}"
+                return self.reply(307, b"", [("Location", location)])
+
+        headers = self.forwarded_headers()
         if redirected:
             # Storage has its own access to the bytes: use the credentials of the redirected
             # request, whatever the client (wrongly or rightly) sent here.
@@ -179,8 +210,25 @@ class Proxy(BaseHTTPRequestHandler):
                 saved = SAVED_AUTH.get(ident)
             if saved:
                 headers["Authorization"] = saved
+        conn = http.client.HTTPConnection(self.upstream, timeout=120)
+        url = urllib.parse.urlsplit(path)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        tag_fault = fault if fault and fault["kind"] in TAG_FAULTS else None
+        if self.command == "GET" and url.path.endswith("/tags/list") and ("n" in query or tag_fault):
+            return self.page_tags(conn, url.path, query, headers, tag_fault)
         conn.request(self.command, path, body=body, headers=headers)
         response = conn.getresponse()
+        self.relay(response, fault)
+
+    def forwarded_headers(self):
+        """The request's end-to-end headers; a repeated one (Accept) as one comma-joined value."""
+        merged = {}
+        for key, value in self.headers.items():
+            if key.lower() not in HOP:
+                merged[key] = merged[key] + ", " + value if key in merged else value
+        return merged
+
+    def relay(self, response, fault):
         data_length = response.getheader("Content-Length")
         self.send_response(response.status)
         for key, value in response.getheaders():
@@ -189,6 +237,9 @@ class Proxy(BaseHTTPRequestHandler):
                 value = f"http://{self.headers.get('Host')}/" + value[len(f"http://{self.upstream}/"):]
             if key.lower() == "content-length" and fault and fault["kind"] == "length":
                 value = fault["bytes"]  # a registry (or cache) misreporting a blob's size
+            if key.lower() == "www-authenticate" and fault and fault["kind"] == "realm":
+                # A realm on another host: credentials may go there only over HTTPS.
+                value = re.sub(r'(realm="[a-z]+://)[^/:"]+', lambda m: m.group(1) + fault["host"], value)
             if key.lower() not in HOP:
                 self.send_header(key, value)
         if data_length is None and self.command != "HEAD":
@@ -202,7 +253,7 @@ class Proxy(BaseHTTPRequestHandler):
             return
         total = int(data_length or 0)
         sent = 0
-        cut = total // 2 if fault and fault["kind"] == "truncate" else None
+        cut = total // 2 if fault and fault["kind"] in ("truncate", "slowbody") else None
         flip = total // 2 if fault and fault["kind"] == "corrupt" else None
         while sent < total:
             chunk = response.read(min(65536, total - sent))
@@ -211,44 +262,26 @@ class Proxy(BaseHTTPRequestHandler):
             if cut is not None and sent + len(chunk) > cut:
                 self.wfile.write(chunk[: cut - sent])
                 self.wfile.flush()
-                self.close_connection = True
-                self.connection.shutdown(2)
-                return
+                if fault["kind"] == "slowbody":
+                    time.sleep(fault["seconds"])  # a stalled body: the client's stall timeout ends it
+                return self.hang_up()
             if flip is not None and sent <= flip < sent + len(chunk):
                 index = flip - sent
                 chunk = chunk[:index] + bytes([chunk[index] ^ 0xFF]) + chunk[index + 1:]
             self.wfile.write(chunk)
             sent += len(chunk)
 
-    def page_tags(self, conn, path, query, headers):
+    def page_tags(self, conn, path, query, headers, fault):
         conn.request("GET", path, headers=headers)
         response = conn.getresponse()
         body = response.read()
         if response.status != 200:
-            self.send_response(response.status)
-            for key, value in response.getheaders():
-                if key.lower() not in HOP and key.lower() != "content-length":
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        listing = json.loads(body)
-        tags = sorted(listing.get("tags") or [])
-        if "last" in query:
-            tags = [t for t in tags if t > query["last"]]
-        size = int(query["n"])
-        page, more = tags[:size], len(tags) > size
-        data = json.dumps({"name": listing.get("name"), "tags": page}).encode()
+            passed = [(k, v) for k, v in response.getheaders() if k.lower() not in HOP and k.lower() != "content-length"]
+            return self.reply(response.status, body, passed)
+        status, page_headers, data = fault_tags.page(json.loads(body), path, query, fault)
         with LOCK:
             STATS["tag_pages"] += 1
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        if more:
-            self.send_header("Link", f'<{path}?n={size}&last={page[-1]}>; rel="next"')
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.reply(status, data, page_headers)
 
     def read_chunked(self):
         data = b""
@@ -263,16 +296,35 @@ class Proxy(BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
 
 
+def watch_parent(pid):
+    """A proxy a test started ends with the test process, however that ends."""
+    while True:
+        time.sleep(1)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int, required=True, help="0: any free port (see --port-file)")
+    parser.add_argument("--port-file", help="write the port listened on here, once listening")
     parser.add_argument("--upstream", required=True, help="HOST:PORT of the real registry")
+    parser.add_argument("--parent-pid", type=int, help="exit when this process is gone")
     parser.add_argument("--state", help="test world state dir (lets testworld recognise this process)")
     args = parser.parse_args()
     Proxy.upstream = args.upstream
-    Proxy.port = args.port
     ThreadingHTTPServer.daemon_threads = True
-    ThreadingHTTPServer(("127.0.0.1", args.port), Proxy).serve_forever()
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Proxy)
+    Proxy.port = server.server_address[1]
+    if args.port_file:
+        with open(args.port_file + ".tmp", "w") as f:
+            f.write(str(Proxy.port))
+        os.rename(args.port_file + ".tmp", args.port_file)
+    if args.parent_pid:
+        threading.Thread(target=watch_parent, args=(args.parent_pid,), daemon=True).start()
+    server.serve_forever()
 
 
 if __name__ == "__main__":

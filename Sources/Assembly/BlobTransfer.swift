@@ -35,7 +35,12 @@ struct BlobTransfer: Sendable {
         }
     }
 
+    /// Within one retry budget per blob (`BlobRetry`): a restart checks again what is there.
     func transfer(_ blob: Descriptor) async throws -> TransferEvent {
+        try await BlobRetry(policy: ledger.retry, announce: ledger.announceRetry).run(blob) { try await transferOnce(blob) }
+    }
+
+    private func transferOnce(_ blob: Descriptor) async throws -> TransferEvent {
         if try await destination.hasBlob(blob) { return .blobExists(blob.digest, size: blob.size) }
         guard let target = destination.mountTarget else {
             try await move(blob)

@@ -4,24 +4,33 @@ import Registry
 extension RegistrySource {
     /// The Referrers API's list when the registry has the API, else the referrers tag schema's
     /// index (`sha256-HEX`), else none.
+    /// Asked where pulls go (a mirror first, when registries.conf names one).
     public func referrers(of digest: Digest) async throws -> [Descriptor] {
-        if let listed = try await client.referrersFromAPI(of: digest, in: repository) { return listed }
-        let tag = reference.withTag(ReferrersIndex.tag(for: digest))
-        guard let index = try await client.fetchManifestIfPresent(tag), index.isIndex else { return [] }
-        do { return try index.decodeIndex().manifests } catch {
-            throw AssemblyError.invalidImage("\(tag): unreadable referrers index")
+        try await client.fromPullSources(repository) { source in
+            if let listed = try await client.referrersFromAPI(of: digest, in: source) { return listed }
+            let tag = Self.reference(source).withTag(ReferrersIndex.tag(for: digest))
+            guard let index = try await client.fetchManifestIfPresent(tag), index.isIndex else { return [] }
+            do { return try index.decodeIndex().manifests } catch {
+                throw AssemblyError.invalidImage("\(tag): unreadable referrers index")
+            }
         }
     }
 
     public func cosignTags(of digest: Digest) async throws -> [TaggedArtifact] {
-        var tags: [TaggedArtifact] = []
-        for suffix in ["sig", "att", "sbom"] {
-            let tag = "\(ReferrersIndex.tag(for: digest)).\(suffix)"
-            if try await client.manifestExists(reference.withTag(tag)) {
-                tags.append(TaggedArtifact(tag: tag, source: RegistrySource(client: client, reference: reference.withTag(tag))))
+        try await client.fromPullSources(repository) { source in
+            var tags: [TaggedArtifact] = []
+            for suffix in ["sig", "att", "sbom"] {
+                let tag = "\(ReferrersIndex.tag(for: digest)).\(suffix)"
+                if try await client.manifestExists(Self.reference(source).withTag(tag)) {
+                    tags.append(TaggedArtifact(tag: tag, source: RegistrySource(client: client, reference: reference.withTag(tag))))
+                }
             }
+            return tags
         }
-        return tags
+    }
+
+    static func reference(_ repository: Registry.Repository) -> Reference {
+        Reference(registry: repository.host == "registry-1.docker.io" ? Reference.dockerHub : repository.host, repository: repository.name)
     }
 }
 

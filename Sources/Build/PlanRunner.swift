@@ -45,7 +45,7 @@ public final class PlanRunner: @unchecked Sendable {
     /// - Parameter jobs: blobs moved at once across every image of the run.
     public init(client: RegistryClient, workspace: BuildWorkspace, jobs: Int = 4, progress: (@Sendable (String) -> Void)? = nil) {
         self.client = client
-        ledger = TransferLedger(jobs: jobs)
+        ledger = TransferLedger(jobs: jobs, client: client)
         self.workspace = workspace
         self.progress = progress
         inputs = PlanInputs(client: client, workspace: workspace, progress: progress)

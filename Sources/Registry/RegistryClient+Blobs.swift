@@ -5,6 +5,7 @@ extension RegistryClient {
     /// HEADs a blob: its size when present, nil when missing. 401/403 are errors (a scope
     /// problem), never "missing".
     public func blobSize(_ digest: Digest, in repository: Repository) async throws -> Int64? {
+        try checkAllowed(repository)
         let response = try await send(host: repository.host, method: "HEAD", path: "/v2/\(repository.name)/blobs/\(digest)",
                                       scopes: [.pull(repository.name)])
         switch response.status {
@@ -16,44 +17,72 @@ extension RegistryClient {
 
     /// Streams a blob into `sink` while hashing it; a digest or size mismatch is an error
     /// (the sink has seen the bytes by then: sinks that commit, commit only after this returns).
-    /// A dropped connection resumes with a Range request from where it stopped.
+    /// A dropped connection resumes with a Range request from where it stopped. Pulled from
+    /// registries.conf's mirrors first: a mirror that fails gives way to the next source, which
+    /// goes on from the same byte (the bytes are the digest's, wherever they come from).
     public func fetchBlob(_ digest: Digest, from repository: Repository, expectedSize: Int64? = nil, into sink: ByteSink) async throws {
         let hashing = HashingSink(forwardingTo: sink)
+        let sources = try pullSources(repository, byDigest: true)
+        var index = 0
         var resumes = 0
+        var contributors: [PullSource] = []
         while true {
+            let source = sources[index].repository
             var headers: [(name: String, value: String)] = []
             let offset = hashing.count
             if offset > 0 { headers.append(("Range", "bytes=\(offset)-")) }
             let target: ByteSink = offset > 0 ? RangeAligningSink(hashing, offset: offset) : hashing
             do {
-                let response = try await send(host: repository.host, method: "GET", path: "/v2/\(repository.name)/blobs/\(digest)",
-                                              headers: headers, scopes: [.pull(repository.name)], sink: target)
+                defer { if hashing.count > offset { contributors.append(sources[index]) } }
+                let response = try await send(host: source.host, method: "GET", path: "/v2/\(source.name)/blobs/\(digest)",
+                                              headers: headers, scopes: [.pull(source.name)], sink: target)
                 guard (200..<300).contains(response.status) else {
-                    if response.status == 404 { throw RegistryError.blobUnknown(repository: repository.description, digest: digest) }
-                    throw try failure(response, host: repository.host, repository: repository.name, operation: "download of blob \(digest.short)")
+                    if response.status == 404 { throw RegistryError.blobUnknown(repository: source.description, digest: digest) }
+                    throw try failure(response, host: source.host, repository: source.name, operation: "download of blob \(digest.short)")
                 }
                 break
             } catch let error as RegistryError {
                 // A connection dropped mid-body: resume instead of starting over.
-                guard case .unreachable = error, hashing.count > offset, resumes < options.retry.maxAttempts else { throw error }
-                resumes += 1
-                options.log?("resuming blob \(digest.short) at byte \(hashing.count)")
+                if case .unreachable = error, hashing.count > offset, resumes < options.retry.maxAttempts {
+                    resumes += 1
+                    options.log?("resuming blob \(digest.short) at byte \(hashing.count)")
+                    continue
+                }
+                guard index + 1 < sources.count, fallsBack(error) else { throw error }
+                noteMirrorFailure(sources[index], error)
+                index += 1
+                resumes = 0
             }
         }
         let actual = hashing.finalize()
+        var failure: RegistryError?
         if let expectedSize, expectedSize >= 0, hashing.count != expectedSize {
-            throw RegistryError.sizeMismatch(what: "blob \(digest) from \(repository)", expected: expectedSize, actual: hashing.count)
+            failure = .sizeMismatch(what: "blob \(digest) from \(repository)", expected: expectedSize, actual: hashing.count)
+        } else if actual != digest {
+            failure = .digestMismatch(what: "blob from \(repository)", expected: digest, actual: actual)
         }
-        guard actual == digest else {
-            throw RegistryError.digestMismatch(what: "blob from \(repository)", expected: digest, actual: actual)
+        guard let failure else { return }
+        // Bytes from a mirror were wrong: never trusted, and the mirror is not asked again, so
+        // the caller's next attempt goes to the primary.
+        if let mirror = contributors.first(where: \.isMirror) {
+            for source in contributors where source.isMirror { noteMirrorFailure(source, failure) }
+            throw RegistryError.mirrorServedBadData(mirror: mirror.repository.description, detail: failure.description)
         }
+        throw failure
     }
 
     /// Reads a small blob (an image config) into memory, verified.
     public func fetchSmallBlob(_ digest: Digest, from repository: Repository, limit: Int = 16 << 20) async throws -> [UInt8] {
-        let collector = CollectingSink(limit: limit)
-        try await fetchBlob(digest, from: repository, into: collector)
-        return collector.bytes
+        do {
+            let collector = CollectingSink(limit: limit)
+            try await fetchBlob(digest, from: repository, into: collector)
+            return collector.bytes
+        } catch RegistryError.mirrorServedBadData {
+            // In memory, so it can start again at once, without the mirror.
+            let collector = CollectingSink(limit: limit)
+            try await fetchBlob(digest, from: repository, into: collector)
+            return collector.bytes
+        }
     }
 
     /// Asks the registry to link a blob from another repository on the same host.
@@ -61,6 +90,8 @@ extension RegistryClient {
     /// which is cancelled; the caller uploads normally.
     public func mountBlob(_ digest: Digest, from source: Repository, into target: Repository) async throws -> Bool {
         guard source.host == target.host else { return false }
+        try checkAllowed(source)
+        try checkAllowed(target)
         // One token carrying pull on the source and push on the target, as mounts require.
         let response = try await send(host: target.host, method: "POST",
                                       path: "/v2/\(target.name)/blobs/uploads/?mount=\(digest)&from=\(source.name)",

@@ -8,7 +8,7 @@ extension RegistryClient {
         _ = try await ensureEndpoint(host)
         let state = hostState(host)
         guard withLock({ state.challenge }) != nil else { return false }
-        guard try credentials(for: host) != nil else { throw RegistryError.authenticationRequired(host: host) }
+        guard try credentials(for: host) != nil else { throw RegistryError.authenticationRequired(host: host, pushTarget: options.pushHosts.contains(host)) }
         let response = try await send(host: host, method: "GET", path: "/v2/", scopes: [])
         switch response.status {
         case 200..<300: return true

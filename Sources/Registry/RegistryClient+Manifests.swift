@@ -4,15 +4,31 @@ import Streams
 extension RegistryClient {
     /// GETs a manifest or index by tag or digest with the full Accept list, keeping its exact
     /// bytes. A manifest asked for by digest is verified against it.
+    /// Pulled from registries.conf's mirrors first, when it names any (see `pullSources`).
     public func fetchManifest(_ reference: Reference) async throws -> RawManifest {
+        try checkIdentifier(reference)
+        let sources = try pullSources(Repository(reference), byDigest: reference.digest != nil)
+        for (index, source) in sources.enumerated() {
+            let located = source.isMirror || source.repository != Repository(reference)
+                ? Reference(registry: source.repository.host == "registry-1.docker.io" ? "docker.io" : source.repository.host,
+                            repository: source.repository.name, tag: reference.tag, digest: reference.digest)
+                : reference
+            do { return try await fetchManifestOnce(located) } catch let error as RegistryError where index + 1 < sources.count && fallsBack(error) {
+                noteMirrorFailure(source, error)
+            }
+        }
+        throw RegistryError.invalidConfiguration(detail: "\(reference): no source to pull from")
+    }
+
+    func fetchManifestOnce(_ reference: Reference) async throws -> RawManifest {
         let repository = Repository(reference)
-        let sink = CollectingSink(limit: RawManifest.maximumSize)
+        let sink = DocumentSink(limit: RawManifest.maximumSize)
         let response: HTTPResponse
         do {
             response = try await send(host: repository.host, method: "GET", path: "/v2/\(repository.name)/manifests/\(reference.identifier)",
                                       headers: [("Accept", MediaType.manifestAccept.joined(separator: ", "))],
                                       scopes: [.pull(repository.name)], sink: sink)
-        } catch is CollectingSink.LimitExceeded {
+        } catch is DocumentSink.LimitExceeded {
             throw RegistryError.invalidManifest(reference: reference.description, detail: "manifest larger than \(RawManifest.maximumSize) bytes")
         }
         guard (200..<300).contains(response.status) else {
@@ -31,6 +47,8 @@ extension RegistryClient {
     /// HEADs a manifest: its descriptor when present, nil when the registry has none.
     public func manifestDescriptor(_ reference: Reference) async throws -> Descriptor? {
         let repository = Repository(reference)
+        try checkIdentifier(reference)
+        try checkAllowed(repository)
         let response = try await send(host: repository.host, method: "HEAD", path: "/v2/\(repository.name)/manifests/\(reference.identifier)",
                                       headers: [("Accept", MediaType.manifestAccept.joined(separator: ", "))],
                                       scopes: [.pull(repository.name)])
@@ -50,6 +68,8 @@ extension RegistryClient {
     /// Callers push every blob and child manifest first.
     public func putManifest(_ manifest: RawManifest, to reference: Reference) async throws {
         let repository = Repository(reference)
+        try checkIdentifier(reference)
+        try checkAllowed(repository)
         let response = try await send(host: repository.host, method: "PUT", path: "/v2/\(repository.name)/manifests/\(reference.identifier)",
                                       headers: [("Content-Type", manifest.mediaType)],
                                       body: MemorySource(manifest.bytes), bodyLength: Int64(manifest.bytes.count),
@@ -62,36 +82,10 @@ extension RegistryClient {
         }
     }
 
-    /// Lists a repository's tags, following `Link: <…>; rel="next"` pagination.
-    public func listTags(_ repository: Repository, pageSize: Int = 1000) async throws -> [String] {
-        var tags: [String] = []
-        var path: String? = "/v2/\(repository.name)/tags/list?n=\(pageSize)"
-        var pages = 0
-        while let current = path, pages < 10_000 {
-            pages += 1
-            let sink = CollectingSink(limit: 16 << 20)
-            let response = try await send(host: repository.host, method: "GET", path: current, scopes: [.pull(repository.name)], sink: sink)
-            guard (200..<300).contains(response.status) else {
-                throw try failure(response, host: repository.host, repository: repository.name, operation: "tag list of \(repository)")
-            }
-            struct Page: Decodable { var tags: [String]? }
-            guard let page = try? UntrustedJSON.decode(Page.self, from: sink.bytes) else {
-                throw RegistryError.invalidResponse(operation: "tag list of \(repository)", detail: "not a tag list")
-            }
-            tags += page.tags ?? []
-            path = response.header("link").flatMap(nextLink)
-        }
-        return tags
+    /// A tag becomes part of a URL path: whoever built the reference (a tag list, a layout's
+    /// `ref.name`, an archive), a name outside the grammar never gets that far.
+    func checkIdentifier(_ reference: Reference) throws {
+        guard reference.digest == nil, let tag = reference.tag, !RemoteName.isValidTag(tag) else { return }
+        throw RegistryError.invalidTag(repository: reference.repositoryName, tag: tag)
     }
 }
-
-/// The target of `<URL>; rel="next"` in a Link header.
-func nextLink(_ header: String) -> String? {
-    for part in header.split(separator: ",") where part.contains("rel=\"next\"") || part.contains("rel=next") {
-        guard let open = part.firstIndex(of: "<"), let close = part.firstIndex(of: ">"), open < close else { continue }
-        return String(part[part.index(after: open)..<close])
-    }
-    return nil
-}
-
-import Foundation

@@ -14,6 +14,20 @@ extension RegistryClient {
         return ReferrersResponse.descriptors(status: response.status, contentType: response.header("content-type"), body: sink.bytes)
     }
 
+    /// `body` against where pulls of `repository` go (registries.conf's mirrors first): the
+    /// first source that answers at all wins; one that cannot be reached gives way to the next.
+    /// For what a source lists about an image (referrers): a mirror that answers speaks for it.
+    public func fromPullSources<T>(_ repository: Repository, _ body: (Repository) async throws -> T) async throws -> T {
+        let sources = try pullSources(repository, byDigest: true)
+        for (index, source) in sources.enumerated() {
+            do { return try await body(source.repository) } catch let error as RegistryError where index + 1 < sources.count {
+                guard case .unreachable = error else { throw error }
+                noteMirrorFailure(source, error)
+            }
+        }
+        throw RegistryError.invalidConfiguration(detail: "\(repository): no source to pull from")
+    }
+
     /// Whether a manifest exists under `reference` (a referrers tag, a cosign `.sig` tag).
     public func manifestExists(_ reference: Reference) async throws -> Bool {
         try await manifestDescriptor(reference) != nil
@@ -21,7 +35,7 @@ extension RegistryClient {
 
     /// The manifest under `reference`, or nil when the registry has none (404).
     public func fetchManifestIfPresent(_ reference: Reference) async throws -> RawManifest? {
-        do { return try await fetchManifest(reference) } catch RegistryError.manifestUnknown {
+        do { return try await fetchManifestOnce(reference) } catch RegistryError.manifestUnknown {
             return nil
         }
     }

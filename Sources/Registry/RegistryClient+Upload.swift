@@ -1,72 +1,85 @@
+import Foundation
 import OCI
 import Streams
 
-/// Wraps an upload body: hashes and counts it, and fails the read that would deliver the last
-/// byte if the digest or size is wrong, so a corrupt blob never reaches the registry's commit.
-final class VerifyingSource: ByteSource, @unchecked Sendable {
-    private let upstream: ByteSource
-    /// nil when the producer verifies the digest before the last byte (`VerifiedBeforeEndSource`).
-    private let hasher: SHA256Hasher?
-    private let expected: Digest
-    private let size: Int64
-    private(set) var count: Int64 = 0
-
-    init(_ upstream: ByteSource, expected: Digest, size: Int64, hashing: Bool = true) {
-        self.upstream = upstream
-        self.expected = expected
-        self.size = size
-        hasher = hashing ? SHA256Hasher() : nil
-    }
-
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let remaining = size - count
-        if remaining <= 0 { return 0 }
-        let window = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Int(min(Int64(buffer.count), remaining))])
-        let n = try upstream.read(into: window)
-        if n == 0 { throw RegistryError.sizeMismatch(what: "blob \(expected)", expected: size, actual: count) }
-        hasher?.update(UnsafeRawBufferPointer(rebasing: window[0..<n]))
-        count += Int64(n)
-        if count == size, let hasher {
-            let actual = hasher.finalize()
-            guard actual == expected else { throw RegistryError.digestMismatch(what: "blob being uploaded", expected: expected, actual: actual) }
-        }
-        return n
-    }
-}
-
 extension RegistryClient {
     /// Uploads a blob: POST opens a session, then one streamed PUT carries the whole body
-    /// (what registries ingest fastest). A rewindable source (a file) that fails mid-way
-    /// continues as a chunked upload from the offset the registry reports, instead of restarting.
-    /// `hashing: false` when the source verifies the digest itself before its last byte.
+    /// (what registries ingest fastest). `hashing: false` when the source verifies the digest
+    /// itself before its last byte.
+    ///
+    /// A rewindable source (a file, bytes in memory) survives what a retry can fix, within the
+    /// retry budget: libcurl resends it when a reused connection dies after the body went out;
+    /// a connection lost mid-way goes on in chunks from what the session holds (or in a new
+    /// session); a transient status (429, 5xx, honouring Retry-After) starts a new session.
+    /// A source that cannot rewind (a pipe from another registry) fails with a transient
+    /// error, and its caller restarts the whole transfer (`BlobTransfer` does).
     public func uploadBlob(_ digest: Digest, size: Int64, to repository: Repository, from source: ByteSource,
                            hashing: Bool = true) async throws {
-        let location = try await startUpload(repository)
-        let body = VerifyingSource(source, expected: digest, size: size, hashing: hashing)
-        let response: HTTPResponse
-        do {
-            response = try await send(host: repository.host, method: "PUT", path: appendQuery(location, "digest=\(digest)"),
-                                      headers: [("Content-Type", "application/octet-stream")],
-                                      body: body, bodyLength: size, scopes: [.push(repository.name)])
-        } catch let error as RegistryError {
-            if case .unreachable = error, let file = source as? RewindableSource, !Interruption.isRequested {
-                options.log?("upload of \(digest.short) interrupted; resuming in chunks")
-                let session: (location: String, offset: Int64)
-                do { session = try await resumableSession(location, repository: repository) } catch {
-                    await cancelUpload(location, repository: repository)
-                    throw error
-                }
-                try await resumeChunked(digest, size: size, to: repository, location: session.location, source: file, from: session.offset)
-                return
+        guard let rewindable = source as? RewindableSource else {
+            let location = try await startUpload(repository)
+            do {
+                try await putWhole(digest, size: size, to: repository, location: location,
+                                   body: VerifyingSource(source, expected: digest, size: size, hashing: hashing))
+            } catch {
+                await cancelUpload(location, repository: repository)
+                throw error
             }
-            await cancelUpload(location, repository: repository)
-            throw error
+            return
+        }
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await uploadRewindable(digest, size: size, to: repository, from: rewindable, hashing: hashing)
+            } catch let error as RegistryError where error.isTransient && attempt < options.retry.maxAttempts && !Interruption.isRequested {
+                let delay = options.retry.delay(afterAttempt: attempt, retryAfterSeconds: error.retryAfter)
+                options.onRetry?("retrying upload of blob \(digest.short) to \(repository) in \(formatDelay(delay)): \(error)")
+                try await backoff(delay)
+                try rewindable.rewind()
+            }
+        }
+    }
+
+    /// One session: the whole body in one PUT, or, when the connection drops, the rest in chunks
+    /// from what the session holds. The session is cancelled when this fails.
+    private func uploadRewindable(_ digest: Digest, size: Int64, to repository: Repository, from source: RewindableSource,
+                                  hashing: Bool) async throws {
+        let location = try await startUpload(repository)
+        do {
+            try await putWhole(digest, size: size, to: repository, location: location,
+                               body: RewindableVerifyingSource(source, expected: digest, size: size, hashing: hashing))
+        } catch let error as RegistryError {
+            guard case .unreachable = error, !Interruption.isRequested else {
+                await cancelUpload(location, repository: repository)
+                throw error
+            }
+            options.log?("upload of \(digest.short) interrupted; resuming in chunks")
+            let session: (location: String, offset: Int64)
+            do { session = try await resumableSession(location, repository: repository) } catch {
+                await cancelUpload(location, repository: repository)
+                throw error
+            }
+            try await resumeChunked(digest, size: size, to: repository, location: session.location, source: source, from: session.offset)
         } catch {
             await cancelUpload(location, repository: repository)
             throw error
         }
+    }
+
+    /// `PUT <session>?digest=…` with the whole body; never resent blindly (the session may
+    /// have taken part of it): its callers decide how to go on.
+    private func putWhole(_ digest: Digest, size: Int64, to repository: Repository, location: String, body: ByteSource) async throws {
+        let response = try await send(host: repository.host, method: "PUT", path: appendQuery(location, "digest=\(digest)"),
+                                      headers: [("Content-Type", "application/octet-stream")],
+                                      body: body, bodyLength: size, scopes: [.push(repository.name)], retryable: false)
         guard response.status == 201 || response.status == 204 else {
-            await cancelUpload(location, repository: repository)
+            // libcurl resends a rewindable body on a new connection when a reused one died;
+            // if the registry had taken part of it, the session is gone: a new one fixes that.
+            let summary = RegistryErrorBody.summary(response.errorBody)
+            if response.status == 404 || response.status == 400,
+               summary.codes.contains("BLOB_UPLOAD_INVALID") || summary.codes.contains("BLOB_UPLOAD_UNKNOWN") {
+                throw RegistryError.uploadSessionLost(repository: repository.description, detail: summary.text)
+            }
             throw try failure(response, host: repository.host, repository: repository.name, operation: "upload of blob \(digest.short)")
         }
     }
@@ -92,6 +105,7 @@ extension RegistryClient {
     }
 
     func startUpload(_ repository: Repository) async throws -> String {
+        try checkAllowed(repository)
         let response = try await send(host: repository.host, method: "POST", path: "/v2/\(repository.name)/blobs/uploads/",
                                       scopes: [.push(repository.name)])
         guard response.status == 202, let location = response.location else {
@@ -123,8 +137,11 @@ extension RegistryClient {
             } catch let error as RegistryError {
                 // PATCHes are not retried blindly (the registry may hold part of the chunk):
                 // after a drop or a transient status, ask the session where it stands.
-                guard error.isTransient, failures < options.retry.maxAttempts, !Interruption.isRequested else { throw error }
                 failures += 1
+                guard error.isTransient, failures < options.retry.maxAttempts, !Interruption.isRequested else { throw error }
+                let delay = options.retry.delay(afterAttempt: failures, retryAfterSeconds: error.retryAfter)
+                options.onRetry?("retrying chunk upload of blob \(digest.short) at byte \(offset) in \(formatDelay(delay)): \(error)")
+                try await backoff(delay)
                 (location, offset) = try await resumableSession(location, repository: repository)
             }
         }
@@ -165,48 +182,3 @@ func uploadedByteCount(range: String) -> Int64? {
 func appendQuery(_ url: String, _ parameter: String) -> String {
     url + (url.contains("?") ? "&" : "?") + parameter
 }
-
-/// A window of a rewindable source, read by skipping (files seek; others are re-read).
-enum FileSourceSlicer {
-    static func slice(_ source: RewindableSource, offset: Int64, length: Int64) throws -> RewindableSource {
-        if let file = source as? FileSource { return try FileSource(path: file.path, offset: offset, length: length) }
-        return try SkippingSource(source, offset: offset, length: length)
-    }
-}
-
-final class SkippingSource: RewindableSource, @unchecked Sendable {
-    private let upstream: RewindableSource
-    private let offset: Int64
-    let length: Int64?
-    private var position: Int64 = 0
-
-    init(_ upstream: RewindableSource, offset: Int64, length: Int64) throws {
-        self.upstream = upstream
-        self.offset = offset
-        self.length = length
-        try rewind()
-    }
-
-    func rewind() throws {
-        try upstream.rewind()
-        position = 0
-        var toSkip = offset
-        var scratch = [UInt8](repeating: 0, count: 64 * 1024)
-        while toSkip > 0 {
-            let n = try scratch.withUnsafeMutableBytes { try upstream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<Int(min(Int64($0.count), toSkip))])) }
-            if n == 0 { break }
-            toSkip -= Int64(n)
-        }
-    }
-
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let remaining = (length ?? .max) - position
-        guard remaining > 0 else { return 0 }
-        let n = try upstream.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Int(min(Int64(buffer.count), remaining))]))
-        position += Int64(n)
-        return n
-    }
-}
-
-
-import Foundation

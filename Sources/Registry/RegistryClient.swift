@@ -13,6 +13,7 @@ public final class RegistryClient: @unchecked Sendable {
     private var pings: [String: Task<Void, Error>] = [:]
     private var chunkMinimums: [String: Int64] = [:]
     private var resolvedCredentials: [String: Credentials?] = [:]
+    private var badMirrors: Set<String> = []
     private let credentialLock = NSLock()
 
     /// The minimum PATCH size a registry announced (`OCI-Chunk-Min-Length`), per host.
@@ -25,6 +26,9 @@ public final class RegistryClient: @unchecked Sendable {
         self.options = options
         self.transport = transport
     }
+
+    func isBadMirror(_ host: String) -> Bool { withLock { badMirrors.contains(host) } }
+    func markBadMirror(_ host: String) { _ = withLock { badMirrors.insert(host) } }
 
     func withLock<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
@@ -86,7 +90,7 @@ public final class RegistryClient: @unchecked Sendable {
         for scheme in schemes {
             let request = HTTPRequest(method: "GET", url: "\(scheme)://\(host)/v2/")
             do {
-                let response = try await perform(request, host: host, sink: DiscardingSink(), followRedirects: true)
+                let response = try await perform(request, host: host, sink: DiscardingRestartableSink(), followRedirects: true)
                 let state = hostState(host)
                 let challenge = response.status == 401 ? response.headerValues("www-authenticate").lazy.compactMap(Challenge.parse).first : nil
                 withLock {
@@ -94,7 +98,8 @@ public final class RegistryClient: @unchecked Sendable {
                     state.challenge = challenge
                 }
                 return
-            } catch let error as TransportError where scheme == "https" && plainAllowed && (error.kind == .tlsHandshake || error.kind == .other) {
+            } catch let error as TransportError where scheme == "https" && plainAllowed && error.proxy == nil
+                        && (error.kind == .tlsHandshake || error.kind == .other) {
                 lastError = error
                 continue
             } catch let error as TransportError {
@@ -110,13 +115,14 @@ public final class RegistryClient: @unchecked Sendable {
     /// (expired token, insufficient scope). Returns the response whatever its status.
     func send(host: String, method: String, path: String, headers: [(name: String, value: String)] = [],
               body: ByteSource? = nil, bodyLength: Int64? = nil, scopes: [Scope], sink: ByteSink? = nil,
-              interruptible: Bool = true) async throws -> HTTPResponse {
+              interruptible: Bool = true, retryable: Bool = true) async throws -> HTTPResponse {
         let scheme = try await ensureEndpoint(host)
         // `path` may be a Location or Link the registry sent: absolute, host- or path-relative.
         let endpoint = "\(scheme)://\(host)"
         let url = resolveURL(path, against: endpoint + "/")
         var request = HTTPRequest(method: method, url: url, headers: headers, body: body, bodyLength: bodyLength)
         request.interruptible = interruptible
+        request.retryable = retryable
         // Credentials go only where the endpoint is: never to another host named in a Location,
         // nor over plain HTTP when the registry speaks HTTPS.
         let sendsCredentials = keepsCredentials(from: endpoint, to: url)
@@ -153,6 +159,7 @@ public final class RegistryClient: @unchecked Sendable {
         while true {
             attempt += 1
             let current = request
+            try checkDeadline(current)
             let tlsOptions = tls(for: hostOf(current.url))
             options.log?("\(current.method) \(redactedURL(current.url))")
             let response: HTTPResponse
@@ -161,16 +168,30 @@ public final class RegistryClient: @unchecked Sendable {
                 // failed) reaches it through the flag its progress callback polls.
                 let cancelled = CancellationFlag()
                 response = try await withTaskCancellationHandler {
-                    try await BlockingWork.run { [transport] in try transport.perform(current, tls: tlsOptions, sink: counter, cancelled: cancelled) }
+                    try await BlockingWork.run { [transport, options] in
+                        try transport.perform(current, tls: tlsOptions, sink: counter, cancelled: cancelled,
+                                              timeouts: options.timeouts, deadline: options.deadline)
+                    }
                 } onCancel: {
                     cancelled.set()
                 }
+            } catch let error as TransportError where error.kind == .deadline {
+                throw commandTimedOut(current)
             } catch let error as TransportError {
+                // A body cut mid-way is retried only into a sink that can start again (a small
+                // document); a blob's sink has passed the bytes on (its caller resumes with Range).
+                let restartable = sink is RestartableSink
                 let untouched = (counter?.count ?? 0) == 0
-                if error.isTransient, untouched, request.canRetry, attempt < options.retry.maxAttempts {
-                    options.log?("retrying after \(error.message)")
-                    try await backoff(attempt: attempt, retryAfter: nil, interruptible: request.interruptible)
+                if error.isTransient, untouched || restartable, request.canRetry, attempt < options.retry.maxAttempts {
+                    let delay = options.retry.delay(afterAttempt: attempt, retryAfter: nil)
+                    try checkDeadline(current, after: delay)
+                    announceRetry(current, in: delay, because: error.message)
+                    try await backoff(delay, interruptible: request.interruptible)
                     try (request.body as? RewindableSource)?.rewind()
+                    if !untouched {
+                        (sink as? RestartableSink)?.restart()
+                        counter?.reset()
+                    }
                     continue
                 }
                 throw error
@@ -178,7 +199,10 @@ public final class RegistryClient: @unchecked Sendable {
             options.log?("\(response.status) \(current.method) \(redactedURL(current.url))")
 
             if RetryPolicy.isRetryable(status: response.status), request.canRetry, attempt < options.retry.maxAttempts {
-                try await backoff(attempt: attempt, retryAfter: response.header("retry-after"), interruptible: request.interruptible)
+                let delay = options.retry.delay(afterAttempt: attempt, retryAfter: response.header("retry-after"))
+                try checkDeadline(current, after: delay)
+                announceRetry(current, in: delay, because: "HTTP \(response.status)")
+                try await backoff(delay, interruptible: request.interruptible)
                 try (request.body as? RewindableSource)?.rewind()
                 request = original
                 continue
@@ -191,7 +215,10 @@ public final class RegistryClient: @unchecked Sendable {
                 let target = resolveURL(location, against: current.url)
                 var next = current
                 next.url = target
-                if !keepsCredentials(from: current.url, to: target) { next.headers.removeAll { $0.name.lowercased() == "authorization" } }
+                if !keepsCredentials(from: current.url, to: target) {
+                    next.headers.removeAll { $0.name.lowercased() == "authorization" }
+                    if next.secretBody && response.status != 303 { return response }
+                }
                 if response.status == 303 { next.method = "GET"; next.body = nil; next.bodyLength = nil }
                 if next.body != nil {
                     guard let rewindable = next.body as? RewindableSource else { return response }
@@ -204,9 +231,27 @@ public final class RegistryClient: @unchecked Sendable {
         }
     }
 
-    private func backoff(attempt: Int, retryAfter: String?, interruptible: Bool) async throws {
-        // In slices, so a signal does not wait out a long Retry-After.
-        var remaining = options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter)
+    /// No request starts, and no retry waits, past the command's `--timeout`.
+    func checkDeadline(_ request: HTTPRequest, after delay: Double = 0) throws {
+        guard let deadline = options.deadline, deadline.remaining <= delay else { return }
+        throw commandTimedOut(request)
+    }
+
+    func commandTimedOut(_ request: HTTPRequest) -> RegistryError {
+        .commandTimedOut(limit: options.deadline?.limit ?? 0, operation: "\(request.method) \(redactedURL(request.url))")
+    }
+
+    func announceRetry(_ request: HTTPRequest, in delay: Double, because reason: String) {
+        let target = redactedURL(request.url).replacingOccurrences(of: "https://", with: "").replacingOccurrences(of: "http://", with: "")
+        options.onRetry?("retrying \(request.method) \(target) in \(formatDelay(delay)): \(reason)")
+    }
+
+    /// Waits before a retry, in slices, so a signal does not wait out a long Retry-After.
+    func backoff(_ delay: Double, interruptible: Bool = true) async throws {
+        if let deadline = options.deadline, deadline.remaining <= delay {
+            throw RegistryError.commandTimedOut(limit: deadline.limit, operation: "a retry")
+        }
+        var remaining = delay
         while remaining > 0 {
             if interruptible { try Interruption.check() }
             let slice = min(remaining, 0.1)
@@ -214,85 +259,4 @@ public final class RegistryClient: @unchecked Sendable {
             remaining -= slice
         }
     }
-
-    // MARK: error mapping
-
-    func mapTransport(_ error: TransportError, host: String) -> RegistryError {
-        switch error.kind {
-        case .dns: return .unreachable(host: host, detail: "unknown host")
-        case .connect: return .unreachable(host: host, detail: "connection refused")
-        case .tls: return .tlsVerification(host: host, detail: "certificate not trusted")
-        case .tlsHandshake: return .unreachable(host: host, detail: "TLS handshake failed (\(error.message))")
-        case .timeout: return .unreachable(host: host, detail: "timed out")
-        default: return .unreachable(host: host, detail: error.message)
-        }
-    }
-
-    /// The error a non-success response means, in the words of the operation that got it.
-    func failure(_ response: HTTPResponse, host: String, repository: String, operation: String, reference: String? = nil) throws -> RegistryError {
-        let summary = RegistryErrorBody.summary(response.errorBody)
-        switch response.status {
-        case 401:
-            if try credentials(for: host) == nil { return .authenticationRequired(host: host) }
-            return .denied(host: host, repository: repository, detail: summary.text.isEmpty ? "credentials do not grant \(operation)" : summary.text)
-        case 403:
-            return .denied(host: host, repository: repository, detail: summary.text.isEmpty ? "forbidden" : summary.text)
-        case 404:
-            if summary.codes.contains("NAME_UNKNOWN") { return .repositoryUnknown(repository: "\(host)/\(repository)") }
-            if let reference, summary.codes.contains("MANIFEST_UNKNOWN") || summary.codes.isEmpty { return .manifestUnknown(reference: reference) }
-            return .unexpectedStatus(operation: operation, status: 404, detail: summary.text)
-        case 429:
-            return .rateLimited(host: host, detail: summary.text.isEmpty ? "too many requests" : summary.text)
-        default:
-            return .unexpectedStatus(operation: operation, status: response.status, detail: summary.text)
-        }
-    }
-}
-
-/// Counts what reaches a sink, so a retry knows whether the body was already partly delivered.
-final class CountingSink: ResponseAwareSink, @unchecked Sendable {
-    let downstream: ByteSink
-    private(set) var count: Int64 = 0
-    init(_ downstream: ByteSink) { self.downstream = downstream }
-    func responseStarted(status: Int) { (downstream as? ResponseAwareSink)?.responseStarted(status: status) }
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
-        count += Int64(bytes.count)
-        try downstream.write(bytes)
-    }
-}
-
-/// Whether a request to `target` may carry the credentials meant for `origin`'s URL: same host
-/// and port, and no step down from HTTPS to plain HTTP.
-func keepsCredentials(from origin: String, to target: String) -> Bool {
-    // `host:443` over HTTPS (and `host:80` over HTTP) is the same place as `host`.
-    func authority(_ url: String) -> String {
-        let host = hostOf(url).lowercased()
-        let secure = url.lowercased().hasPrefix("https://")
-        let defaultPort = secure ? ":443" : ":80"
-        return host.hasSuffix(defaultPort) ? String(host.dropLast(defaultPort.count)) : host
-    }
-    guard authority(target) == authority(origin) else { return false }
-    return !(origin.lowercased().hasPrefix("https://") && target.lowercased().hasPrefix("http://"))
-}
-
-/// Resolves a `Location` header (absolute, host-relative or path-relative) against a URL.
-func resolveURL(_ location: String, against base: String) -> String {
-    if location.hasPrefix("http://") || location.hasPrefix("https://") { return location }
-    guard let baseURL = URL(string: base), let resolved = URL(string: location, relativeTo: baseURL) else { return location }
-    return resolved.absoluteString
-}
-
-/// Query strings of presigned URLs and `user:password@` carry credentials: logs and errors
-/// show only scheme, host and path.
-public func redactedURL(_ url: String) -> String {
-    var text = Substring(url)
-    var prefix = ""
-    if let schemeEnd = text.range(of: "://") {
-        prefix = String(text[..<schemeEnd.upperBound])
-        text = text[schemeEnd.upperBound...]
-        let authorityEnd = text.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? text.endIndex
-        if let at = text[..<authorityEnd].lastIndex(of: "@") { text = text[text.index(after: at)...] }
-    }
-    if let query = text.firstIndex(where: { $0 == "?" || $0 == "#" }) { return prefix + text[..<query] + "?…" }
-    return prefix + text
 }

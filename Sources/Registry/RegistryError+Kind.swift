@@ -3,11 +3,13 @@ import OCI
 extension RegistryError: KindedError {
     public var kind: ErrorKind {
         switch self {
-        case .unreachable, .rateLimited, .tlsVerification: return .network
+        case .unreachable, .rateLimited, .tlsVerification, .commandTimedOut, .proxyFailed, .uploadSessionLost: return .network
         case .insecureCredentials, .authenticationRequired, .authenticationFailed, .denied: return .auth
         case .manifestUnknown, .repositoryUnknown, .blobUnknown, .platformNotFound: return .notFound
-        case .digestMismatch, .sizeMismatch, .invalidResponse, .invalidManifest: return .corrupt
-        case .unexpectedStatus(_, let status, _): return status == 404 ? .notFound : .network
+        case .digestMismatch, .sizeMismatch, .invalidResponse, .invalidManifest, .mirrorServedBadData: return .corrupt
+        case .invalidTag: return .corrupt
+        case .blocked, .invalidConfiguration: return .failed
+        case .unexpectedStatus(_, let status, _, _): return status == 404 ? .notFound : .network
         }
     }
 }
@@ -21,7 +23,8 @@ extension RegistryError {
     /// only the registry host, and a caller adds the reference it was working on.
     public var namesOnlyTheHost: Bool {
         switch self {
-        case .unreachable, .tlsVerification, .insecureCredentials, .authenticationRequired, .authenticationFailed, .rateLimited: return true
+        case .unreachable, .tlsVerification, .insecureCredentials, .authenticationRequired, .authenticationFailed, .rateLimited,
+             .proxyFailed, .commandTimedOut: return true
         default: return false
         }
     }

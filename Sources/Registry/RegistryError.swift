@@ -6,7 +6,8 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
     case unreachable(host: String, detail: String)
     case tlsVerification(host: String, detail: String)
     case insecureCredentials(host: String)
-    case authenticationRequired(host: String)
+    /// `pushTarget`: DOCKER_USERNAME/DOCKER_PASSWORD would apply to this host.
+    case authenticationRequired(host: String, pushTarget: Bool = false)
     case authenticationFailed(host: String, detail: String)
     case denied(host: String, repository: String, detail: String)
     case manifestUnknown(reference: String)
@@ -14,18 +15,37 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
     case blobUnknown(repository: String, digest: Digest)
     case digestMismatch(what: String, expected: Digest, actual: Digest)
     case sizeMismatch(what: String, expected: Int64, actual: Int64)
-    case rateLimited(host: String, detail: String)
-    case unexpectedStatus(operation: String, status: Int, detail: String)
+    case rateLimited(host: String, detail: String, retryAfter: Double? = nil)
+    case unexpectedStatus(operation: String, status: Int, detail: String, retryAfter: Double? = nil)
     case invalidResponse(operation: String, detail: String)
     case invalidManifest(reference: String, detail: String)
     case platformNotFound(reference: String, platform: String, available: [String])
+    case invalidTag(repository: String, tag: String)
+    case commandTimedOut(limit: Double, operation: String)
+    case proxyFailed(proxy: String, host: String, detail: String)
+    /// The registry no longer knows the upload session (it took bytes the client did not see
+    /// acknowledged, or expired): a new session fixes it.
+    case uploadSessionLost(repository: String, detail: String)
+    case blocked(repository: String, file: String)
+    case invalidConfiguration(detail: String)
+    /// A mirror's bytes did not match the digest: it is skipped from now on, so another
+    /// attempt (the primary) may well succeed.
+    case mirrorServedBadData(mirror: String, detail: String)
 
     /// A failure another attempt may not meet: a dropped connection or a busy registry.
     public var isTransient: Bool {
         switch self {
-        case .unreachable, .rateLimited: return true
-        case .unexpectedStatus(_, let status, _): return RetryPolicy.isRetryable(status: status)
+        case .unreachable, .rateLimited, .uploadSessionLost, .mirrorServedBadData: return true
+        case .unexpectedStatus(_, let status, _, _): return RetryPolicy.isRetryable(status: status)
         default: return false
+        }
+    }
+
+    /// The wait the registry asked for (`Retry-After`, in seconds) with a 429 or 503.
+    public var retryAfter: Double? {
+        switch self {
+        case .rateLimited(_, _, let seconds), .unexpectedStatus(_, _, _, let seconds): return seconds
+        default: return nil
         }
     }
 
@@ -36,8 +56,9 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
             return "TLS verification failed for \(host): \(detail) (trust its CA with --ca-file, or name it with --insecure-registry)"
         case .insecureCredentials(let host):
             return "refusing to send credentials to \(host) over plain HTTP (use HTTPS, or --insecure-registry \(host) if you must)"
-        case .authenticationRequired(let host):
-            return "authentication required by \(host): no credentials found (docker login, or DOCKER_USERNAME/DOCKER_PASSWORD)"
+        case .authenticationRequired(let host, let pushTarget):
+            let environment = pushTarget ? ", or set DOCKER_USERNAME and DOCKER_PASSWORD" : ""
+            return "authentication required by \(host): no credentials found (samforge login \(host)\(environment))"
         case .authenticationFailed(let host, let detail): return "authentication failed for \(host): \(detail)"
         case .denied(let host, let repository, let detail): return "access denied to \(host)/\(repository): \(detail)"
         case .manifestUnknown(let reference): return "\(reference): manifest unknown (no such tag or digest)"
@@ -45,13 +66,23 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
         case .blobUnknown(let repository, let digest): return "\(repository): blob \(digest) not found"
         case .digestMismatch(let what, let expected, let actual): return "\(what): digest mismatch (expected \(expected), got \(actual))"
         case .sizeMismatch(let what, let expected, let actual): return "\(what): size mismatch (expected \(expected) bytes, got \(actual))"
-        case .rateLimited(let host, let detail): return "rate limited by \(host): \(detail)"
-        case .unexpectedStatus(let operation, let status, let detail):
+        case .rateLimited(let host, let detail, _): return "rate limited by \(host): \(detail)"
+        case .unexpectedStatus(let operation, let status, let detail, _):
             return "\(operation) failed: HTTP \(status)" + (detail.isEmpty ? "" : ": \(detail)")
         case .invalidResponse(let operation, let detail): return "\(operation): invalid response: \(detail)"
         case .invalidManifest(let reference, let detail): return "\(reference): \(detail)"
         case .platformNotFound(let reference, let platform, let available):
             return "\(reference): no \(platform) image in the index (available: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
+        case .blocked(let repository, let file): return "\(repository): the registry is blocked by \(file)"
+        case .invalidConfiguration(let detail): return detail
+        case .mirrorServedBadData(let mirror, let detail): return "mirror \(mirror) served wrong data (\(detail)); it is not used again"
+        case .uploadSessionLost(let repository, let detail): return "\(repository): upload session lost (\(detail))"
+        case .proxyFailed(let proxy, let host, let detail):
+            return "proxy \(proxy) failed on the way to \(host): \(detail) (check HTTPS_PROXY, HTTP_PROXY and NO_PROXY)"
+        case .commandTimedOut(let limit, let operation):
+            return "timed out after \(formatDelay(limit)) (--timeout) during \(operation)"
+        case .invalidTag(let repository, let tag):
+            return "\(repository): refusing the tag \(RemoteName.escaped(tag)): not a valid tag name"
         }
     }
 }

@@ -19,13 +19,22 @@ public struct RetryPolicy: Sendable {
 
     /// Delay before attempt `attempt + 1` (attempt counts from 1).
     public func delay(afterAttempt attempt: Int, retryAfter: String?) -> Double {
-        if let retryAfter, let seconds = Self.parseRetryAfter(retryAfter) { return min(seconds, 60) }
+        delay(afterAttempt: attempt, retryAfterSeconds: retryAfter.flatMap(Self.parseRetryAfter))
+    }
+
+    /// The registry's `Retry-After` when it gave one (at most a minute), else exponential
+    /// backoff with jitter.
+    public func delay(afterAttempt attempt: Int, retryAfterSeconds: Double?) -> Double {
+        if let retryAfterSeconds { return min(retryAfterSeconds, Self.maxRetryAfter) }
         let exponential = baseDelay * pow(2, Double(attempt - 1))
         return min(maxDelay, exponential) * Double.random(in: 0.5...1.0)
     }
 
+    /// A longer `Retry-After` is waited for this long only: a registry cannot park a run.
+    public static let maxRetryAfter: Double = 60
+
     /// `Retry-After` is either delta-seconds or an HTTP date.
-    static func parseRetryAfter(_ value: String) -> Double? {
+    public static func parseRetryAfter(_ value: String) -> Double? {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
         if let seconds = Double(trimmed) { return max(0, seconds) }
         let formatter = DateFormatter()
@@ -35,4 +44,9 @@ public struct RetryPolicy: Sendable {
         guard let date = formatter.date(from: trimmed) else { return nil }
         return max(0, date.timeIntervalSinceNow)
     }
+}
+
+/// `2 s`, `250 ms`: a delay as a retry announcement shows it.
+public func formatDelay(_ seconds: Double) -> String {
+    seconds >= 1 || seconds <= 0 ? "\(Int(seconds.rounded())) s" : "\(Int((seconds * 1000).rounded())) ms"
 }

@@ -63,7 +63,7 @@ struct CopyCommand: AsyncParsableCommand {
         if let digestFile { try OutputPath.checkWritable(digestFile, what: "--digest-file") }
         let client = registry.makeClient(pushHosts: to.registryReference.map { [$0.host] } ?? [])
         let progress = TransferProgress(quiet: quiet)
-        let ledger = TransferLedger(jobs: jobs)
+        let ledger = TransferLedger(jobs: jobs, client: client)
 
         if allTags {
             let results = try await copyAllTags(from: from, to: to, platform: wanted, client: client, progress: progress, ledger: ledger)

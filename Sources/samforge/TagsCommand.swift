@@ -32,7 +32,10 @@ struct TagsCommand: AsyncParsableCommand {
         }
         guard pageSize >= 1 else { throw UsageError("--page-size must be at least 1") }
         let client = registry.makeClient()
-        let tags = try await client.listTags(Repository(reference), pageSize: pageSize)
+        let tags: [String]
+        do { tags = try await client.listTags(Repository(reference), pageSize: pageSize) } catch let error as RegistryError where error.namesOnlyTheHost {
+            throw StepError(reference.repositoryName, error)
+        }
         if json { try Output.json(tags) } else { tags.forEach(Output.line) }
     }
 }

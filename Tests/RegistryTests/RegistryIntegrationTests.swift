@@ -28,7 +28,7 @@ struct RegistryIntegrationTests {
         await #expect {
             _ = try await RegistryWorld.pushTinyImage(client, to: reference)
         } throws: { error in
-            guard case RegistryError.authenticationRequired(let host) = error else { return false }
+            guard case RegistryError.authenticationRequired(let host, _) = error else { return false }
             return host == TestWorld.token
         }
     }

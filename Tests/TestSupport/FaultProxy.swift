@@ -9,6 +9,7 @@ public struct FaultProxy: Sendable {
 
     public struct ControlError: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// `POST /__fault/KIND?match=…&count=…&extra…`.
@@ -22,6 +23,8 @@ public struct FaultProxy: Sendable {
         guard result.status == 0 else { throw ControlError(description: "arming \(kind) at \(address): \(result.stderr)") }
     }
 
+    static func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text }
+
     /// The proxy's counters (requests, faults, tag pages, redirects with and without credentials).
     public func stats() throws -> [String: Int] {
         let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(address)/__stats"])
@@ -34,9 +37,117 @@ public struct FaultProxy: Sendable {
         guard result.status == 0 else { throw ControlError(description: "resetting \(address): \(result.stderr)") }
     }
 
+    /// Paths of every PUT the proxy has seen (forwarded or faulted).
+    public func puts(matching match: String = "") throws -> [String] {
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(address)/__puts?match=\(Self.encoded(match))"])
+        return try JSONDecoder().decode([String].self, from: Data(result.stdout.utf8))
+    }
+
+    /// `METHOD path` of every request the proxy has seen.
+    public func requests(matching match: String = "") throws -> [String] {
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(address)/__log?match=\(Self.encoded(match))"])
+        return try JSONDecoder().decode([String].self, from: Data(result.stdout.utf8))
+    }
+
+    /// From now on a fraction `rate` of all requests fail (seeded: see fault-proxy.py).
+    public func chaos(seed: UInt64, rate: Double) throws {
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "-X", "POST", "http://\(address)/__fault/chaos?seed=\(seed)&rate=\(rate)"])
+        guard result.status == 0 else { throw ControlError(description: "arming chaos at \(address): \(result.stderr)") }
+    }
+
     /// Paths of the uploads a `stall` fault has held so far.
     public func stalledUploads(matching match: String) throws -> [String] {
         let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(address)/__stalled?match=\(match)"])
         return try JSONDecoder().decode([String].self, from: Data(result.stdout.utf8))
+    }
+}
+
+/// A fault proxy of a test's own, in front of `upstream`: no other suite arms, resets or counts
+/// it. It ends with `stop()`, or by itself when the test process is gone.
+public final class PrivateFaultProxy: @unchecked Sendable {
+    public let proxy: FaultProxy
+    private let process: Process
+    public var address: String { proxy.address }
+
+    public init(upstream: String) throws {
+        let directory = try TemporaryDirectory().path
+        let portFile = directory + "/port"
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Self.script, "--port", "0", "--port-file", portFile, "--upstream", upstream,
+                             "--parent-pid", String(getpid())]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var port: String?
+        for _ in 0..<200 {
+            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), !text.isEmpty { port = text; break }
+            usleep(25_000)
+        }
+        guard let port else {
+            process.terminate()
+            throw FaultProxy.ControlError(description: "fault proxy for \(upstream) did not start")
+        }
+        proxy = FaultProxy(address: "127.0.0.1:\(port)")
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        if process.isRunning { process.terminate() }
+    }
+
+    /// scripts/fault-proxy.py of this checkout.
+    static var script: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/fault-proxy.py").path
+    }
+}
+
+/// A server that accepts connections and never answers (nor closes them): what a registry
+/// behind a broken load balancer looks like. Ends with `stop()` or with the test process.
+public final class SilentServer: @unchecked Sendable {
+    private let process: Process
+    public let address: String
+
+    public init() throws {
+        let portFile = try TemporaryDirectory().path + "/port"
+        let program = """
+        import os, socket, sys, threading, time
+        server = socket.socket(); server.bind(("127.0.0.1", 0)); server.listen(64)
+        open(sys.argv[1] + ".tmp", "w").write(str(server.getsockname()[1])); os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+        parent = int(sys.argv[2])
+        def watch():
+            while True:
+                time.sleep(1)
+                try: os.kill(parent, 0)
+                except ProcessLookupError: os._exit(0)
+        threading.Thread(target=watch, daemon=True).start()
+        held = []
+        while True:
+            connection, _ = server.accept(); held.append(connection)
+        """
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", program, portFile, String(getpid())]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var port: String?
+        for _ in 0..<200 {
+            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), !text.isEmpty { port = text; break }
+            usleep(25_000)
+        }
+        guard let port else {
+            process.terminate()
+            throw FaultProxy.ControlError(description: "silent server did not start")
+        }
+        address = "127.0.0.1:\(port)"
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        if process.isRunning { process.terminate() }
     }
 }

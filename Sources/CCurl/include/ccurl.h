@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 typedef size_t (*ccurl_data_callback)(char *ptr, size_t size, size_t nmemb, void *userdata);
+typedef int (*ccurl_seek_callback)(void *userdata, curl_off_t offset, int origin);
 typedef int (*ccurl_xferinfo_callback)(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
                                        curl_off_t ultotal, curl_off_t ulnow);
 
@@ -16,6 +17,8 @@ CURLcode ccurl_setopt_pointer(CURL *handle, CURLoption option, void *value);
 CURLcode ccurl_setopt_slist(CURL *handle, CURLoption option, struct curl_slist *value);
 CURLcode ccurl_setopt_data_callback(CURL *handle, CURLoption option, ccurl_data_callback value);
 CURLcode ccurl_setopt_xferinfo_callback(CURL *handle, ccurl_xferinfo_callback value);
+/* CURLOPT_SEEKFUNCTION: lets libcurl rewind an upload body to resend it on a new connection. */
+CURLcode ccurl_setopt_seek_callback(CURL *handle, ccurl_seek_callback value);
 
 CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode ccurl_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value);
@@ -24,5 +27,7 @@ CURLcode ccurl_getinfo_string(CURL *handle, CURLINFO info, char **value);
 /* libcurl's pause sentinels are macros Swift does not import. */
 size_t ccurl_readfunc_abort(void);
 size_t ccurl_writefunc_error(void);
+int ccurl_seekfunc_ok(void);
+int ccurl_seekfunc_cantseek(void);
 
 #endif

@@ -67,6 +67,7 @@ extension RegistryClient {
             let body = Array((form.percentEncodedQuery ?? "").utf8)
             request = HTTPRequest(method: "POST", url: realm, headers: [("Content-Type", "application/x-www-form-urlencoded")],
                                   body: MemorySource(body), bodyLength: Int64(body.count))
+            request.secretBody = true
         } else {
             query += scopeValues.map { URLQueryItem(name: "scope", value: $0) }
             components.queryItems = query
@@ -80,7 +81,7 @@ extension RegistryClient {
             }
         }
         request.interruptible = interruptible
-        let sink = CollectingSink(limit: 1 << 20)
+        let sink = DocumentSink(limit: 1 << 20)
         let response: HTTPResponse
         do { response = try await perform(request, host: host, sink: sink, followRedirects: true) } catch let error as TransportError {
             throw mapTransport(error, host: hostOf(realm))
@@ -89,7 +90,7 @@ extension RegistryClient {
         case 200..<300: break
         case 401, 403:
             let detail = RegistryErrorBody.summary(response.errorBody).text
-            if credentials == nil { throw RegistryError.authenticationRequired(host: host) }
+            if credentials == nil { throw RegistryError.authenticationRequired(host: host, pushTarget: options.pushHosts.contains(host)) }
             throw RegistryError.authenticationFailed(host: host, detail: detail.isEmpty ? "invalid username or password" : detail)
         default:
             throw RegistryError.unexpectedStatus(operation: "token request to \(hostOf(realm))", status: response.status,
@@ -102,12 +103,11 @@ extension RegistryClient {
         return (token, reply.expires_in ?? 60)
     }
 
-    /// Credentials go over plain HTTP only to loopback hosts and hosts the user named insecure.
+    /// Credentials go over plain HTTP only to loopback hosts and hosts the user named insecure:
+    /// the host the URL names, not the registry that named it (a token realm is any URL).
     func checkCredentialTransport(host: String, url: String) throws {
-        guard url.lowercased().hasPrefix("http://") else { return }
-        let target = hostOf(url)
-        if isLoopbackHost(target) || options.isInsecure(target) || options.isInsecure(host) { return }
-        throw RegistryError.insecureCredentials(host: target)
+        guard !options.allowsCredentials(to: url) else { return }
+        throw RegistryError.insecureCredentials(host: hostOf(url))
     }
 }
 

@@ -28,6 +28,8 @@ public protocol CredentialSource: Sendable {
 
 public struct CredentialError: Error, CustomStringConvertible, Sendable {
     public let message: String
+    /// The helper could not be started (not installed here).
+    var isMissingHelper = false
     public var description: String { message }
 }
 
@@ -88,7 +90,7 @@ public struct DockerConfigCredentials: CredentialSource {
         // As docker: a credsStore helper's answer wins over config.json's auths. A helper that
         // is not installed here (a config copied from a laptop) leaves the auths to answer.
         if let store = config.credsStore, !store.isEmpty,
-           let stored = try? Self.runHelper(store, host: keys[0], missingIsNil: true) {
+           let stored = try Self.runHelper(store, host: keys[0], missingIsNil: true) {
             return stored
         }
         // Several spellings of one host (`host`, `https://host/v1/`): the exact one first, then
@@ -130,7 +132,14 @@ public struct DockerConfigCredentials: CredentialSource {
 
     /// Runs `docker-credential-NAME get` with the host on stdin; JSON `{Username, Secret}` out.
     static func runHelper(_ name: String, host: String, missingIsNil: Bool = false) throws -> Credentials? {
-        let (status, data) = try CredentialHelper.run(name, "get", input: Data(host.utf8), host: host)
+        let outcome: CredentialHelper.Outcome
+        do { outcome = try CredentialHelper.run(name, "get", input: Data(host.utf8), host: host) } catch let error as CredentialError {
+            // Not installed here (a config copied from a laptop); a helper that ran and failed
+            // its bounds (time, output) is an error whatever the config says.
+            if missingIsNil, error.isMissingHelper { return nil }
+            throw error
+        }
+        let (status, data) = (outcome.status, outcome.output)
         guard status == 0 else {
             if missingIsNil { return nil }
             throw CredentialError(message: "credential helper docker-credential-\(name) found no credentials for \(host)")

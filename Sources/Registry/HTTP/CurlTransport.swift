@@ -21,8 +21,6 @@ public final class CurlTransport: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [OpaquePointer] = []
     private let userAgent: String
-    /// Abort a transfer that moves less than 1 byte/s for this long (stalled connection).
-    public var stallSeconds = 60
 
     public init(userAgent: String = "samforge/0.1") {
         Self.initializeOnce
@@ -48,15 +46,18 @@ public final class CurlTransport: @unchecked Sendable {
 
     /// Performs one request on the calling thread. A 2xx/1xx body goes to `sink`; an error body
     /// (status ≥ 300) is kept, capped, on the response instead.
-    /// `cancelled` aborts the transfer from its next progress callback (at least once a second).
-    public func perform(_ request: HTTPRequest, tls: TLSOptions, sink: ByteSink?, cancelled: CancellationFlag? = nil) throws -> HTTPResponse {
+    /// `cancelled` aborts the transfer from its next progress callback (at least once a second);
+    /// so do `timeouts` (first byte, stall) and `deadline`, each as a `.timeout` failure.
+    public func perform(_ request: HTTPRequest, tls: TLSOptions, sink: ByteSink?, cancelled: CancellationFlag? = nil,
+                        timeouts: TransferTimeouts = TransferTimeouts(), deadline: Deadline? = nil) throws -> HTTPResponse {
         if request.interruptible { try Interruption.check() }
         if cancelled?.isSet == true { throw CancellationError() }
         let handle = checkout()
         defer { checkin(handle) }
         curl_easy_reset(handle)
 
-        let context = TransferContext(body: request.body, sink: sink, interruptible: request.interruptible, cancelled: cancelled)
+        let context = TransferContext(body: request.body, sink: sink, interruptible: request.interruptible, cancelled: cancelled,
+                                      timeouts: timeouts, deadline: deadline)
         let unmanaged = Unmanaged.passRetained(context)
         defer { unmanaged.release() }
         let userdata = unmanaged.toOpaque()
@@ -73,9 +74,8 @@ public final class CurlTransport: @unchecked Sendable {
         ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
         ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
-        ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, 30)
-        ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
-        ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, stallSeconds)
+        ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(timeouts.connect * 1000))
+        if let deadline { ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int(deadline.remaining * 1000))) }
         ccurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
         // Larger buffers than libcurl's 16/64 KiB defaults: fewer callbacks and pipe hand-offs per blob.
         ccurl_setopt_long(handle, CURLOPT_BUFFERSIZE, 512 * 1024)
@@ -109,6 +109,12 @@ public final class CurlTransport: @unchecked Sendable {
                 ccurl_setopt_long(handle, CURLOPT_UPLOAD, 1)
                 ccurl_setopt_pointer(handle, CURLOPT_READDATA, userdata)
                 ccurl_setopt_data_callback(handle, CURLOPT_READFUNCTION, readCallback)
+                if request.body is RewindableSource {
+                    // A reused keep-alive connection that dies after the body went out: libcurl
+                    // resends on a new one, rewinding through this (else CURLE_SEND_FAIL_REWIND).
+                    ccurl_setopt_pointer(handle, CURLOPT_SEEKDATA, userdata)
+                    ccurl_setopt_seek_callback(handle, seekCallback)
+                }
                 if let length = request.bodyLength { ccurl_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(length)) }
             } else if request.method == "POST" || request.method == "PUT" || request.method == "PATCH" {
                 // An empty body with an explicit Content-Length: 0.
@@ -125,11 +131,36 @@ public final class CurlTransport: @unchecked Sendable {
             if request.interruptible, let signal = Interruption.signal { throw InterruptedError(signal: signal) }
             if cancelled?.isSet == true { throw CancellationError() }
             if let underlying = context.failure { throw underlying }
-            throw Self.transportError(code, url: request.url, handle: handle, underlying: nil)
+            if deadline?.hasPassed == true { context.timedOut = .deadline }
+            if let cause = context.timedOut {
+                throw TransportError(kind: cause.isDeadline ? .deadline : .timeout, code: Int32(code.rawValue),
+                                     message: cause.message, url: request.url, underlying: nil)
+            }
+            var error = Self.transportError(code, url: request.url, handle: handle, underlying: nil)
+            error.proxy = Self.proxyFailure(code, url: request.url, handle: handle, error: &error)
+            throw error
         }
         var status = 0
         ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status, headers: context.headers, errorBody: context.errorBody, url: request.url)
+    }
+
+    /// The proxy, when the failure happened there: its name was unknown, it refused the
+    /// connection, or it answered the CONNECT with an error status (which becomes the message).
+    static func proxyFailure(_ code: CURLcode, url: String, handle: UnsafeMutableRawPointer, error: inout TransportError) -> String? {
+        guard let proxy = ProxySettings.proxy(for: url) else { return nil }
+        var connectStatus = 0
+        ccurl_getinfo_long(handle, CURLINFO_HTTP_CONNECTCODE, &connectStatus)
+        if connectStatus >= 300 {
+            error = TransportError(kind: .other, code: error.code, message: "CONNECT answered HTTP \(connectStatus)"
+                                   + (connectStatus == 407 ? " (proxy authentication required)" : ""), url: url, underlying: nil)
+            return proxy
+        }
+        switch code {
+        // Through a proxy, the connection libcurl makes is to the proxy.
+        case CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT, CURLE_PROXY: return proxy
+        default: return nil
+        }
     }
 
     static func transportError(_ code: CURLcode, url: String, handle: UnsafeMutableRawPointer, underlying: Error?) -> TransportError {
@@ -140,94 +171,14 @@ public final class CurlTransport: @unchecked Sendable {
         case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM: kind = .tls
         case CURLE_SSL_CONNECT_ERROR: kind = .tlsHandshake
         case CURLE_OPERATION_TIMEDOUT: kind = .timeout
-        case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM: kind = .reset
+        // A connection lost mid-exchange; SEND_FAIL_REWIND is one lost after a body that cannot
+        // be rewound went out (libcurl's resend on a new connection needs it from the start).
+        case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM,
+             CURLE_SEND_FAIL_REWIND: kind = .reset
         case CURLE_ABORTED_BY_CALLBACK, CURLE_READ_ERROR, CURLE_WRITE_ERROR: kind = .aborted
         default: kind = .other
         }
         let message = String(cString: curl_easy_strerror(code))
         return TransportError(kind: kind, code: Int32(code.rawValue), message: message, url: url, underlying: underlying)
-    }
-}
-
-/// State shared with libcurl's C callbacks for one transfer.
-private final class TransferContext {
-    let body: ByteSource?
-    let sink: ByteSink?
-    var status = 0
-    var headers: [String: [String]] = [:]
-    var errorBody: [UInt8] = []
-    var failure: Error?
-    var bodyStarted = false
-    let interruptible: Bool
-    let cancelled: CancellationFlag?
-
-    init(body: ByteSource?, sink: ByteSink?, interruptible: Bool, cancelled: CancellationFlag?) {
-        self.body = body
-        self.sink = sink
-        self.interruptible = interruptible
-        self.cancelled = cancelled
-    }
-
-    static let errorBodyLimit = 64 * 1024
-}
-
-private let headerCallback: ccurl_data_callback = { pointer, size, count, userdata in
-    let length = size * count
-    guard let pointer, let userdata else { return length }
-    let context = Unmanaged<TransferContext>.fromOpaque(userdata).takeUnretainedValue()
-    let line = String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
-        .trimmingCharacters(in: .whitespacesAndNewlines)
-    if line.hasPrefix("HTTP/") {
-        // A new response (after 100 Continue, say): start its headers afresh.
-        context.headers = [:]
-        let parts = line.split(separator: " ", maxSplits: 2)
-        context.status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
-    } else if let colon = line.firstIndex(of: ":") {
-        let name = line[..<colon].lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        context.headers[name, default: []].append(value)
-    }
-    return length
-}
-
-private let writeCallback: ccurl_data_callback = { pointer, size, count, userdata in
-    let length = size * count
-    guard let pointer, let userdata else { return length }
-    let context = Unmanaged<TransferContext>.fromOpaque(userdata).takeUnretainedValue()
-    let bytes = UnsafeRawBufferPointer(start: pointer, count: length)
-    if context.status >= 300 || context.status < 200 {
-        let room = TransferContext.errorBodyLimit - context.errorBody.count
-        if room > 0 { context.errorBody.append(contentsOf: bytes.prefix(room)) }
-        return length
-    }
-    do {
-        if !context.bodyStarted {
-            context.bodyStarted = true
-            (context.sink as? ResponseAwareSink)?.responseStarted(status: context.status)
-        }
-        try context.sink?.write(bytes)
-        return length
-    } catch {
-        context.failure = error
-        return ccurl_writefunc_error()
-    }
-}
-
-private let progressCallback: ccurl_xferinfo_callback = { userdata, _, _, _, _ in
-    guard let userdata else { return 0 }
-    let context = Unmanaged<TransferContext>.fromOpaque(userdata).takeUnretainedValue()
-    let stop = (context.interruptible && Interruption.isRequested) || context.cancelled?.isSet == true
-    return stop ? 1 : 0
-}
-
-private let readCallback: ccurl_data_callback = { pointer, size, count, userdata in
-    guard let pointer, let userdata else { return ccurl_readfunc_abort() }
-    let context = Unmanaged<TransferContext>.fromOpaque(userdata).takeUnretainedValue()
-    guard let body = context.body else { return 0 }
-    do {
-        return try body.read(into: UnsafeMutableRawBufferPointer(start: pointer, count: size * count))
-    } catch {
-        context.failure = error
-        return ccurl_readfunc_abort()
     }
 }

@@ -10,6 +10,8 @@ public struct HTTPRequest: @unchecked Sendable {
     public var bodyLength: Int64?
     /// Aborted on SIGINT/SIGTERM; false for the clean-up a signal itself triggers.
     public var interruptible = true
+    /// The body itself is a secret (a refresh token): it never follows a redirect to another host.
+    public var secretBody = false
 
     public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: ByteSource? = nil, bodyLength: Int64? = nil) {
         self.method = method
@@ -30,9 +32,13 @@ public struct HTTPRequest: @unchecked Sendable {
 
     public var canReplayBody: Bool { body == nil || body is RewindableSource }
 
+    /// False when the caller retries itself: a body sent to an upload session may have moved
+    /// the session on, so a retry needs a new session rather than the same request again.
+    public var retryable = true
+
     /// Whether sending it again blindly is safe: a PATCH appends to an upload session that may
     /// already hold part of it, so its caller asks the session instead.
-    public var canRetry: Bool { canReplayBody && method != "PATCH" }
+    public var canRetry: Bool { canReplayBody && retryable && method != "PATCH" }
 }
 
 public struct HTTPResponse: Sendable {
@@ -53,13 +59,17 @@ public struct HTTPResponse: Sendable {
 
 /// A failure below HTTP: DNS, connect, TLS, reset, timeout.
 public struct TransportError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable { case dns, connect, tls, tlsHandshake, timeout, reset, aborted, other }
+    /// `deadline`: the command's `--timeout` ran out (not worth another attempt).
+    public enum Kind: Sendable { case dns, connect, tls, tlsHandshake, timeout, reset, aborted, deadline, other }
     public let kind: Kind
     public let code: Int32
     public let message: String
     public let url: String
     /// The error a body source or sink threw, which aborted the transfer.
     public let underlying: (any Error)?
+    /// `host:port` of the proxy when the failure was the proxy's (unknown, refused, CONNECT
+    /// answered with an error).
+    public var proxy: String?
 
     public var description: String { message }
 

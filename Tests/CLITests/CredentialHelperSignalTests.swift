@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A credential helper that never answers must not keep samforge alive: on SIGTERM or SIGINT
+/// samforge stops the helper's whole process group and exits at once (128+N).
+@Suite("Credential helpers and signals", .enabled(if: TestWorld.available))
+struct CredentialHelperSignalTests {
+    /// Whether `pid` still runs a moment after it was killed (SIGKILL reaches a grandchild
+    /// asynchronously: up to 5 s is allowed for it to go). A zombie counts as gone.
+    static func isRunning(_ pid: pid_t) -> Bool {
+        for _ in 0..<100 {
+            guard kill(pid, 0) == 0 else { return false }
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            if stat.contains(") Z ") { return false }
+            usleep(50_000)
+        }
+        return true
+    }
+
+    @Test(arguments: [(SIGTERM, "trap - TERM"), (SIGINT, "trap - INT"), (SIGTERM, "trap '' TERM INT")])
+    func interruptedWhileAHelperRuns(signal: Int32, trap: String) throws {
+        let directory = try TemporaryDirectory().path
+        let helper = "\(directory)/docker-credential-hang"
+        try """
+        #!/bin/sh
+        \(trap)
+        sleep 1000 &
+        echo $! > \(directory)/child
+        echo $$ > \(directory)/pid
+        wait
+        sleep 1000
+        """.write(toFile: helper, atomically: true, encoding: .utf8)
+        chmod(helper, 0o755)
+        try "{\"credHelpers\":{\"\(TestWorld.token)\":\"hang\"}}".write(toFile: "\(directory)/config.json", atomically: true, encoding: .utf8)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Command.samforgePath)
+        process.arguments = ["tags", "\(TestWorld.token)/sam/build-nodejs18.x"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["DOCKER_CONFIG"] = directory
+        environment["PATH"] = "\(directory):" + (environment["PATH"] ?? "/usr/bin:/bin")
+        process.environment = environment
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+
+        // Until the helper runs (it wrote its pid), then the signal.
+        var pids: [pid_t] = []
+        for _ in 0..<400 where pids.count < 2 {
+            usleep(25_000)
+            pids = ["pid", "child"].compactMap { name in
+                (try? String(contentsOfFile: "\(directory)/\(name)", encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            }
+        }
+        try #require(pids.count == 2, "the helper never started")
+        kill(process.processIdentifier, signal)
+        // A bound on the wait, not a timing assertion: a samforge still waiting on the helper
+        // would stay alive for its 30 s timeout.
+        for _ in 0..<200 where process.isRunning { usleep(50_000) }
+        let exited = !process.isRunning
+        if !exited { process.interrupt(); kill(process.processIdentifier, SIGKILL) }
+        #expect(exited, "samforge did not exit after signal \(signal)")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 128 + signal)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(stderr.contains("samforge: interrupted by"), "\(stderr)")
+        for pid in pids { #expect(!Self.isRunning(pid), "helper process \(pid) still running") }
+        for pid in pids where Self.isRunning(pid) { kill(pid, SIGKILL) }
+    }
+}
