@@ -19,6 +19,10 @@ public struct KubernetesJob: Sendable {
         public var pluginImage: String?
         public var targetRepo: String?
         public var timestampTag = false
+        /// Where go-template and the docker CLI come from, when not the defaults (a cluster
+        /// that reaches only a mirror).
+        public var goTemplate: String?
+        public var dockerCLIImage: String?
         public init() {}
     }
 
@@ -66,6 +70,8 @@ public struct KubernetesJob: Sendable {
         if let version = options.version { command += ["--version", version] }
         if let pluginImage = options.pluginImage { command += ["--plugin-image", pluginImage] }
         if let targetRepo = options.targetRepo { command += ["--target-repo", targetRepo] }
+        if let goTemplate = options.goTemplate { command += ["--go-template", goTemplate] }
+        if let image = options.dockerCLIImage { command += ["--docker-cli-image", image] }
         if options.timestampTag { command.append("--timestamp-tag") }
         return command
     }

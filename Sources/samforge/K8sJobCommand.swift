@@ -38,6 +38,10 @@ struct K8sJobCommand: ParsableCommand {
     var backoffLimitPerIndex = 2
     @Option(name: .customLong("docker-config-secret"), help: ArgumentHelp("Secret holding docker's config.json.", valueName: "NAME"))
     var dockerConfigSecret = "samforge-docker-config"
+    @Option(name: .customLong("go-template"), help: ArgumentHelp("go-template URL for the builds (default: Harness's).", valueName: "URL"))
+    var goTemplate: String?
+    @Option(name: .customLong("docker-cli-image"), help: ArgumentHelp("Image to take the docker CLI from (default: docker.io's docker:26.0.1-cli).", valueName: "REF"))
+    var dockerCLIImage: String?
 
     func run() throws {
         guard let matrix = try inputs.buildMatrix() else {
@@ -55,6 +59,8 @@ struct K8sJobCommand: ParsableCommand {
         options.pluginImage = inputs.pluginImage
         options.targetRepo = inputs.targetRepo
         options.timestampTag = timestampTag
+        options.goTemplate = goTemplate
+        options.dockerCLIImage = dockerCLIImage
         printDocument(try KubernetesJob(options: options, matrix: matrix).yaml)
     }
 }
