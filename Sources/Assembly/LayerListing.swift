@@ -13,9 +13,20 @@ public enum LayerListing {
     /// Thrown into the pipe to cancel the transfer once the reader has what it wanted.
     struct Stopped: Error {}
 
-    /// Streams `layer` through a `LayerReader` handed to `body` on a reading thread.
-    public static func read(_ layer: Descriptor, from source: ImageSource,
+    /// Streams `layer` through a `LayerReader` handed to `body` on a reading thread. A problem
+    /// with the layer's content is reported naming the layer (`index` when the caller knows it).
+    public static func read(_ layer: Descriptor, index: Int? = nil, from source: ImageSource,
                             _ body: @escaping @Sendable (LayerReader) throws -> Outcome) async throws {
+        do {
+            try await stream(layer, from: source, body)
+        } catch let error as LayerError {
+            if case .inLayer = error { throw error }
+            throw LayerError.inLayer(index: index, digest: layer.digest, error)
+        }
+    }
+
+    private static func stream(_ layer: Descriptor, from source: ImageSource,
+                               _ body: @escaping @Sendable (LayerReader) throws -> Outcome) async throws {
         let pipe = BoundedPipe(capacity: 1 << 20)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -50,9 +61,9 @@ public enum LayerListing {
     }
 
     /// Hands every entry of one layer to `onEntry`, in tar order, as it is read.
-    public static func entries(of layer: Descriptor, from source: ImageSource,
+    public static func entries(of layer: Descriptor, index: Int? = nil, from source: ImageSource,
                                _ onEntry: @escaping @Sendable (LayerEntry) throws -> Void) async throws {
-        try await read(layer, from: source) { reader in
+        try await read(layer, index: index, from: source) { reader in
             while let entry = try reader.next() { try onEntry(entry) }
             return .finished
         }
@@ -65,7 +76,7 @@ public enum LayerListing {
         for (index, layer) in layers.enumerated() {
             onLayer?(index)
             // One layer at a time: the filesystem is only ever touched by the current reading thread.
-            try await read(layer, from: source) { reader in
+            try await read(layer, index: index, from: source) { reader in
                 try filesystem.value.apply(layerIndex: index, reader: reader)
                 return .finished
             }

@@ -9,7 +9,7 @@ extension ResolvedImage {
     public func apply(to filesystem: MergedFilesystem) async throws {
         let target = Handoff(value: filesystem)
         for (index, layer) in image.layers.enumerated() {
-            try await LayerListing.read(layer, from: source) { reader in
+            try await LayerListing.read(layer, index: index, from: source) { reader in
                 try target.value.apply(layerIndex: index, reader: reader)
                 return .finished
             }

@@ -23,6 +23,10 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
     case unsupportedEntry(path: String, kind: String)
     /// A file outside the selectors given to `MergedFilesystem`, so its content was not kept.
     case notExtracted(String)
+    /// A layer blob compressed with something layers never use (xz, bzip2, lrzip, …).
+    case unsupportedCompression(String)
+    /// A failure reading one layer of an image: which layer (index when known, digest) and why.
+    indirect case inLayer(index: Int?, digest: Digest, LayerError)
 
     public var description: String {
         switch self {
@@ -43,6 +47,12 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
             return "hard link \"/\(escapedForMessage(path))\" points to \"/\(escapedForMessage(target))\", outside the copied paths; copy it too"
         case .unsupportedEntry(let path, let kind): return "cannot copy \"/\(escapedForMessage(path))\": \(kind) entries are not supported"
         case .notExtracted(let path): return "\"/\(escapedForMessage(path))\" was not among the paths selected for extraction"
+        case .unsupportedCompression(let name):
+            return "the layer is \(name)-compressed; only gzip, zstd and uncompressed tar layers are read"
+        case .inLayer(let index, let digest, let error):
+            let layer = "layer \(index.map { "\($0) " } ?? "")(\(digest))"
+            if case .unsafeEntry(let path, _) = error { return "\(layer) has an unsafe entry \"\(escapedForMessage(path))\" (escapes the root)" }
+            return "\(layer): \(error.description)"
         }
     }
 }

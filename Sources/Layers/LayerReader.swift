@@ -2,9 +2,11 @@ import CArchive
 import Foundation
 import Streams
 
-/// Streams the entries of a layer blob (gzip, zstd, xz, bzip2 or plain tar: libarchive sniffs
-/// the filter) from any `ByteSource`, e.g. a registry GET through a `BoundedPipe`. Memory is
-/// one read buffer plus libarchive's decompression state, however large the layer.
+/// Streams the entries of a layer blob (gzip, zstd or plain tar, told by its first bytes: see
+/// `LayerCompression`) from any `ByteSource`, e.g. a registry GET through a `BoundedPipe`.
+/// Memory is one read buffer plus the decompressor's state, however large the layer.
+/// Only in-process decoders are ever enabled: libarchive's external-program filters (which
+/// would exec `lrzip`, `lzop`, `grzip`, …) are never registered.
 ///
 /// Use on one thread: `next()`, then optionally `readData(into:)` or `skipData()`; unread data
 /// is skipped by the next `next()`.
@@ -18,11 +20,19 @@ public final class LayerReader {
     private let dataBuffer: UnsafeMutableRawBufferPointer
 
     public init(source: ByteSource, bufferSize: Int = 256 * 1024) throws {
+        let peeked = try PeekedSource(source, count: LayerCompression.magicLength)
+        let compression = try LayerCompression.detect(peeked.prefix)
         guard let archive = archive_read_new() else { throw LayerError.archive("cannot allocate a tar reader") }
         self.archive = archive
-        context = SourceContext(source: source, bufferSize: bufferSize)
+        context = SourceContext(source: peeked, bufferSize: bufferSize)
         dataBuffer = .allocate(byteCount: max(bufferSize, 4096), alignment: 16)
-        try check(archive_read_support_filter_all(archive))
+        // Only the one filter the magic names. ARCHIVE_WARN from a filter means libarchive was
+        // built without the library and would run an external program: refused, never opened.
+        switch compression {
+        case .gzip: try requireInProcess(archive_read_support_filter_gzip(archive), "gzip")
+        case .zstd: try requireInProcess(archive_read_support_filter_zstd(archive), "zstd")
+        case .none: break
+        }
         try check(archive_read_support_format_tar(archive))
         // A zero-byte layer (an empty gzip member decompresses to nothing) is a valid empty layer.
         try check(archive_read_support_format_empty(archive))
@@ -85,6 +95,12 @@ public final class LayerReader {
         try check(archive_read_data_skip(archive))
     }
 
+    private func requireInProcess(_ status: Int32, _ name: String) throws {
+        guard status == ARCHIVE_OK else {
+            throw LayerError.compression("this libarchive has no built-in \(name) decoder (it would run an external program)")
+        }
+    }
+
     /// The source's own error (a dropped connection) when that is what failed, else libarchive's.
     /// Warnings (e.g. an unknown PAX keyword) are not failures.
     private func check(_ status: Int32) throws {
@@ -137,6 +153,31 @@ public final class LayerReader {
         if let utf8 { return String(cString: utf8) }
         if let raw { return String(decoding: UnsafeRawBufferPointer(start: raw, count: strlen(raw)), as: UTF8.self) }
         return ""
+    }
+}
+
+/// A source whose first bytes were read ahead (to tell the compression) and are served again.
+final class PeekedSource: ByteSource, @unchecked Sendable {
+    private let upstream: ByteSource
+    private(set) var prefix: [UInt8] = []
+    private var served = 0
+
+    init(_ upstream: ByteSource, count: Int) throws {
+        self.upstream = upstream
+        var buffer = [UInt8](repeating: 0, count: count)
+        while prefix.count < count {
+            let read = try buffer.withUnsafeMutableBytes { try upstream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<(count - prefix.count)])) }
+            if read == 0 { break }
+            prefix += buffer[0..<read]
+        }
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard served < prefix.count else { return try upstream.read(into: buffer) }
+        let count = min(buffer.count, prefix.count - served)
+        prefix.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[served..<served + count])) }
+        served += count
+        return count
     }
 }
 

@@ -146,7 +146,7 @@ enum FilesLister {
         switch selector {
         case .layer(let index):
             let layer = image.layers[index]
-            try await LayerListing.entries(of: layer, from: source) { entry in collector.add(FileEntry(entry)) }
+            try await LayerListing.entries(of: layer, index: index, from: source) { entry in collector.add(FileEntry(entry)) }
             collector.flush()
             return FilesView(layer: index, layerDigest: layer.digest, merged: false, entries: collector.entries)
         case .all:

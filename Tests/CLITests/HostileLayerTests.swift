@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Layer blobs that try to make samforge run programs: every compressor libarchive would hand
+/// to an external program (lrzip, lzop, grzip) and every other one layers never use is refused
+/// by name, and stub programs of those names on PATH never run.
+@Suite("hostile layers: compression", .enabled(if: TestWorld.available))
+struct HostileCompressionTests {
+    static let magics: [(name: String, magic: [UInt8])] = [
+        ("lrzip", Array("LRZI".utf8) + [0, 6]),
+        ("lzop", [0x89, 0x4C, 0x5A, 0x4F, 0x00, 0x0D, 0x0A, 0x1A, 0x0A]),
+        ("grzip", Array("GRZipII".utf8) + [0x00, 0x02, 0x04, 0x3A, 0x29]),
+        ("xz", [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]),
+        ("bzip2", Array("BZh9".utf8)),
+        ("compress (.Z)", [0x1F, 0x9D, 0x90]),
+        ("lzip", Array("LZIP".utf8) + [1]),
+        ("lz4", [0x04, 0x22, 0x4D, 0x18]),
+    ]
+    /// Every program libarchive 3.6 can run as a filter.
+    static let programs = ["lrzip", "lzop", "grzip", "lzip", "lz4", "xz", "lzma", "bzip2", "bunzip2", "zstd", "gzip",
+                           "compress", "uncompress", "uudecode", "lz4cat", "unzstd"]
+
+    struct Stubs {
+        let directory: String
+        var marker: String { directory + "/ran" }
+        var ran: String { (try? String(contentsOfFile: marker, encoding: .utf8)) ?? "" }
+        var environment: [String: String] {
+            ["PATH": directory + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]
+        }
+    }
+
+    /// A PATH directory whose programs record that they ran (and swallow their input).
+    static func stubs() throws -> Stubs {
+        let directory = try CopyKit.temporaryDirectory() + "/bin"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for program in programs {
+            let path = directory + "/" + program
+            try "#!/bin/sh\necho \"$0 $*\" >> '\(directory)/ran'\ncat >/dev/null\n".write(toFile: path, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        }
+        return Stubs(directory: directory)
+    }
+
+    static func blob(_ magic: [UInt8]) -> Data { Data(magic + (0..<200).map { UInt8(truncatingIfNeeded: $0 &* 37) }) }
+
+    @Test(arguments: magics.map(\.name))
+    func inspectRefusesEveryForeignCompression(_ name: String) throws {
+        let magic = try #require(Self.magics.first { $0.name == name }?.magic)
+        let stubs = try Self.stubs()
+        let image = try HostileImage.layout([.init(bytes: Self.blob(magic))])
+        let result = try CopyKit.samforge(["inspect", "--files", "0", image.location], environment: stubs.environment)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(CopyKit.errorLine(result) == "samforge: error: \(image.location): layer 0 (\(image.layerDigests[0])): "
+                + "the layer is \(name)-compressed; only gzip, zstd and uncompressed tar layers are read", "\(result.stderr)")
+        #expect(stubs.ran.isEmpty, "a program ran: \(stubs.ran)")
+    }
+
+    /// The same through a registry, for the merged view (`inspect --files all`) and for the
+    /// merged filesystem `append --copy-from` copies from.
+    @Test func registryImagesAreRefusedTooAndNoProgramRuns() throws {
+        let stubs = try Self.stubs()
+        let lrzip = try #require(Self.magics.first?.magic)
+        let image = try HostileImage.layout([.init(bytes: Self.blob(lrzip))])
+        let reference = try HostileImage.push(image, prefix: "hostile-lrzip")
+        let merged = try CopyKit.samforge(["inspect", "--files", "all", reference], environment: stubs.environment)
+        #expect(merged.status == 1)
+        #expect(CopyKit.errorLine(merged).contains("layer 0 (\(image.layerDigests[0])): the layer is lrzip-compressed"), "\(merged.stderr)")
+
+        let target = CopyKit.newRepository("hostile-lrzip-append")
+        let append = try CopyKit.samforge(["append", "--copy-from", "\(reference):/etc", "--cache-dir", try CopyKit.temporaryDirectory(),
+                                           "\(TestWorld.plain)/\(InspectViewTests.plugin)", target + ":1"], environment: stubs.environment)
+        #expect(append.status == 1)
+        #expect(CopyKit.errorLine(append).contains("the layer is lrzip-compressed"), "\(append.stderr)")
+        #expect(try TestWorld.registryStatus("/v2/\(target.split(separator: "/", maxSplits: 1)[1])/manifests/1") == 404)
+        #expect(stubs.ran.isEmpty, "a program ran: \(stubs.ran)")
+    }
+}
