@@ -25,6 +25,8 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
     case notExtracted(String)
     /// A layer blob compressed with something layers never use (xz, bzip2, lrzip, …).
     case unsupportedCompression(String)
+    /// A name in a layer beyond `LayerPath`'s length or depth limit.
+    case pathLimit(path: String, detail: String)
     /// A failure reading one layer of an image: which layer (index when known, digest) and why.
     indirect case inLayer(index: Int?, digest: Digest, LayerError)
 
@@ -49,6 +51,9 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
         case .notExtracted(let path): return "\"/\(escapedForMessage(path))\" was not among the paths selected for extraction"
         case .unsupportedCompression(let name):
             return "the layer is \(name)-compressed; only gzip, zstd and uncompressed tar layers are read"
+        case .pathLimit(let path, let detail):
+            let shown = path.utf8.count > 48 ? String(decoding: path.utf8.prefix(48), as: UTF8.self) + "…" : path
+            return "path \"\(escapedForMessage(shown))\" \(detail)"
         case .inLayer(let index, let digest, let error):
             let layer = "layer \(index.map { "\($0) " } ?? "")(\(digest))"
             if case .unsafeEntry(let path, _) = error { return "\(layer) has an unsafe entry \"\(escapedForMessage(path))\" (escapes the root)" }

@@ -5,12 +5,34 @@
 /// `hasPrefix` and hashing treat canonically equivalent strings (NFC and NFD "é") as equal,
 /// and a combining mark after "/" would glue onto it; a tar does neither.
 enum LayerPath {
+    /// The longest name a layer may hold, in bytes: Linux's PATH_MAX, so nothing longer could be
+    /// extracted by any runtime anyway. Symlink targets share it.
+    static let maximumLength = 4096
+    /// The deepest name a layer may hold, in components: far beyond real trees, and it bounds
+    /// the directories one entry can make (each costs the merged view a node).
+    static let maximumDepth = 256
+
+    /// Refuses a name beyond the limits above, measured on its normalized form (a leading "/" or
+    /// "./" costs nothing); `raw` is how the error shows it. A symlink target is measured as is.
+    static func checkLimits(raw: String, normalized: String?) throws(LayerError) {
+        let length = (normalized ?? raw).utf8.count
+        if length > maximumLength {
+            throw .pathLimit(path: raw, detail: "is \(length) bytes long; layer paths are limited to \(maximumLength) bytes")
+        }
+        guard let normalized, !normalized.isEmpty else { return }
+        let depth = normalized.utf8.reduce(1) { $1 == UInt8(ascii: "/") ? $0 + 1 : $0 }
+        if depth > maximumDepth {
+            throw .pathLimit(path: raw, detail: "has \(depth) components; layer paths are limited to \(maximumDepth)")
+        }
+    }
+
     /// A path a recipe asks for ("/opt/harness/bin/x"); `..` and NUL are refused, not resolved.
     static func normalize(_ path: String, allowRoot: Bool = false) throws(LayerError) -> String {
         if path.utf8.contains(0) { throw .invalidPath(path, reason: "contains a NUL byte") }
         let cleaned = clean(path)
         if !cleaned.safe { throw .invalidPath(path, reason: "\"..\" components are not allowed") }
         if cleaned.path.isEmpty && !allowRoot { throw .invalidPath(path, reason: "empty path") }
+        try checkLimits(raw: path, normalized: cleaned.path)
         return cleaned.path
     }
 

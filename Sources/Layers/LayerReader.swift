@@ -73,7 +73,7 @@ public final class LayerReader {
         try check(status)
         guard let entry else { throw LayerError.archive("missing entry header") }
         current = entry
-        return Self.describe(entry)
+        return try Self.describe(entry)
     }
 
     /// Streams the current entry's content to `sink`; errors of the sink and of the source
@@ -114,9 +114,12 @@ public final class LayerReader {
         return LayerError.archive(message)
     }
 
-    private static func describe(_ entry: OpaquePointer) -> LayerEntry {
+    /// The entry as a `LayerEntry`; names beyond `LayerPath`'s limits are refused here, so no
+    /// consumer ever works on one (a 10,000-component path cost the merged view quadratic time).
+    private static func describe(_ entry: OpaquePointer) throws -> LayerEntry {
         let raw = string(archive_entry_pathname_utf8(entry), archive_entry_pathname(entry))
         let (path, pathSafe) = LayerPath.clean(raw)
+        try LayerPath.checkLimits(raw: raw, normalized: path)
         var result = LayerEntry(path: path, rawPath: raw, kind: kind(of: entry),
                                 mode: UInt32(archive_entry_perm(entry)) & 0o7777,
                                 uid: Int(archive_entry_uid(entry)), gid: Int(archive_entry_gid(entry)),
@@ -124,12 +127,16 @@ public final class LayerReader {
                                 isSafe: pathSafe)
         let hardlinkUTF8 = archive_entry_hardlink_utf8(entry), hardlinkRaw = archive_entry_hardlink(entry)
         if hardlinkUTF8 != nil || hardlinkRaw != nil {
-            let target = LayerPath.clean(string(hardlinkUTF8, hardlinkRaw))
+            let rawTarget = string(hardlinkUTF8, hardlinkRaw)
+            let target = LayerPath.clean(rawTarget)
+            try LayerPath.checkLimits(raw: rawTarget, normalized: target.path)
             result.kind = .hardlink
             result.linkTarget = target.path
             result.isSafe = result.isSafe && target.safe && !target.path.isEmpty
         } else if result.kind == .symlink {
-            result.linkTarget = string(archive_entry_symlink_utf8(entry), archive_entry_symlink(entry))
+            let target = string(archive_entry_symlink_utf8(entry), archive_entry_symlink(entry))
+            try LayerPath.checkLimits(raw: target, normalized: nil)
+            result.linkTarget = target
         }
         result.whiteout = LayerEntry.classifyWhiteout(path)
         if case .whiteout(let target) = result.whiteout, !LayerPath.clean(target).safe { result.isSafe = false }

@@ -30,6 +30,7 @@ public struct LayerWriter: Sendable {
         case .hardlink(let target): spec.content = .hardlink(target: try LayerPath.normalize(target))
         case .symlink(let target) where target.isEmpty || target.utf8.contains(0):
             throw LayerError.invalidPath(spec.path, reason: "symlink target must be non-empty and without NUL")
+        case .symlink(let target): try LayerPath.checkLimits(raw: target, normalized: nil)
         default: break
         }
         spec.path = path

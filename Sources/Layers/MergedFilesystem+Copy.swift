@@ -12,20 +12,22 @@ extension MergedFilesystem {
         guard node.entry.kind == .directory else {
             let path = destination.hasSuffix("/") ? LayerPath.join(target, LayerPath.baseName(source)) : target
             guard !path.isEmpty else { throw LayerError.invalidPath(destination, reason: "a file cannot replace the root") }
-            return [try spec(for: node, at: path)]
+            return [try spec(for: node, from: source, at: path)]
         }
-        // Every node's entry holds its full path, so re-rooting is a prefix swap.
-        return try node.subtree()
-            .compactMap { child -> LayerEntrySpec? in
-                let relative = String(child.entry.path.utf8.dropFirst(source.isEmpty ? 0 : source.utf8.count + 1)) ?? ""
+        // Re-rooting: each path below the selector goes below the destination.
+        return try ([("", node)] + node.descendants())
+            .compactMap { relative, child -> LayerEntrySpec? in
                 let path = LayerPath.join(target, relative)
-                return path.isEmpty ? nil : try spec(for: child, at: path)  // the root is never an entry
+                // The root is never an entry.
+                return path.isEmpty ? nil : try spec(for: child, from: LayerPath.join(source, relative), at: path)
             }
             .sorted { LayerPath.precedes($0.path, $1.path) }
     }
 
-    private func spec(for node: Node, at path: String) throws -> LayerEntrySpec {
-        let entry = node.entry
+    /// The spec writing `node` (at `source` in the image) to `path`.
+    private func spec(for node: Node, from source: String, at path: String) throws -> LayerEntrySpec {
+        var entry = node.entry
+        entry.path = source
         let content: LayerEntrySpec.Content
         switch entry.kind {
         case .directory:

@@ -76,3 +76,70 @@ struct HostileCompressionTests {
         #expect(stubs.ran.isEmpty, "a program ran: \(stubs.ran)")
     }
 }
+
+/// Path depth amplification: a layer of a few hundred bytes holding one path of 10,000
+/// components once cost `build` 474 MB and 24 s. Names beyond 4096 bytes or 256 components
+/// are refused with one line (in every command that reads layers), in flat memory; names at
+/// the limits are listed and copied.
+@Suite("hostile layers: path depth", .enabled(if: TestWorld.available))
+struct HostilePathTests {
+    static let tooDeep = Array(repeating: "a", count: 10_000).joined(separator: "/") + "/f"
+
+    static func image(_ names: [String]) throws -> HostileImage.Built {
+        let tar = try HostileImage.tar(names.map { ($0, "x") })
+        return try HostileImage.layout([.init(bytes: try HostileImage.gzip(tar), uncompressed: tar)])
+    }
+
+    @Test func tooDeepPathsAreRefusedInFlatMemory() throws {
+        let image = try Self.image(["opt/harness/bin/harness-sam-plugin", "opt/harness/scripts/sam-plugin.sh",
+                                    "opt/harness/scripts/" + Self.tooDeep])
+        let reference = try HostileImage.push(image, prefix: "hostile-deep")
+        let small = try HostileImage.push(try Self.image(["opt/harness/bin/harness-sam-plugin", "opt/harness/scripts/sam-plugin.sh"]),
+                                          prefix: "hostile-shallow")
+        let refusal = "layer 0 (\(image.layerDigests[0])): path \"opt/harness/scripts/a/a/a/a/a/a/a/a/a/a/a/a/a/a/…\" "
+            + "is 20021 bytes long; layer paths are limited to 4096 bytes"
+        for files in ["0", "all"] {
+            for location in [image.location, reference] {
+                let result = try PeakMemory.samforge(["inspect", "--files", files, location])
+                #expect(result.result.status == 1, "\(result.result.stderr)")
+                #expect(CopyKit.errorLine(result.result) == "samforge: error: \(location): \(refusal)", "\(result.result.stderr)")
+            }
+            let deep = try PeakMemory.samforge(["inspect", "--files", files, reference])
+            let shallow = try PeakMemory.samforge(["inspect", "--files", files, small])
+            try #require(shallow.result.status == 0, "\(shallow.result.stderr)")
+            #expect(deep.peakBytes - shallow.peakBytes < 16 << 20, "--files \(files): \(deep.peakBytes >> 20) MB vs \(shallow.peakBytes >> 20) MB")
+        }
+
+        // The commands that copy from an image's merged filesystem: nothing is pushed.
+        let target = CopyKit.newRepository("hostile-deep-out")
+        let append = try PeakMemory.samforge(["append", "--copy-from", "\(reference):/opt/harness/scripts", "--cache-dir", try CopyKit.temporaryDirectory(),
+                                              "\(TestWorld.plain)/\(InspectViewTests.plugin)", target + ":append"])
+        #expect(append.result.status == 1)
+        #expect(CopyKit.errorLine(append.result).hasSuffix(refusal), "\(append.result.stderr)")
+        let build = try PeakMemory.samforge(try BuildHarness.arguments(plugin: String(reference.dropFirst(TestWorld.plain.count + 1)), target: target,
+                                                                        dockerImage: false, extra: ["--no-docker-cli", "--quiet"]))
+        #expect(build.result.status == 1)
+        #expect(CopyKit.errorLine(build.result).hasSuffix(refusal), "\(build.result.stderr)")
+        for run in [append, build] { #expect(run.peakBytes < 96 << 20, "\(run.peakBytes >> 20) MB") }
+        #expect(try BuildHarness.hasNoTags(target))
+    }
+
+    /// 256 components, 4096 bytes: listed and copied whole (python's tarfile reads the copy).
+    @Test func pathsAtTheLimitsAreCopied() throws {
+        let component = String(repeating: "b", count: 11)  // 12 bytes with its slash
+        let deepest = "a/" + Array(repeating: component, count: 254).joined(separator: "/") + "/f"
+        let longest = "a/" + String(repeating: "l", count: 4094)
+        let reference = try HostileImage.push(try Self.image([deepest, longest]), prefix: "hostile-limits")
+        let listing = try CopyKit.succeed(["inspect", "--files", "all", reference]).stdout
+        #expect(listing.contains(" /" + deepest + "\n") && listing.contains(" /" + longest + "\n"))
+
+        let target = CopyKit.newRepository("hostile-limits-out") + ":1"
+        try CopyKit.succeed(["append", "--copy-from", "\(reference):/a", "--cache-dir", try CopyKit.temporaryDirectory(),
+                             "\(TestWorld.plain)/\(InspectViewTests.plugin)", target])
+        let manifest = try BuildHarness.rawManifest(target)
+        let layer = try #require(BuildHarness.layerDigests(manifest).last)
+        let blob = try BuildHarness.downloadBlob(layer, repository: String(target.dropLast(2)))
+        let names = try BuildHarness.tarListing(blob).keys
+        #expect(names.contains(deepest) && names.contains(longest), "\(names.count) names")
+    }
+}
