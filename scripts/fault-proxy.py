@@ -13,6 +13,8 @@ endpoints (loopback only, used by tests):
   POST /__fault/length?match=SUBSTR&count=N&bytes=B                  next N matching HEADs report Content-Length B
   POST /__fault/cut?match=SUBSTR&count=N                             next N matching upload PUTs: half the body reaches
                                                                        the registry (as a PATCH), then the connection drops
+  POST /__fault/endless?match=SUBSTR&count=N                         next N matching GETs: the upstream body, then endless
+                                                                       bytes (no Content-Length; until the client hangs up)
   (every fault also takes also=SUBSTR2: the path must contain both, e.g. a repository and a digest)
   GET  /__stalled?match=SUBSTR        paths of the uploads stalled so far (JSON list)
   GET  .../tags/list?n=N[&last=T]     always paged here (distribution 2.8 ignores n): the upstream
@@ -45,7 +47,7 @@ def applies(kind, method):
         return method == "HEAD"
     if kind == "cut":
         return method == "PUT"
-    return method == "GET"
+    return method == "GET"  # truncate, redirect, corrupt, endless
 
 
 def take_fault(method, path):
@@ -181,6 +183,8 @@ class Proxy(BaseHTTPRequestHandler):
                 headers["Authorization"] = saved
         conn.request(self.command, path, body=body, headers=headers)
         response = conn.getresponse()
+        if fault and fault["kind"] == "endless" and response.status == 200:
+            return serve_endless(self, response)
         data_length = response.getheader("Content-Length")
         self.send_response(response.status)
         for key, value in response.getheaders():
@@ -261,6 +265,34 @@ class Proxy(BaseHTTPRequestHandler):
             self.rfile.readline()
 
     do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
+
+
+# ---------------------------------------------------------------- endless bodies
+# (hostile-input tests: a registry whose blob never ends must not hang or grow its client)
+
+ENDLESS_CHUNK = bytes(range(256)) * 256  # 64 KiB, not all zeros (a gzip reader must not skip it)
+
+
+def serve_endless(handler, response):
+    """The upstream body, then the same 64 KiB chunk forever: no Content-Length, so only the
+    client can end it (by hanging up); the connection is closed afterwards."""
+    handler.send_response(response.status)
+    for key, value in response.getheaders():
+        if key.lower() not in HOP and key.lower() != "content-length":
+            handler.send_header(key, value)
+    handler.send_header("Connection", "close")
+    handler.end_headers()
+    handler.close_connection = True
+    try:
+        while True:
+            chunk = response.read(65536)
+            if not chunk:
+                break
+            handler.wfile.write(chunk)
+        while True:
+            handler.wfile.write(ENDLESS_CHUNK)
+    except OSError:
+        pass  # the client hung up: what a well-behaved client does
 
 
 def main():

@@ -1,3 +1,4 @@
+import Foundation
 import Layers
 import OCI
 import Streams
@@ -28,24 +29,27 @@ public enum LayerListing {
     private static func stream(_ layer: Descriptor, from source: ImageSource,
                                _ body: @escaping @Sendable (LayerReader) throws -> Outcome) async throws {
         let pipe = BoundedPipe(capacity: 1 << 20)
+        let fetched = FetchOutcome(pipe)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
+                // Never throws: a failure (a dropped connection, a body going on past the blob's
+                // size, a digest mismatch) reaches the reader after the bytes before it, so a
+                // reader that stops early on good bytes still succeeds.
                 do {
                     try await source.fetchBlob(layer, into: pipe)
-                    pipe.finish()
+                    fetched.end(nil)
                 } catch is Stopped {
                     // The reader stopped early: not a failure.
                 } catch {
-                    pipe.fail(error)
-                    throw error
+                    fetched.end(error)
                 }
             }
             group.addTask {
                 try await BlockingWork.run {
                     do {
-                        let reader = try LayerReader(source: pipe)
+                        let reader = try LayerReader(source: fetched)
                         switch try body(reader) {
-                        case .finished: try pipe.pump(to: DiscardingSink())
+                        case .finished: try fetched.pump(to: DiscardingSink())
                         case .stoppedEarly: pipe.fail(Stopped())
                         }
                     } catch {
@@ -82,5 +86,26 @@ public enum LayerListing {
             }
         }
         return filesystem.value.listing()
+    }
+}
+
+/// The reading end of a layer's pipe: the bytes, then how the fetch ended (its error, in place
+/// of the end of the stream, once the bytes before it are read).
+final class FetchOutcome: ByteSource, @unchecked Sendable {
+    private let pipe: BoundedPipe
+    private let lock = NSLock()
+    private var failure: Error?
+
+    init(_ pipe: BoundedPipe) { self.pipe = pipe }
+
+    func end(_ error: Error?) {
+        lock.withLock { failure = error }
+        pipe.finish()
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let count = try pipe.read(into: buffer)
+        if count == 0, let failure = lock.withLock({ failure }) { throw failure }
+        return count
     }
 }

@@ -16,15 +16,23 @@ extension RegistryClient {
 
     /// Streams a blob into `sink` while hashing it; a digest or size mismatch is an error
     /// (the sink has seen the bytes by then: sinks that commit, commit only after this returns).
+    /// With `expectedSize`, a body that goes on past it (longer than the manifest says, or
+    /// endless) fails at that byte: nothing beyond the size ever reaches the sink.
     /// A dropped connection resumes with a Range request from where it stopped.
     public func fetchBlob(_ digest: Digest, from repository: Repository, expectedSize: Int64? = nil, into sink: ByteSink) async throws {
         let hashing = HashingSink(forwardingTo: sink)
+        let limited: ByteSink = expectedSize.flatMap { size in
+            size < 0 ? nil : SizeLimitedSink(hashing, size: size) { [repository] in
+                RegistryError.invalidResponse(operation: "download of blob \(digest) from \(repository)",
+                                              detail: "the body goes on past the \(size) bytes the manifest gives")
+            }
+        } ?? hashing
         var resumes = 0
         while true {
             var headers: [(name: String, value: String)] = []
             let offset = hashing.count
             if offset > 0 { headers.append(("Range", "bytes=\(offset)-")) }
-            let target: ByteSink = offset > 0 ? RangeAligningSink(hashing, offset: offset) : hashing
+            let target: ByteSink = offset > 0 ? RangeAligningSink(limited, offset: offset) : limited
             do {
                 let response = try await send(host: repository.host, method: "GET", path: "/v2/\(repository.name)/blobs/\(digest)",
                                               headers: headers, scopes: [.pull(repository.name)], sink: target)
