@@ -16,17 +16,18 @@ public enum LayerListing {
 
     /// Streams `layer` through a `LayerReader` handed to `body` on a reading thread. A problem
     /// with the layer's content is reported naming the layer (`index` when the caller knows it).
-    public static func read(_ layer: Descriptor, index: Int? = nil, from source: ImageSource,
+    /// With `diffID` (the config's), a body that reads the tar to its end has it verified.
+    public static func read(_ layer: Descriptor, index: Int? = nil, diffID: Digest? = nil, from source: ImageSource,
                             _ body: @escaping @Sendable (LayerReader) throws -> Outcome) async throws {
         do {
-            try await stream(layer, from: source, body)
+            try await stream(layer, diffID: diffID, from: source, body)
         } catch let error as LayerError {
             if case .inLayer = error { throw error }
             throw LayerError.inLayer(index: index, digest: layer.digest, error)
         }
     }
 
-    private static func stream(_ layer: Descriptor, from source: ImageSource,
+    private static func stream(_ layer: Descriptor, diffID: Digest?, from source: ImageSource,
                                _ body: @escaping @Sendable (LayerReader) throws -> Outcome) async throws {
         let pipe = BoundedPipe(capacity: 1 << 20)
         let fetched = FetchOutcome(pipe)
@@ -47,7 +48,7 @@ public enum LayerListing {
             group.addTask {
                 try await BlockingWork.run {
                     do {
-                        let reader = try LayerReader(source: fetched)
+                        let reader = try LayerReader(source: fetched, expectedDiffID: diffID)
                         switch try body(reader) {
                         case .finished: try fetched.pump(to: DiscardingSink())
                         case .stoppedEarly: pipe.fail(Stopped())
@@ -65,22 +66,24 @@ public enum LayerListing {
     }
 
     /// Hands every entry of one layer to `onEntry`, in tar order, as it is read.
-    public static func entries(of layer: Descriptor, index: Int? = nil, from source: ImageSource,
+    public static func entries(of layer: Descriptor, index: Int? = nil, diffID: Digest? = nil, from source: ImageSource,
                                _ onEntry: @escaping @Sendable (LayerEntry) throws -> Void) async throws {
-        try await read(layer, index: index, from: source) { reader in
+        try await read(layer, index: index, diffID: diffID, from: source) { reader in
             while let entry = try reader.next() { try onEntry(entry) }
             return .finished
         }
     }
 
     /// The merged filesystem of `layers` (bottom first): each path with the layer it comes from.
-    public static func merged(_ layers: [Descriptor], from source: ImageSource,
+    /// `diffIDs` (the config's, aligned with `layers`) are verified as each layer is read.
+    public static func merged(_ layers: [Descriptor], diffIDs: [Digest]? = nil, from source: ImageSource,
                               onLayer: (@Sendable (Int) -> Void)? = nil) async throws -> [MergedFilesystem.Item] {
         let filesystem = Handoff(value: MergedFilesystem())
         for (index, layer) in layers.enumerated() {
             onLayer?(index)
             // One layer at a time: the filesystem is only ever touched by the current reading thread.
-            try await read(layer, index: index, from: source) { reader in
+            let diffID = diffIDs.flatMap { index < $0.count ? $0[index] : nil }
+            try await read(layer, index: index, diffID: diffID, from: source) { reader in
                 try filesystem.value.apply(layerIndex: index, reader: reader)
                 return .finished
             }

@@ -13,6 +13,8 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
     case sourceChanged(String)
     case archive(String)
     case compression(String)
+    /// A layer whose gzip or zstd stream is damaged (bad CRC-32 or ISIZE, cut short, trailing data).
+    case decompression(String)
     case io(String)
     /// A layer entry whose name (or hard-link target) would escape the root.
     case unsafeEntry(path: String, layer: Int)
@@ -25,6 +27,8 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
     case notExtracted(String)
     /// A layer blob compressed with something layers never use (xz, bzip2, lrzip, …).
     case unsupportedCompression(String)
+    /// The uncompressed layer does not hash to the config's `rootfs.diff_ids` entry.
+    case diffIDMismatch(expected: Digest, actual: Digest)
     /// A name in a layer beyond `LayerPath`'s length or depth limit.
     case pathLimit(path: String, detail: String)
     /// A failure reading one layer of an image: which layer (index when known, digest) and why.
@@ -41,6 +45,7 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
         case .sourceChanged(let path): return "\(path) changed size while it was being archived"
         case .archive(let detail): return "tar: \(detail)"
         case .compression(let detail): return "gzip: \(detail)"
+        case .decompression(let detail): return detail
         case .io(let detail): return detail
         // Names from a layer are escaped: a hostile one could hold newlines or terminal escapes.
         case .unsafeEntry(let path, let layer): return "layer \(layer) has an unsafe entry \"\(escapedForMessage(path))\" (escapes the root)"
@@ -51,6 +56,8 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
         case .notExtracted(let path): return "\"/\(escapedForMessage(path))\" was not among the paths selected for extraction"
         case .unsupportedCompression(let name):
             return "the layer is \(name)-compressed; only gzip, zstd and uncompressed tar layers are read"
+        case .diffIDMismatch(let expected, let actual):
+            return "the uncompressed layer does not match the config's diff_id (expected \(expected), got \(actual))"
         case .pathLimit(let path, let detail):
             let shown = path.utf8.count > 48 ? String(decoding: path.utf8.prefix(48), as: UTF8.self) + "…" : path
             return "path \"\(escapedForMessage(shown))\" \(detail)"

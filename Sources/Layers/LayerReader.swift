@@ -1,5 +1,6 @@
 import CArchive
 import Foundation
+import OCI
 import Streams
 
 /// Streams the entries of a layer blob (gzip, zstd or plain tar, told by its first bytes: see
@@ -18,37 +19,34 @@ public final class LayerReader {
     private var finished = false
     /// Entry data lands here; separate from the source buffer libarchive is decompressing from.
     private let dataBuffer: UnsafeMutableRawBufferPointer
+    /// The uncompressed stream, hashed as libarchive (and, at the end, `verifyToEnd`) reads it.
+    private let tar: HashingSource
+    private let expectedDiffID: Digest?
+    /// sha256 of the whole uncompressed layer, once `next()` has returned nil.
+    public private(set) var diffID: Digest?
 
-    public init(source: ByteSource, bufferSize: Int = 256 * 1024) throws {
+    /// - Parameter expectedDiffID: the config's diff_id for this layer: read to its end, the
+    ///   uncompressed stream must hash to it (a reader stopped early cannot tell).
+    public init(source: ByteSource, bufferSize: Int = 256 * 1024, expectedDiffID: Digest? = nil) throws {
         let peeked = try PeekedSource(source, count: LayerCompression.magicLength)
-        let compression = try LayerCompression.detect(peeked.prefix)
+        let decoded: ByteSource
+        switch try LayerCompression.detect(peeked.prefix) {
+        case .gzip: decoded = try GunzipSource(peeked)
+        case .zstd: decoded = try ZstdSource(peeked)
+        case .none: decoded = peeked
+        }
+        tar = HashingSource(decoded)
+        self.expectedDiffID = expectedDiffID
         guard let archive = archive_read_new() else { throw LayerError.archive("cannot allocate a tar reader") }
         self.archive = archive
-        context = SourceContext(source: peeked, bufferSize: bufferSize)
+        context = SourceContext(source: tar, bufferSize: bufferSize)
         dataBuffer = .allocate(byteCount: max(bufferSize, 4096), alignment: 16)
-        // Only the one filter the magic names. ARCHIVE_WARN from a filter means libarchive was
-        // built without the library and would run an external program: refused, never opened.
-        switch compression {
-        case .gzip: try requireInProcess(archive_read_support_filter_gzip(archive), "gzip")
-        case .zstd: try requireInProcess(archive_read_support_filter_zstd(archive), "zstd")
-        case .none: break
-        }
+        // No filter at all: decompression happened above, in process. libarchive only parses
+        // the tar, so none of its external-program filters can ever be chosen.
         try check(archive_read_support_format_tar(archive))
         // A zero-byte layer (an empty gzip member decompresses to nothing) is a valid empty layer.
         try check(archive_read_support_format_empty(archive))
-        let client = Unmanaged.passUnretained(context).toOpaque()
-        try check(archive_read_open(archive, client, nil, { _, client, buffer in
-            guard let client, let buffer else { return -1 }
-            let context = Unmanaged<SourceContext>.fromOpaque(client).takeUnretainedValue()
-            do {
-                let count = try context.source.read(into: context.buffer)
-                buffer.pointee = UnsafeRawPointer(context.buffer.baseAddress)
-                return count
-            } catch {
-                context.error = error
-                return -1
-            }
-        }, nil))
+        try check(ArchiveInput.open(archive, context))
     }
 
     deinit {
@@ -68,12 +66,28 @@ public final class LayerReader {
         if status == ARCHIVE_EOF {
             current = nil
             finished = true
+            // libarchive ends a tar quietly when reading its last zero block failed: the source's
+            // error (a bad gzip trailer, a dropped connection) still counts.
+            if let error = context.error { throw error }
+            try verifyToEnd()
             return nil
         }
         try check(status)
         guard let entry else { throw LayerError.archive("missing entry header") }
         current = entry
         return try Self.describe(entry)
+    }
+
+    /// After the tar's end: the rest of the stream (padding, and the gzip trailer and whatever
+    /// follows it, which `GunzipSource` checks) is read and hashed too, so the diff_id covers
+    /// every uncompressed byte, as Docker computes it.
+    private func verifyToEnd() throws {
+        while try tar.read(into: dataBuffer) > 0 {}
+        let actual = tar.finalize()
+        diffID = actual
+        if let expectedDiffID, actual != expectedDiffID {
+            throw LayerError.diffIDMismatch(expected: expectedDiffID, actual: actual)
+        }
     }
 
     /// Streams the current entry's content to `sink`; errors of the sink and of the source
@@ -93,12 +107,6 @@ public final class LayerReader {
     public func skipData() throws {
         guard current != nil else { return }
         try check(archive_read_data_skip(archive))
-    }
-
-    private func requireInProcess(_ status: Int32, _ name: String) throws {
-        guard status == ARCHIVE_OK else {
-            throw LayerError.compression("this libarchive has no built-in \(name) decoder (it would run an external program)")
-        }
     }
 
     /// The source's own error (a dropped connection) when that is what failed, else libarchive's.
@@ -161,41 +169,4 @@ public final class LayerReader {
         if let raw { return String(decoding: UnsafeRawBufferPointer(start: raw, count: strlen(raw)), as: UTF8.self) }
         return ""
     }
-}
-
-/// A source whose first bytes were read ahead (to tell the compression) and are served again.
-final class PeekedSource: ByteSource, @unchecked Sendable {
-    private let upstream: ByteSource
-    private(set) var prefix: [UInt8] = []
-    private var served = 0
-
-    init(_ upstream: ByteSource, count: Int) throws {
-        self.upstream = upstream
-        var buffer = [UInt8](repeating: 0, count: count)
-        while prefix.count < count {
-            let read = try buffer.withUnsafeMutableBytes { try upstream.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<(count - prefix.count)])) }
-            if read == 0 { break }
-            prefix += buffer[0..<read]
-        }
-    }
-
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        guard served < prefix.count else { return try upstream.read(into: buffer) }
-        let count = min(buffer.count, prefix.count - served)
-        prefix.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[served..<served + count])) }
-        served += count
-        return count
-    }
-}
-
-/// The callback's view of the source: a reusable read buffer and the first error thrown.
-final class SourceContext {
-    let source: ByteSource
-    let buffer: UnsafeMutableRawBufferPointer
-    var error: Error?
-    init(source: ByteSource, bufferSize: Int) {
-        self.source = source
-        buffer = .allocate(byteCount: max(bufferSize, 4096), alignment: 16)
-    }
-    deinit { buffer.deallocate() }
 }

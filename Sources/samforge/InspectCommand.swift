@@ -58,7 +58,8 @@ struct InspectCommand: AsyncParsableCommand {
         }
         if let selector {
             let view = try await withContext(parsed.description) {
-                try await FilesLister.list(selector, image: inspection.image, source: source, collect: json)
+                try await FilesLister.list(selector, image: inspection.image, diffIDs: inspection.config.rootfs?.diff_ids ?? [],
+                                           source: source, collect: json)
             }
             if json {
                 report.files = view
@@ -86,7 +87,8 @@ struct InspectCommand: AsyncParsableCommand {
     /// Best effort: an image without os-release, or a layer that cannot be read, only costs the line.
     func probeOSRelease(_ inspection: ResolvedImage, source: ImageSource, into report: inout InspectReport) async {
         do {
-            if let release = try await OSRelease.detect(layers: inspection.image.layers, from: source) { report.add(release) }
+            if let release = try await OSRelease.detect(layers: inspection.image.layers, diffIDs: inspection.config.rootfs?.diff_ids,
+                                                        from: source) { report.add(release) }
         } catch {
             Output.warning("cannot read /etc/os-release: \(oneLine(error))")
         }

@@ -141,16 +141,18 @@ struct FileEntry: Encodable {
 /// Lists layers for `--files`: lines go to stdout as entries are read (nothing is kept), or, for
 /// `--json`, entry metadata is collected (never layer content) into a `FilesView`.
 enum FilesLister {
-    static func list(_ selector: LayerSelector, image: ImageManifest, source: ImageSource, collect: Bool) async throws -> FilesView {
+    /// `diffIDs` (the config's) are verified for every layer read to its end.
+    static func list(_ selector: LayerSelector, image: ImageManifest, diffIDs: [Digest], source: ImageSource, collect: Bool) async throws -> FilesView {
         let collector = EntryCollector(collect: collect)
         switch selector {
         case .layer(let index):
             let layer = image.layers[index]
-            try await LayerListing.entries(of: layer, index: index, from: source) { entry in collector.add(FileEntry(entry)) }
+            let diffID = index < diffIDs.count ? diffIDs[index] : nil
+            try await LayerListing.entries(of: layer, index: index, diffID: diffID, from: source) { entry in collector.add(FileEntry(entry)) }
             collector.flush()
             return FilesView(layer: index, layerDigest: layer.digest, merged: false, entries: collector.entries)
         case .all:
-            let items = try await LayerListing.merged(image.layers, from: source)
+            let items = try await LayerListing.merged(image.layers, diffIDs: diffIDs, from: source)
             for item in items { collector.add(FileEntry(item.entry, layer: item.layerIndex)) }
             collector.flush()
             return FilesView(layer: nil, layerDigest: nil, merged: true, entries: collector.entries)
