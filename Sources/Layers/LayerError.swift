@@ -29,6 +29,8 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
     case unsupportedCompression(String)
     /// The uncompressed layer does not hash to the config's `rootfs.diff_ids` entry.
     case diffIDMismatch(expected: Digest, actual: Digest)
+    /// A path selected for copying whose name (or symlink target) is not UTF-8.
+    case nonUTF8Name(path: String)
     /// A name in a layer beyond `LayerPath`'s length or depth limit.
     case pathLimit(path: String, detail: String)
     /// A failure reading one layer of an image: which layer (index when known, digest) and why.
@@ -58,6 +60,8 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
             return "the layer is \(name)-compressed; only gzip, zstd and uncompressed tar layers are read"
         case .diffIDMismatch(let expected, let actual):
             return "the uncompressed layer does not match the config's diff_id (expected \(expected), got \(actual))"
+        case .nonUTF8Name(let path):
+            return "cannot copy \"/\(escapedForMessage(path))\": its name or link target is not UTF-8 (stray bytes shown as \\xNN); new layers hold UTF-8 names only"
         case .pathLimit(let path, let detail):
             let shown = path.utf8.count > 48 ? String(decoding: path.utf8.prefix(48), as: UTF8.self) + "…" : path
             return "path \"\(escapedForMessage(shown))\" \(detail)"

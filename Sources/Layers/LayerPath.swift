@@ -14,8 +14,9 @@ enum LayerPath {
 
     /// Refuses a name beyond the limits above, measured on its normalized form (a leading "/" or
     /// "./" costs nothing); `raw` is how the error shows it. A symlink target is measured as is.
-    static func checkLimits(raw: String, normalized: String?) throws(LayerError) {
-        let length = (normalized ?? raw).utf8.count
+    /// `length` is the name's own byte count when its text is an escaped form (not UTF-8).
+    static func checkLimits(raw: String, normalized: String?, length: Int? = nil) throws(LayerError) {
+        let length = length ?? (normalized ?? raw).utf8.count
         if length > maximumLength {
             throw .pathLimit(path: raw, detail: "is \(length) bytes long; layer paths are limited to \(maximumLength) bytes")
         }
@@ -91,4 +92,5 @@ enum LayerPath {
 struct PathKey: Hashable, Sendable {
     let bytes: [UInt8]
     init(_ path: some StringProtocol) { bytes = Array(path.utf8) }
+    init(bytes: some Sequence<UInt8>) { self.bytes = Array(bytes) }
 }

@@ -125,26 +125,34 @@ public final class LayerReader {
     /// The entry as a `LayerEntry`; names beyond `LayerPath`'s limits are refused here, so no
     /// consumer ever works on one (a 10,000-component path cost the merged view quadratic time).
     private static func describe(_ entry: OpaquePointer) throws -> LayerEntry {
-        let raw = string(archive_entry_pathname_utf8(entry), archive_entry_pathname(entry))
+        let name = bytes(archive_entry_pathname_utf8(entry), archive_entry_pathname(entry))
+        let (raw, isUTF8) = LayerName.decode(name)
         let (path, pathSafe) = LayerPath.clean(raw)
-        try LayerPath.checkLimits(raw: raw, normalized: path)
+        let pathBytes = isUTF8 ? nil : LayerName.clean(name)
+        try LayerPath.checkLimits(raw: raw, normalized: path, length: pathBytes?.count)
         var result = LayerEntry(path: path, rawPath: raw, kind: kind(of: entry),
                                 mode: UInt32(archive_entry_perm(entry)) & 0o7777,
                                 uid: Int(archive_entry_uid(entry)), gid: Int(archive_entry_gid(entry)),
                                 size: archive_entry_size(entry), mtime: Int64(archive_entry_mtime(entry)),
                                 isSafe: pathSafe)
+        result.pathBytes = pathBytes
         let hardlinkUTF8 = archive_entry_hardlink_utf8(entry), hardlinkRaw = archive_entry_hardlink(entry)
         if hardlinkUTF8 != nil || hardlinkRaw != nil {
-            let rawTarget = string(hardlinkUTF8, hardlinkRaw)
+            let targetName = bytes(hardlinkUTF8, hardlinkRaw)
+            let (rawTarget, targetIsUTF8) = LayerName.decode(targetName)
             let target = LayerPath.clean(rawTarget)
-            try LayerPath.checkLimits(raw: rawTarget, normalized: target.path)
+            let targetBytes = targetIsUTF8 ? nil : LayerName.clean(targetName)
+            try LayerPath.checkLimits(raw: rawTarget, normalized: target.path, length: targetBytes?.count)
             result.kind = .hardlink
             result.linkTarget = target.path
+            result.linkTargetBytes = targetBytes
             result.isSafe = result.isSafe && target.safe && !target.path.isEmpty
         } else if result.kind == .symlink {
-            let target = string(archive_entry_symlink_utf8(entry), archive_entry_symlink(entry))
-            try LayerPath.checkLimits(raw: target, normalized: nil)
+            let targetName = bytes(archive_entry_symlink_utf8(entry), archive_entry_symlink(entry))
+            let (target, targetIsUTF8) = LayerName.decode(targetName)
+            try LayerPath.checkLimits(raw: target, normalized: nil, length: targetName.count)
             result.linkTarget = target
+            result.linkTargetBytes = targetIsUTF8 ? nil : targetName
         }
         result.whiteout = LayerEntry.classifyWhiteout(path)
         if case .whiteout(let target) = result.whiteout, !LayerPath.clean(target).safe { result.isSafe = false }
@@ -163,10 +171,9 @@ public final class LayerReader {
     }
 
     /// libarchive returns names as UTF-8 when it can convert them, else the raw header bytes
-    /// (which then may not be valid UTF-8 and are decoded with replacement characters).
-    private static func string(_ utf8: UnsafePointer<CChar>?, _ raw: UnsafePointer<CChar>?) -> String {
-        if let utf8 { return String(cString: utf8) }
-        if let raw { return String(decoding: UnsafeRawBufferPointer(start: raw, count: strlen(raw)), as: UTF8.self) }
-        return ""
+    /// (which then may not be valid UTF-8: `LayerName` keeps them).
+    private static func bytes(_ utf8: UnsafePointer<CChar>?, _ raw: UnsafePointer<CChar>?) -> [UInt8] {
+        guard let name = utf8 ?? raw else { return [] }
+        return Array(UnsafeRawBufferPointer(start: name, count: strlen(name)))
     }
 }

@@ -15,11 +15,15 @@ extension MergedFilesystem {
             return [try spec(for: node, from: source, at: path)]
         }
         // Re-rooting: each path below the selector goes below the destination.
-        return try ([("", node)] + node.descendants())
-            .compactMap { relative, child -> LayerEntrySpec? in
+        return try ([("", nil, node)] + node.descendants())
+            .compactMap { relative, bytes, child -> LayerEntrySpec? in
+                let from = LayerPath.join(source, relative)
+                // The new layer's names are UTF-8: a name that is not cannot be copied as it is,
+                // and copying it under another name would be a silent change.
+                if bytes != nil { throw LayerError.nonUTF8Name(path: from) }
                 let path = LayerPath.join(target, relative)
                 // The root is never an entry.
-                return path.isEmpty ? nil : try spec(for: child, from: LayerPath.join(source, relative), at: path)
+                return path.isEmpty ? nil : try spec(for: child, from: from, at: path)
             }
             .sorted { LayerPath.precedes($0.path, $1.path) }
     }
@@ -33,10 +37,11 @@ extension MergedFilesystem {
         case .directory:
             content = .directory
         case .symlink:
+            guard entry.linkTargetBytes == nil else { throw LayerError.nonUTF8Name(path: source) }
             content = .symlink(target: entry.linkTarget ?? "")
         case .file, .hardlink:
             guard let staged = node.staged else {
-                if entry.kind == .hardlink, isSelected(entry.path) {
+                if entry.kind == .hardlink, isSelected(Array(entry.path.utf8)) {
                     throw LayerError.unresolvedHardlink(path: entry.path, target: entry.linkTarget ?? "")
                 }
                 throw LayerError.notExtracted(entry.path)

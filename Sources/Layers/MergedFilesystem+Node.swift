@@ -25,18 +25,18 @@ extension MergedFilesystem {
             var entry = entry
             entry.path = ""
             entry.rawPath = ""
+            entry.pathBytes = nil
             return entry
         }
 
-        /// The entry as callers see it, at `path`.
-        func entry(at path: String) -> LayerEntry {
+        /// The entry as callers see it, at `path` (`bytes`: the path's bytes when not UTF-8).
+        func entry(at path: String, bytes: [UInt8]?) -> LayerEntry {
             var entry = self.entry
             entry.path = path
             entry.rawPath = path
+            entry.pathBytes = bytes
             return entry
         }
-
-        var displayName: String { String(decoding: name.bytes, as: UTF8.self) }
 
         /// The node and everything below it, parents before children. Iterative: a layer can
         /// nest paths deeper than a thread's stack would allow recursion to follow.
@@ -51,13 +51,24 @@ extension MergedFilesystem {
         }
 
         /// Everything below this node with its path relative to it, parents before children.
-        func descendants() -> [(path: String, node: Node)] {
-            var result: [(path: String, node: Node)] = []
-            var stack: [(path: String, node: Node)] = [("", self)]
-            while let (path, node) = stack.popLast() {
-                if node !== self { result.append((path, node)) }
+        /// `bytes` is the path's bytes when some component is not UTF-8 (then `path` shows the
+        /// stray bytes as `\xNN`); below a UTF-8 path the text is the bytes, so they are made
+        /// only where needed.
+        func descendants() -> [(path: String, bytes: [UInt8]?, node: Node)] {
+            var result: [(path: String, bytes: [UInt8]?, node: Node)] = []
+            var stack: [(path: String, bytes: [UInt8]?, node: Node)] = [("", nil, self)]
+            while let (path, bytes, node) = stack.popLast() {
+                if node !== self { result.append((path, bytes, node)) }
                 for child in node.children.values {
-                    stack.append((LayerPath.join(path, child.displayName), child))
+                    let (name, isUTF8) = LayerName.decode(child.name.bytes)
+                    guard bytes != nil || !isUTF8 else {
+                        stack.append((LayerPath.join(path, name), nil, child))
+                        continue
+                    }
+                    // The whole path decoded at once, as the reader shows the same name.
+                    let base = bytes ?? Array(path.utf8)
+                    let childBytes = base.isEmpty ? child.name.bytes : base + [UInt8(ascii: "/")] + child.name.bytes
+                    stack.append((LayerName.decode(childBytes).text, childBytes, child))
                 }
             }
             return result

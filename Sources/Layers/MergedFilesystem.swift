@@ -37,15 +37,19 @@ public final class MergedFilesystem {
 
     static let implicitDirectory = LayerEntry(path: "", kind: .directory, mode: 0o755)
 
-    /// Applies the next layer; call in manifest order, bottom layer first.
+    /// Applies the next layer; call in manifest order, bottom layer first. Paths are matched
+    /// by their bytes, so names that are not UTF-8 stay as distinct as the tar has them.
     public func apply(layerIndex: Int, reader: LayerReader) throws {
         while let entry = try reader.next() {
             guard entry.isSafe else { throw LayerError.unsafeEntry(path: entry.rawPath, layer: layerIndex) }
+            let path = entry.pathBytes ?? Array(entry.path.utf8)
             switch entry.whiteout {
-            case .whiteout(let path)?:
-                removeLowerLayers(at: path, layer: layerIndex)
-            case .opaque(let directory)?:
-                let node = ensureDirectory(directory, layer: layerIndex)
+            case .whiteout?:
+                // `.wh.NAME` deletes NAME: the bytes after the prefix, in the same directory.
+                guard let (parent, name) = LayerName.split(path) else { continue }
+                removeLowerLayers(in: parent, named: Array(name.dropFirst(LayerEntry.whiteoutPrefix.utf8.count)), layer: layerIndex)
+            case .opaque?:
+                let node = ensureDirectory(LayerName.split(path)?.parent ?? [], layer: layerIndex)
                 // Once swept in this layer, nothing lower is left below: a repeated marker is free.
                 guard node.sweptLayer < layerIndex else { continue }
                 node.children = node.children.filter { keepOnlyLayer($0.value, from: layerIndex) }
@@ -53,7 +57,7 @@ public final class MergedFilesystem {
             case .metadata?:
                 continue
             case nil:
-                try add(entry, layer: layerIndex, reader: reader)
+                try add(entry, at: path, layer: layerIndex, reader: reader)
             }
         }
     }
@@ -61,25 +65,25 @@ public final class MergedFilesystem {
     /// Every path of the merged image, sorted bytewise, with the layer that provided it.
     public func listing() -> [Item] {
         root.descendants()
-            .map { Item(path: $0.path, entry: $0.node.entry(at: $0.path), layerIndex: $0.node.layer) }
+            .map { Item(path: $0.path, entry: $0.node.entry(at: $0.path, bytes: $0.bytes), layerIndex: $0.node.layer) }
             .sorted { LayerPath.precedes($0.path, $1.path) }
     }
 
     /// The merged entry at a path ("/usr/bin/env"), if any.
     public func item(at path: String) -> Item? {
         guard let normalized = try? LayerPath.normalize(path), let node = node(at: normalized) else { return nil }
-        return Item(path: normalized, entry: node.entry(at: normalized), layerIndex: node.layer)
+        return Item(path: normalized, entry: node.entry(at: normalized, bytes: nil), layerIndex: node.layer)
     }
 
     // MARK: - Applying entries
 
-    private func add(_ entry: LayerEntry, layer: Int, reader: LayerReader) throws {
-        guard let parentPath = LayerPath.parent(of: entry.path) else {
+    private func add(_ entry: LayerEntry, at path: [UInt8], layer: Int, reader: LayerReader) throws {
+        guard let (parentPath, name) = LayerName.split(path) else {
             if entry.kind == .directory { root.entry = Node.stored(entry) }  // "./" itself
             return
         }
         let parent = ensureDirectory(parentPath, layer: layer)
-        let key = PathKey(LayerPath.baseName(entry.path))
+        let key = PathKey(bytes: name)
         if let existing = parent.children[key], existing.entry.kind == .directory, entry.kind == .directory {
             existing.entry = Node.stored(entry)  // a directory over a directory merges: lower contents stay
             existing.layer = layer
@@ -88,14 +92,15 @@ public final class MergedFilesystem {
         if let existing = parent.children[key] { release(existing) }
         let node = Node(name: key, entry: entry, layer: layer)
         parent.children[key] = node
-        guard let staging, isSelected(entry.path) else { return }
+        guard let staging, isSelected(path) else { return }
         switch entry.kind {
         case .file:
             node.staged = try staging.stage(from: reader)
         case .hardlink:
             // Tar puts a link's target earlier, in this layer or a lower one; a target outside
             // the selection has no staged content and the link stays unresolved.
-            if let target = entry.linkTarget.flatMap({ self.node(at: $0) }), let content = target.staged {
+            let target = entry.linkTargetBytes ?? entry.linkTarget.map { Array($0.utf8) }
+            if let target, let content = self.node(at: target)?.staged {
                 node.staged = try staging.share(content)
             }
         default:
@@ -105,10 +110,10 @@ public final class MergedFilesystem {
 
     /// Walks to a directory, creating missing ones (a tar need not list parents) and replacing a
     /// non-directory in the way, as extracting the layer would.
-    private func ensureDirectory(_ path: String, layer: Int) -> Node {
+    private func ensureDirectory(_ path: [UInt8], layer: Int) -> Node {
         var current = root
-        for component in LayerPath.components(path) {
-            let key = PathKey(component)
+        for component in LayerName.components(path) {
+            let key = PathKey(bytes: component)
             if let child = current.children[key], child.entry.kind == .directory {
                 current = child
                 continue
@@ -121,10 +126,10 @@ public final class MergedFilesystem {
         return current
     }
 
-    /// A whiteout: `path` and its subtree from layers before `layer` disappear.
-    private func removeLowerLayers(at path: String, layer: Int) {
-        guard let parent = node(at: LayerPath.parent(of: path) ?? "") else { return }
-        let key = PathKey(LayerPath.baseName(path))
+    /// A whiteout: `name` in `directory` and its subtree from layers before `layer` disappear.
+    private func removeLowerLayers(in directory: [UInt8], named name: [UInt8], layer: Int) {
+        guard let parent = node(at: directory) else { return }
+        let key = PathKey(bytes: name)
         if let victim = parent.children[key], !keepOnlyLayer(victim, from: layer) {
             parent.children[key] = nil
         }
@@ -164,16 +169,22 @@ public final class MergedFilesystem {
         }
     }
 
-    func node(at path: String) -> Node? {
+    func node(at path: [UInt8]) -> Node? {
         var current = root
-        for component in LayerPath.components(path) {
-            guard let child = current.children[PathKey(component)] else { return nil }
+        for component in LayerName.components(path) {
+            guard let child = current.children[PathKey(bytes: component)] else { return nil }
             current = child
         }
         return current
     }
 
-    func isSelected(_ path: String) -> Bool {
-        selectors.contains { LayerPath.isWithin(path, $0) }
+    func node(at path: String) -> Node? { node(at: Array(path.utf8)) }
+
+    /// `path` (bytes of a normalized path) is at or below a selector.
+    func isSelected(_ path: [UInt8]) -> Bool {
+        selectors.contains { selector in
+            selector.isEmpty || (path.starts(with: selector.utf8)
+                && (path.count == selector.utf8.count || path[selector.utf8.count] == UInt8(ascii: "/")))
+        }
     }
 }

@@ -56,6 +56,8 @@ struct FileEntry: Encodable {
     /// What a whiteout removes from lower layers: the path, or the opaque directory's contents.
     var hides: String?
     var unsafe: Bool?
+    /// The name or link target is not UTF-8: `path` / `linkTarget` show its stray bytes as `\xNN`.
+    var escaped: Bool?
     var layer: Int?
 
     init(_ entry: LayerEntry, layer: Int? = nil) {
@@ -80,6 +82,7 @@ struct FileEntry: Encodable {
         case nil: break
         }
         unsafe = entry.isSafe ? nil : true
+        escaped = entry.isUTF8 ? nil : true
         self.layer = layer
     }
 
