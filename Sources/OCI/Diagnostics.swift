@@ -1,6 +1,9 @@
-/// Renders user input inside a one-line error message: control characters (newlines, tabs,
-/// escape sequences) are shown escaped so the message stays on one line and cannot inject
-/// terminal control codes; everything else is kept verbatim.
+/// Renders untrusted text (user input, and what images and registries say) for a terminal: in
+/// a one-line error message and in every human view. Control characters (newlines, tabs, ESC
+/// sequences, the rest of C0 and C1, DEL), the Unicode line and paragraph separators and the
+/// bidirectional overrides, embeddings, isolates and marks (which reorder what a terminal shows:
+/// "Trojan Source") are shown escaped, so the text stays on its line and cannot inject terminal
+/// control codes or disguise itself; everything else is kept verbatim.
 public func escapedForMessage<S: StringProtocol>(_ input: S) -> String {
     var out = ""
     out.reserveCapacity(input.utf8.count)
@@ -11,7 +14,8 @@ public func escapedForMessage<S: StringProtocol>(_ input: S) -> String {
         case "\t": out += "\\t"
         default:
             let value = scalar.value
-            if value < 0x20 || value == 0x7f || (0x80...0x9f).contains(value) || value == 0x2028 || value == 0x2029 {
+            if value < 0x20 || value == 0x7f || (0x80...0x9f).contains(value) || value == 0x2028 || value == 0x2029
+                || bidiControls.contains(value) {
                 out += "\\u{" + String(value, radix: 16) + "}"
             } else {
                 out.unicodeScalars.append(scalar)
@@ -20,3 +24,7 @@ public func escapedForMessage<S: StringProtocol>(_ input: S) -> String {
     }
     return out
 }
+
+/// U+061C ARABIC LETTER MARK, U+200E/F LEFT-TO-RIGHT / RIGHT-TO-LEFT MARK, U+202A-E embeddings
+/// and overrides, U+2066-9 isolates.
+private let bidiControls: Set<UInt32> = [0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069]

@@ -81,7 +81,9 @@ struct ContextError: Error, CustomStringConvertible {
 func oneLine(_ error: Error) -> String {
     // String(describing:) uses an error's description when it has one.
     let text = String(describing: error)
-    return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    let joined = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    // Whatever an error quotes (a registry's message, a name from a layer) reaches no terminal raw.
+    return escapedForMessage(joined)
 }
 
 func withContext<T>(_ context: String, _ body: () async throws -> T) async throws -> T {
