@@ -10,6 +10,9 @@ enum ArchiveInput {
             guard let client, let buffer else { return -1 }
             let context = Unmanaged<SourceContext>.fromOpaque(client).takeUnretainedValue()
             do {
+                // Every buffer libarchive parses, skips or decompresses passes here: a signal
+                // stops a layer being read within one buffer, whatever the source.
+                try Interruption.check()
                 let count = try context.source.read(into: context.buffer)
                 buffer.pointee = UnsafeRawPointer(context.buffer.baseAddress)
                 return count

@@ -53,7 +53,7 @@ public struct BlobCache: Sendable {
     public func commit(temporaryPath: String, digest: Digest) throws {
         let target = path(for: digest)
         if contains(digest) {
-            if Self.sameBytes(target, temporaryPath) {
+            if try Self.sameBytes(target, temporaryPath) {
                 unlink(temporaryPath)
                 return
             }
@@ -69,7 +69,7 @@ public struct BlobCache: Sendable {
 
     /// Two files hold the same bytes (read side by side, a buffer at a time; an unreadable one
     /// differs). Both are usually in the page cache: the new one was just written.
-    static func sameBytes(_ first: String, _ second: String) -> Bool {
+    static func sameBytes(_ first: String, _ second: String) throws -> Bool {
         guard let a = try? FileSource(path: first), let b = try? FileSource(path: second), a.length == b.length else { return false }
         let size = 256 * 1024
         let left = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
@@ -77,6 +77,7 @@ public struct BlobCache: Sendable {
         defer { left.deallocate(); right.deallocate() }
         guard let leftBase = left.baseAddress, let rightBase = right.baseAddress else { return false }
         while true {
+            try Interruption.check()
             guard let count = try? a.read(into: left), count == ((try? fill(right, count: count, from: b)) ?? -1) else { return false }
             if count == 0 { return true }
             guard memcmp(leftBase, rightBase, count) == 0 else { return false }

@@ -82,7 +82,7 @@ public final class LayerReader {
     /// follows it, which `GunzipSource` checks) is read and hashed too, so the diff_id covers
     /// every uncompressed byte, as Docker computes it.
     private func verifyToEnd() throws {
-        while try tar.read(into: dataBuffer) > 0 {}
+        while try tar.read(into: dataBuffer) > 0 { try Interruption.check() }
         let actual = tar.finalize()
         diffID = actual
         if let expectedDiffID, actual != expectedDiffID {
@@ -96,6 +96,7 @@ public final class LayerReader {
         guard current != nil else { return }
         let buffer = dataBuffer
         while true {
+            try Interruption.check()
             let count = archive_read_data(archive, buffer.baseAddress, buffer.count)
             if count == 0 { return }
             // Any negative status here is a failure: even a warning carries no data to write.

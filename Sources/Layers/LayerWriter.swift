@@ -63,6 +63,7 @@ public struct LayerWriter: Sendable {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
         defer { buffer.deallocate() }
         for (path, spec) in plan.entries {
+            try Interruption.check()
             try write(path: path, spec: spec, to: archive, buffer: buffer)
         }
         try archive.close()
@@ -96,6 +97,9 @@ public struct LayerWriter: Sendable {
             try archive.writeHeader(header)
             var total: Int64 = 0
             while true {
+                // A signal stops a 1 GiB file within a buffer, not after it (SIGTERM's grace
+                // period is short); the caller removes the partial blob.
+                try Interruption.check()
                 let count = try source.read(into: buffer)
                 if count == 0 { break }
                 try archive.writeData(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))

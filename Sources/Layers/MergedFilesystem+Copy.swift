@@ -14,8 +14,9 @@ extension MergedFilesystem {
             guard !path.isEmpty else { throw LayerError.invalidPath(destination, reason: "a file cannot replace the root") }
             return [try spec(for: node, from: source, at: path)]
         }
-        // Re-rooting: each path below the selector goes below the destination.
-        return try ([("", nil, node)] + node.descendants())
+        // Re-rooting: each path below the selector goes below the destination, in tar order
+        // (so a refusal names the first offending path, whatever the tree's hashing order).
+        return try ([("", nil, node)] + node.descendants().sorted { LayerPath.precedes($0.path, $1.path) })
             .compactMap { relative, bytes, child -> LayerEntrySpec? in
                 let from = LayerPath.join(source, relative)
                 // The new layer's names are UTF-8: a name that is not cannot be copied as it is,
@@ -25,7 +26,6 @@ extension MergedFilesystem {
                 // The root is never an entry.
                 return path.isEmpty ? nil : try spec(for: child, from: from, at: path)
             }
-            .sorted { LayerPath.precedes($0.path, $1.path) }
     }
 
     /// The spec writing `node` (at `source` in the image) to `path`.

@@ -1,3 +1,5 @@
+import Streams
+
 /// The filesystem an image's layers add up to, built by applying layers in order (OCI image-spec
 /// layer.md): later layers override earlier ones, `.wh.NAME` deletes NAME and its subtree from
 /// lower layers, `.wh..wh..opq` hides lower layers' contents of its directory, a non-directory
@@ -41,6 +43,7 @@ public final class MergedFilesystem {
     /// by their bytes, so names that are not UTF-8 stay as distinct as the tar has them.
     public func apply(layerIndex: Int, reader: LayerReader) throws {
         while let entry = try reader.next() {
+            try Interruption.check()
             guard entry.isSafe else { throw LayerError.unsafeEntry(path: entry.rawPath, layer: layerIndex) }
             let path = entry.pathBytes ?? Array(entry.path.utf8)
             switch entry.whiteout {
