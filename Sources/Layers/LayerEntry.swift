@@ -37,6 +37,8 @@ public struct LayerEntry: Sendable, Equatable {
     /// False when the name or hard-link target has a `..` component and could escape the root.
     /// Listing reports such entries; `MergedFilesystem` refuses the layer.
     public var isSafe: Bool
+    /// A sparse file (GNU or PAX sparse map): `size` is what it claims, its data may be far less.
+    public var isSparse = false
 
     /// The name and link target are UTF-8 (nothing in them is shown escaped).
     public var isUTF8: Bool { pathBytes == nil && linkTargetBytes == nil }

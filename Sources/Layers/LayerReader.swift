@@ -137,6 +137,7 @@ public final class LayerReader {
                                 size: archive_entry_size(entry), mtime: Int64(archive_entry_mtime(entry)),
                                 isSafe: pathSafe)
         result.pathBytes = pathBytes
+        result.isSparse = archive_entry_sparse_count(entry) > 0
         let hardlinkUTF8 = archive_entry_hardlink_utf8(entry), hardlinkRaw = archive_entry_hardlink(entry)
         if hardlinkUTF8 != nil || hardlinkRaw != nil {
             let targetName = bytes(hardlinkUTF8, hardlinkRaw)

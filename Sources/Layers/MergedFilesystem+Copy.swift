@@ -39,8 +39,15 @@ extension MergedFilesystem {
         case .symlink:
             guard entry.linkTargetBytes == nil else { throw LayerError.nonUTF8Name(path: source) }
             content = .symlink(target: entry.linkTarget ?? "")
+        case .file where entry.isSparse:
+            // libarchive leaves a trailing hole out (a 5 GiB sparse file copied as 0 bytes), and
+            // filling holes would let a tiny layer claim terabytes: refused.
+            throw LayerError.unsupportedEntry(path: entry.path, kind: "sparse file")
         case .file, .hardlink:
             guard let staged = node.staged else {
+                if entry.kind == .hardlink, let target = entry.linkTarget.flatMap({ self.node(at: $0) }), target.entry.isSparse {
+                    throw LayerError.unsupportedEntry(path: entry.path, kind: "hard link to a sparse file")
+                }
                 if entry.kind == .hardlink, isSelected(Array(entry.path.utf8)) {
                     throw LayerError.unresolvedHardlink(path: entry.path, target: entry.linkTarget ?? "")
                 }

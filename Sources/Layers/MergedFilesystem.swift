@@ -97,6 +97,8 @@ public final class MergedFilesystem {
         parent.children[key] = node
         guard let staging, isSelected(path) else { return }
         switch entry.kind {
+        case .file where entry.isSparse:
+            break  // never staged: its holes would be written out as zeros (a 1 KiB tar can claim 1 TiB)
         case .file:
             node.staged = try staging.stage(from: reader)
         case .hardlink:

@@ -143,3 +143,30 @@ struct HostilePathTests {
         #expect(names.contains(deepest) && names.contains(longest), "\(names.count) names")
     }
 }
+
+/// A sparse tar entry: 300 bytes of layer claiming a 64 GiB file. Once copied as an empty
+/// file (libarchive gives a trailing hole no bytes); now listed as it claims, never copied.
+@Suite("hostile layers: sparse files", .enabled(if: TestWorld.available))
+struct HostileSparseTests {
+    @Test func sparseFilesAreNotCopied() throws {
+        let directory = try CopyKit.temporaryDirectory()
+        _ = try CopyKit.shell("""
+            mkdir -p "$1/tree/opt" && cd "$1/tree" && truncate -s 64G opt/huge && printf ok > opt/small \
+              && tar --sparse --format=pax -cf ../layer.tar opt && rm -rf "$1/tree"
+            """, [directory])
+        let tar = try Data(contentsOf: URL(fileURLWithPath: directory + "/layer.tar"))
+        let reference = try HostileImage.push(try HostileImage.layout([.init(bytes: try HostileImage.gzip(tar), uncompressed: tar)]),
+                                              prefix: "hostile-sparse")
+        let listing = CopyKit.collapsed(try CopyKit.succeed(["inspect", "--files", "0", reference]).stdout)
+        #expect(listing.contains("-rw-r--r-- 0/0 68719476736 /opt/huge"), "\(listing)")
+        let target = CopyKit.newRepository("hostile-sparse-out")
+        let cache = try CopyKit.temporaryDirectory()
+        let result = try CopyKit.samforge(["append", "-q", "--copy-from", "\(reference):/opt", "--cache-dir", cache,
+                                           "\(TestWorld.plain)/\(InspectViewTests.plugin)", target + ":1"])
+        #expect(result.status == 1)
+        #expect(CopyKit.errorLine(result).hasSuffix("cannot copy \"/opt/huge\": sparse file entries are not supported"), "\(result.stderr)")
+        #expect(try BuildHarness.hasNoTags(target))
+        try CopyKit.succeed(["append", "-q", "--copy-from", "\(reference):/opt/small", "--cache-dir", cache,
+                             "\(TestWorld.plain)/\(InspectViewTests.plugin)", target + ":2"])
+    }
+}
