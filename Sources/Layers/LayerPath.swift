@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Image paths as a layer stores them: relative to the root, "/"-separated, without empty,
 /// "." or trailing components ("opt/harness/bin"). The root itself is "".
 ///
@@ -84,7 +88,18 @@ enum LayerPath {
 
     /// Tar order: bytewise on UTF-8, so a parent always sorts before its children.
     static func precedes(_ a: String, _ b: String) -> Bool {
-        a.utf8.lexicographicallyPrecedes(b.utf8)
+        // memcmp on the contiguous bytes: sorting a deep tree compares long common prefixes.
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let common = min(x.count, y.count)
+                if common > 0, let left = x.baseAddress, let right = y.baseAddress {
+                    let order = memcmp(left, right, common)
+                    if order != 0 { return order < 0 }
+                }
+                return x.count < y.count
+            }
+        }
     }
 }
 
@@ -93,4 +108,10 @@ struct PathKey: Hashable, Sendable {
     let bytes: [UInt8]
     init(_ path: some StringProtocol) { bytes = Array(path.utf8) }
     init(bytes: some Sequence<UInt8>) { self.bytes = Array(bytes) }
+
+    /// All bytes at once: `[UInt8]`'s own hashing feeds the hasher one element at a time,
+    /// which dominated merging and writing large trees.
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
 }

@@ -5,9 +5,15 @@
 /// "Trojan Source") are shown escaped, so the text stays on its line and cannot inject terminal
 /// control codes or disguise itself; everything else is kept verbatim.
 public func escapedForMessage<S: StringProtocol>(_ input: S) -> String {
+    // Nearly all text has nothing to escape: a byte scan (every escaped scalar is a C0 or DEL
+    // byte, or starts with 0xC2 (C1), 0xD8 (U+061C) or 0xE2 (U+2028 and the bidi controls))
+    // spares the scalar loop, which listing a large image's names would feel.
+    var text = String(input)
+    let plain = text.withUTF8 { bytes in !bytes.contains { $0 < 0x20 || $0 == 0x7f || $0 == 0xC2 || $0 == 0xD8 || $0 == 0xE2 } }
+    if plain { return text }
     var out = ""
-    out.reserveCapacity(input.utf8.count)
-    for scalar in input.unicodeScalars {
+    out.reserveCapacity(text.utf8.count)
+    for scalar in text.unicodeScalars {
         switch scalar {
         case "\n": out += "\\n"
         case "\r": out += "\\r"

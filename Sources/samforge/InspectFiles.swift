@@ -115,7 +115,8 @@ struct FileEntry: Encodable {
 
     /// A name for the terminal; `escaped` names (not UTF-8) already show `\\` and `\xNN`.
     static func shown(_ name: String, escaped: Bool) -> String {
-        escapedForMessage(escaped ? name : name.replacingOccurrences(of: "\\", with: "\\\\"))
+        let hasBackslash = name.utf8.withContiguousStorageIfAvailable { $0.contains(UInt8(ascii: "\\")) } ?? name.utf8.contains(UInt8(ascii: "\\"))
+        return escapedForMessage(escaped || !hasBackslash ? name : name.replacingOccurrences(of: "\\", with: "\\\\"))
     }
 
     static func typeName(_ kind: LayerEntry.Kind) -> String {
