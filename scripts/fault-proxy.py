@@ -26,6 +26,8 @@ endpoints (loopback only, used by tests):
   POST /__fault/chaos?seed=S&rate=R                                  from now on, a fraction R of all requests (seeded)
                                                                        fail with one of: reset before / after the body,
                                                                        429 (Retry-After 0 or 1), 503, truncated body
+  POST /__fault/endless?match=SUBSTR&count=N                         next N matching GETs: the upstream body, then endless
+                                                                       bytes (no Content-Length; until the client hangs up)
   (every fault also takes also=SUBSTR2: the path must contain both, e.g. a repository and a digest;
    and method=M: only requests of that method)
   GET  /__stalled?match=SUBSTR        paths of the uploads stalled so far (JSON list)
@@ -229,6 +231,8 @@ class Proxy(BaseHTTPRequestHandler):
         return merged
 
     def relay(self, response, fault):
+        if fault and fault["kind"] == "endless" and response.status == 200:
+            return serve_endless(self, response)
         data_length = response.getheader("Content-Length")
         self.send_response(response.status)
         for key, value in response.getheaders():
@@ -304,6 +308,34 @@ def watch_parent(pid):
             os.kill(pid, 0)
         except ProcessLookupError:
             os._exit(0)
+
+
+# ---------------------------------------------------------------- endless bodies
+# (hostile-input tests: a registry whose blob never ends must not hang or grow its client)
+
+ENDLESS_CHUNK = bytes(range(256)) * 256  # 64 KiB, not all zeros (a gzip reader must not skip it)
+
+
+def serve_endless(handler, response):
+    """The upstream body, then the same 64 KiB chunk forever: no Content-Length, so only the
+    client can end it (by hanging up); the connection is closed afterwards."""
+    handler.send_response(response.status)
+    for key, value in response.getheaders():
+        if key.lower() not in HOP and key.lower() != "content-length":
+            handler.send_header(key, value)
+    handler.send_header("Connection", "close")
+    handler.end_headers()
+    handler.close_connection = True
+    try:
+        while True:
+            chunk = response.read(65536)
+            if not chunk:
+                break
+            handler.wfile.write(chunk)
+        while True:
+            handler.wfile.write(ENDLESS_CHUNK)
+    except OSError:
+        pass  # the client hung up: what a well-behaved client does
 
 
 def main():

@@ -1,3 +1,4 @@
+import Foundation
 import Layers
 import OCI
 import Streams
@@ -13,28 +14,43 @@ public enum LayerListing {
     /// Thrown into the pipe to cancel the transfer once the reader has what it wanted.
     struct Stopped: Error {}
 
-    /// Streams `layer` through a `LayerReader` handed to `body` on a reading thread.
-    public static func read(_ layer: Descriptor, from source: ImageSource,
+    /// Streams `layer` through a `LayerReader` handed to `body` on a reading thread. A problem
+    /// with the layer's content is reported naming the layer (`index` when the caller knows it).
+    /// With `diffID` (the config's), a body that reads the tar to its end has it verified.
+    public static func read(_ layer: Descriptor, index: Int? = nil, diffID: Digest? = nil, from source: ImageSource,
                             _ body: @escaping @Sendable (LayerReader) throws -> Outcome) async throws {
+        do {
+            try await stream(layer, diffID: diffID, from: source, body)
+        } catch let error as LayerError {
+            if case .inLayer = error { throw error }
+            throw LayerError.inLayer(index: index, digest: layer.digest, error)
+        }
+    }
+
+    private static func stream(_ layer: Descriptor, diffID: Digest?, from source: ImageSource,
+                               _ body: @escaping @Sendable (LayerReader) throws -> Outcome) async throws {
         let pipe = BoundedPipe(capacity: 1 << 20)
+        let fetched = FetchOutcome(pipe)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
+                // Never throws: a failure (a dropped connection, a body going on past the blob's
+                // size, a digest mismatch) reaches the reader after the bytes before it, so a
+                // reader that stops early on good bytes still succeeds.
                 do {
                     try await source.fetchBlob(layer, into: pipe)
-                    pipe.finish()
+                    fetched.end(nil)
                 } catch is Stopped {
                     // The reader stopped early: not a failure.
                 } catch {
-                    pipe.fail(error)
-                    throw error
+                    fetched.end(error)
                 }
             }
             group.addTask {
                 try await BlockingWork.run {
                     do {
-                        let reader = try LayerReader(source: pipe)
+                        let reader = try LayerReader(source: fetched, expectedDiffID: diffID)
                         switch try body(reader) {
-                        case .finished: try pipe.pump(to: DiscardingSink())
+                        case .finished: try fetched.pump(to: DiscardingSink())
                         case .stoppedEarly: pipe.fail(Stopped())
                         }
                     } catch {
@@ -50,26 +66,49 @@ public enum LayerListing {
     }
 
     /// Hands every entry of one layer to `onEntry`, in tar order, as it is read.
-    public static func entries(of layer: Descriptor, from source: ImageSource,
+    public static func entries(of layer: Descriptor, index: Int? = nil, diffID: Digest? = nil, from source: ImageSource,
                                _ onEntry: @escaping @Sendable (LayerEntry) throws -> Void) async throws {
-        try await read(layer, from: source) { reader in
+        try await read(layer, index: index, diffID: diffID, from: source) { reader in
             while let entry = try reader.next() { try onEntry(entry) }
             return .finished
         }
     }
 
     /// The merged filesystem of `layers` (bottom first): each path with the layer it comes from.
-    public static func merged(_ layers: [Descriptor], from source: ImageSource,
+    /// `diffIDs` (the config's, aligned with `layers`) are verified as each layer is read.
+    public static func merged(_ layers: [Descriptor], diffIDs: [Digest]? = nil, from source: ImageSource,
                               onLayer: (@Sendable (Int) -> Void)? = nil) async throws -> [MergedFilesystem.Item] {
         let filesystem = Handoff(value: MergedFilesystem())
         for (index, layer) in layers.enumerated() {
             onLayer?(index)
             // One layer at a time: the filesystem is only ever touched by the current reading thread.
-            try await read(layer, from: source) { reader in
+            let diffID = diffIDs.flatMap { index < $0.count ? $0[index] : nil }
+            try await read(layer, index: index, diffID: diffID, from: source) { reader in
                 try filesystem.value.apply(layerIndex: index, reader: reader)
                 return .finished
             }
         }
         return filesystem.value.listing()
+    }
+}
+
+/// The reading end of a layer's pipe: the bytes, then how the fetch ended (its error, in place
+/// of the end of the stream, once the bytes before it are read).
+final class FetchOutcome: ByteSource, @unchecked Sendable {
+    private let pipe: BoundedPipe
+    private let lock = NSLock()
+    private var failure: Error?
+
+    init(_ pipe: BoundedPipe) { self.pipe = pipe }
+
+    func end(_ error: Error?) {
+        lock.withLock { failure = error }
+        pipe.finish()
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let count = try pipe.read(into: buffer)
+        if count == 0, let failure = lock.withLock({ failure }) { throw failure }
+        return count
     }
 }

@@ -8,11 +8,20 @@ import Streams
 enum LocalBlob {
     /// Streams `length` bytes of `path` from `offset` into `sink`, then checks them against
     /// `expected` (the sink has seen the bytes by then: a committing sink commits afterwards).
+    /// Reading stops at the descriptor's size: a file longer than it (a sparse terabyte) fails
+    /// at its first extra byte, which never reaches `sink`.
     static func stream(path: String, offset: Int64 = 0, length: Int64? = nil, expected: Descriptor,
                        into sink: ByteSink, what: String) throws {
+        var length = length
+        if expected.size >= 0, let available = length ?? fileSize(path).map({ $0 - offset }) {
+            length = min(available, expected.size + 1)
+        }
         let source = try FileSource(path: path, offset: offset, length: length)
         let hashing = HashingSink(forwardingTo: sink)
-        try source.pump(to: hashing)
+        let limited: ByteSink = expected.size < 0 ? hashing : SizeLimitedSink(hashing, size: expected.size) {
+            AssemblyError.invalidImage("\(what): the file goes on past the \(expected.size) bytes of its descriptor (\(expected.digest))")
+        }
+        try source.pump(to: limited)
         try check(hashing, against: expected, what: what)
     }
 

@@ -52,11 +52,14 @@ public struct OSRelease: Sendable, Hashable {
     /// as the file is read: an OS base layer lists `etc/` early, so this costs a few MB of a
     /// SAM image's hundreds. (A later layer replacing the file is not looked for.)
     /// `/etc/os-release` may be a symlink to `../usr/lib/os-release` (Amazon Linux 2023).
-    public static func detect(layers: [Descriptor], from source: ImageSource) async throws -> OSRelease? {
+    /// A layer read to its end (the file was not in it) is verified against its diff_id; the
+    /// layer the file is found in is not read on, so that one cannot be.
+    public static func detect(layers: [Descriptor], diffIDs: [Digest]? = nil, from source: ImageSource) async throws -> OSRelease? {
         let found = Handoff(value: Finder())
         for (index, layer) in layers.enumerated() {
-            try await LayerListing.read(layer, from: source) { reader in
-                found.value.scan(reader, layer: index)
+            let diffID = diffIDs.flatMap { index < $0.count ? $0[index] : nil }
+            try await LayerListing.read(layer, index: index, diffID: diffID, from: source) { reader in
+                try found.value.scan(reader, layer: index)
             }
             if let result = found.value.result { return result }
         }
@@ -69,29 +72,26 @@ public struct OSRelease: Sendable, Hashable {
         var wanted = "etc/os-release"
         var result: OSRelease?
 
-        func scan(_ reader: LayerReader, layer: Int) -> LayerListing.Outcome {
-            do {
-                while let entry = try reader.next() {
-                    guard OSRelease.paths.contains(entry.path) else { continue }
-                    switch entry.kind {
-                    case .file:
-                        let sink = CollectingSink(limit: 64 << 10)
-                        try reader.readData(into: sink)
-                        contents[entry.path] = (String(decoding: sink.bytes, as: UTF8.self), layer)
-                    case .symlink where entry.path == "etc/os-release":
-                        wanted = Self.resolve(entry.linkTarget ?? "", from: "etc")
-                    case .hardlink where entry.path == "etc/os-release":
-                        wanted = entry.linkTarget ?? wanted
-                    default:
-                        continue
-                    }
-                    if let hit = contents[wanted] {
-                        result = OSRelease(parsing: hit.text, layer: hit.layer)
-                        return .stoppedEarly
-                    }
+        /// A damaged layer is an error for the caller (inspect prints it as a warning).
+        func scan(_ reader: LayerReader, layer: Int) throws -> LayerListing.Outcome {
+            while let entry = try reader.next() {
+                guard OSRelease.paths.contains(entry.path) else { continue }
+                switch entry.kind {
+                case .file:
+                    let sink = CollectingSink(limit: 64 << 10)
+                    try reader.readData(into: sink)
+                    contents[entry.path] = (String(decoding: sink.bytes, as: UTF8.self), layer)
+                case .symlink where entry.path == "etc/os-release":
+                    wanted = Self.resolve(entry.linkTarget ?? "", from: "etc")
+                case .hardlink where entry.path == "etc/os-release":
+                    wanted = entry.linkTarget ?? wanted
+                default:
+                    continue
                 }
-            } catch {
-                return .stoppedEarly  // an unreadable layer tells nothing; the probe is best effort
+                if let hit = contents[wanted] {
+                    result = OSRelease(parsing: hit.text, layer: hit.layer)
+                    return .stoppedEarly
+                }
             }
             return .finished
         }

@@ -51,7 +51,8 @@ final class PlanInputs: @unchecked Sendable {
         let key = "\(location) \(platform) \(selectors.joined(separator: "\n"))"
         return try await filesystems.value(key) { [self] in
             let image = try await self.image(location, platform: platform, role: role)
-            return try await step(role) {
+            // Layer errors name the layer, not the image: the label does.
+            return try await step("\(role) \(location)") {
                 let filesystem = try MergedFilesystem(selecting: selectors, stagingDirectory: workspace.makePath("copy"))
                 try await image.apply(to: filesystem)
                 return Handoff(value: filesystem)

@@ -1,5 +1,6 @@
 import Foundation
 import OCI
+import Streams
 
 /// A content-addressed directory of blobs: `root/blobs/sha256/<hex>`, filled by writing to a
 /// temporary file in `root/tmp` (same filesystem, so the final rename is atomic) and committing
@@ -7,6 +8,10 @@ import OCI
 /// simply race to an identical file.
 public struct BlobCache: Sendable {
     public let root: String
+    /// Where the one-line warning about a damaged cached blob goes (stderr unless replaced).
+    public var warn: @Sendable (String) -> Void = { message in
+        FileHandle.standardError.write(Data(("samforge: warning: " + message + "\n").utf8))
+    }
     private var blobDirectory: String { root + "/blobs/sha256" }
     private var temporaryDirectory: String { root + "/tmp" }
 
@@ -42,17 +47,52 @@ public struct BlobCache: Sendable {
     }
 
     /// Moves a finished temporary file into place under `digest` (the caller computed it while
-    /// writing). If the blob is already cached the temporary file is just removed.
+    /// writing, so the new file is right). A blob already cached is kept only when it has the
+    /// same bytes: a damaged one (a flipped bit, a truncation, a disk error) is replaced by the
+    /// new file, with one warning, instead of failing every later push with a digest mismatch.
     public func commit(temporaryPath: String, digest: Digest) throws {
+        let target = path(for: digest)
         if contains(digest) {
-            unlink(temporaryPath)
-            return
+            if try Self.sameBytes(target, temporaryPath) {
+                unlink(temporaryPath)
+                return
+            }
+            warn("cached layer \(digest) was damaged; replaced it with the layer just written")
         }
-        guard rename(temporaryPath, path(for: digest)) == 0 else {
+        // rename(2) replaces an existing file atomically: readers see the old or the new one.
+        guard rename(temporaryPath, target) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
             throw LayerError.io("cannot store blob \(digest) in \(blobDirectory): \(reason)")
         }
+    }
+
+    /// Two files hold the same bytes (read side by side, a buffer at a time; an unreadable one
+    /// differs). Both are usually in the page cache: the new one was just written.
+    static func sameBytes(_ first: String, _ second: String) throws -> Bool {
+        guard let a = try? FileSource(path: first), let b = try? FileSource(path: second), a.length == b.length else { return false }
+        let size = 256 * 1024
+        let left = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+        let right = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+        defer { left.deallocate(); right.deallocate() }
+        guard let leftBase = left.baseAddress, let rightBase = right.baseAddress else { return false }
+        while true {
+            try Interruption.check()
+            guard let count = try? a.read(into: left), count == ((try? fill(right, count: count, from: b)) ?? -1) else { return false }
+            if count == 0 { return true }
+            guard memcmp(leftBase, rightBase, count) == 0 else { return false }
+        }
+    }
+
+    /// Reads exactly `count` bytes (fewer only at the end).
+    private static func fill(_ buffer: UnsafeMutableRawBufferPointer, count: Int, from source: FileSource) throws -> Int {
+        var filled = 0
+        while filled < count {
+            let read = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<count]))
+            if read == 0 { break }
+            filled += read
+        }
+        return filled
     }
 
     /// Keeps the cache bounded: removes every blob not in `keeping`, and temporary files older

@@ -17,8 +17,13 @@ public struct LayerEntry: Sendable, Equatable {
 
     /// Normalized: no leading "/" or "./", no "." components, no trailing "/". "" is the root.
     public var path: String
-    /// The name exactly as stored in the tar.
+    /// The name exactly as stored in the tar (a name that is not UTF-8: see `pathBytes`).
     public var rawPath: String
+    /// The normalized name's bytes when they are not valid UTF-8; `path` and `rawPath` then show
+    /// each stray byte as `\xNN`. Nil for UTF-8 names (nearly all), whose bytes are `path`'s.
+    public var pathBytes: [UInt8]?
+    /// The same for a link target that is not UTF-8 (normalized for hard links, as stored for symlinks).
+    public var linkTargetBytes: [UInt8]?
     public var kind: Kind
     /// Permission bits only (0o7777).
     public var mode: UInt32
@@ -32,6 +37,11 @@ public struct LayerEntry: Sendable, Equatable {
     /// False when the name or hard-link target has a `..` component and could escape the root.
     /// Listing reports such entries; `MergedFilesystem` refuses the layer.
     public var isSafe: Bool
+    /// A sparse file (GNU or PAX sparse map): `size` is what it claims, its data may be far less.
+    public var isSparse = false
+
+    /// The name and link target are UTF-8 (nothing in them is shown escaped).
+    public var isUTF8: Bool { pathBytes == nil && linkTargetBytes == nil }
 
     public init(path: String, rawPath: String? = nil, kind: Kind, mode: UInt32, uid: Int = 0, gid: Int = 0,
                 size: Int64 = 0, linkTarget: String? = nil, mtime: Int64 = 0, whiteout: Whiteout? = nil, isSafe: Bool = true) {

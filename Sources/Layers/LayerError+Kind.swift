@@ -5,8 +5,9 @@ extension LayerError: KindedError {
         switch self {
         case .invalidPath, .invalidSourceDateEpoch, .notADirectory, .hardlinkTargetMissing: return .usage
         case .missingPath, .notExtracted: return .notFound
-        case .unsafeEntry, .archive, .compression, .unresolvedHardlink: return .corrupt
-        case .unsupportedEntry: return .unsupported
+        case .unsafeEntry, .archive, .compression, .decompression, .unresolvedHardlink, .diffIDMismatch, .pathLimit: return .corrupt
+        case .unsupportedEntry, .unsupportedCompression, .nonUTF8Name: return .unsupported
+        case .inLayer(_, _, let error): return error.kind
         case .sourceChanged, .io: return .failed
         }
     }

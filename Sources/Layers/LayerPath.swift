@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Image paths as a layer stores them: relative to the root, "/"-separated, without empty,
 /// "." or trailing components ("opt/harness/bin"). The root itself is "".
 ///
@@ -5,12 +9,35 @@
 /// `hasPrefix` and hashing treat canonically equivalent strings (NFC and NFD "é") as equal,
 /// and a combining mark after "/" would glue onto it; a tar does neither.
 enum LayerPath {
+    /// The longest name a layer may hold, in bytes: Linux's PATH_MAX, so nothing longer could be
+    /// extracted by any runtime anyway. Symlink targets share it.
+    static let maximumLength = 4096
+    /// The deepest name a layer may hold, in components: far beyond real trees, and it bounds
+    /// the directories one entry can make (each costs the merged view a node).
+    static let maximumDepth = 256
+
+    /// Refuses a name beyond the limits above, measured on its normalized form (a leading "/" or
+    /// "./" costs nothing); `raw` is how the error shows it. A symlink target is measured as is.
+    /// `length` is the name's own byte count when its text is an escaped form (not UTF-8).
+    static func checkLimits(raw: String, normalized: String?, length: Int? = nil) throws(LayerError) {
+        let length = length ?? (normalized ?? raw).utf8.count
+        if length > maximumLength {
+            throw .pathLimit(path: raw, detail: "is \(length) bytes long; layer paths are limited to \(maximumLength) bytes")
+        }
+        guard let normalized, !normalized.isEmpty else { return }
+        let depth = normalized.utf8.reduce(1) { $1 == UInt8(ascii: "/") ? $0 + 1 : $0 }
+        if depth > maximumDepth {
+            throw .pathLimit(path: raw, detail: "has \(depth) components; layer paths are limited to \(maximumDepth)")
+        }
+    }
+
     /// A path a recipe asks for ("/opt/harness/bin/x"); `..` and NUL are refused, not resolved.
     static func normalize(_ path: String, allowRoot: Bool = false) throws(LayerError) -> String {
         if path.utf8.contains(0) { throw .invalidPath(path, reason: "contains a NUL byte") }
         let cleaned = clean(path)
         if !cleaned.safe { throw .invalidPath(path, reason: "\"..\" components are not allowed") }
         if cleaned.path.isEmpty && !allowRoot { throw .invalidPath(path, reason: "empty path") }
+        try checkLimits(raw: path, normalized: cleaned.path)
         return cleaned.path
     }
 
@@ -61,7 +88,18 @@ enum LayerPath {
 
     /// Tar order: bytewise on UTF-8, so a parent always sorts before its children.
     static func precedes(_ a: String, _ b: String) -> Bool {
-        a.utf8.lexicographicallyPrecedes(b.utf8)
+        // memcmp on the contiguous bytes: sorting a deep tree compares long common prefixes.
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let common = min(x.count, y.count)
+                if common > 0, let left = x.baseAddress, let right = y.baseAddress {
+                    let order = memcmp(left, right, common)
+                    if order != 0 { return order < 0 }
+                }
+                return x.count < y.count
+            }
+        }
     }
 }
 
@@ -69,4 +107,11 @@ enum LayerPath {
 struct PathKey: Hashable, Sendable {
     let bytes: [UInt8]
     init(_ path: some StringProtocol) { bytes = Array(path.utf8) }
+    init(bytes: some Sequence<UInt8>) { self.bytes = Array(bytes) }
+
+    /// All bytes at once: `[UInt8]`'s own hashing feeds the hasher one element at a time,
+    /// which dominated merging and writing large trees.
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
 }

@@ -30,6 +30,7 @@ public struct LayerWriter: Sendable {
         case .hardlink(let target): spec.content = .hardlink(target: try LayerPath.normalize(target))
         case .symlink(let target) where target.isEmpty || target.utf8.contains(0):
             throw LayerError.invalidPath(spec.path, reason: "symlink target must be non-empty and without NUL")
+        case .symlink(let target): try LayerPath.checkLimits(raw: target, normalized: nil)
         default: break
         }
         spec.path = path
@@ -71,6 +72,7 @@ public struct LayerWriter: Sendable {
         var files: [WrittenFile] = []
         var byPath: [PathKey: WrittenFile] = [:]
         for (path, spec) in plan.entries {
+            try Interruption.check()
             if let file = try write(path: path, spec: spec, to: archive, buffer: buffer) {
                 files.append(file)
                 byPath[PathKey(path)] = file
@@ -116,6 +118,9 @@ public struct LayerWriter: Sendable {
             var total: Int64 = 0
             let hashes = FileHashes()
             while true {
+                // A signal stops a 1 GiB file within a buffer, not after it (SIGTERM's grace
+                // period is short); the caller removes the partial blob.
+                try Interruption.check()
                 let count = try source.read(into: buffer)
                 if count == 0 { break }
                 let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])

@@ -12,29 +12,43 @@ extension MergedFilesystem {
         guard node.entry.kind == .directory else {
             let path = destination.hasSuffix("/") ? LayerPath.join(target, LayerPath.baseName(source)) : target
             guard !path.isEmpty else { throw LayerError.invalidPath(destination, reason: "a file cannot replace the root") }
-            return [try spec(for: node, at: path)]
+            return [try spec(for: node, from: source, at: path)]
         }
-        // Every node's entry holds its full path, so re-rooting is a prefix swap.
-        return try node.subtree()
-            .compactMap { child -> LayerEntrySpec? in
-                let relative = String(child.entry.path.utf8.dropFirst(source.isEmpty ? 0 : source.utf8.count + 1)) ?? ""
+        // Re-rooting: each path below the selector goes below the destination, in tar order
+        // (so a refusal names the first offending path, whatever the tree's hashing order).
+        return try ([("", nil, node)] + node.descendants().sorted { LayerPath.precedes($0.path, $1.path) })
+            .compactMap { relative, bytes, child -> LayerEntrySpec? in
+                let from = LayerPath.join(source, relative)
+                // The new layer's names are UTF-8: a name that is not cannot be copied as it is,
+                // and copying it under another name would be a silent change.
+                if bytes != nil { throw LayerError.nonUTF8Name(path: from) }
                 let path = LayerPath.join(target, relative)
-                return path.isEmpty ? nil : try spec(for: child, at: path)  // the root is never an entry
+                // The root is never an entry.
+                return path.isEmpty ? nil : try spec(for: child, from: from, at: path)
             }
-            .sorted { LayerPath.precedes($0.path, $1.path) }
     }
 
-    private func spec(for node: Node, at path: String) throws -> LayerEntrySpec {
-        let entry = node.entry
+    /// The spec writing `node` (at `source` in the image) to `path`.
+    private func spec(for node: Node, from source: String, at path: String) throws -> LayerEntrySpec {
+        var entry = node.entry
+        entry.path = source
         let content: LayerEntrySpec.Content
         switch entry.kind {
         case .directory:
             content = .directory
         case .symlink:
+            guard entry.linkTargetBytes == nil else { throw LayerError.nonUTF8Name(path: source) }
             content = .symlink(target: entry.linkTarget ?? "")
+        case .file where entry.isSparse:
+            // libarchive leaves a trailing hole out (a 5 GiB sparse file copied as 0 bytes), and
+            // filling holes would let a tiny layer claim terabytes: refused.
+            throw LayerError.unsupportedEntry(path: entry.path, kind: "sparse file")
         case .file, .hardlink:
             guard let staged = node.staged else {
-                if entry.kind == .hardlink, isSelected(entry.path) {
+                if entry.kind == .hardlink, let target = entry.linkTarget.flatMap({ self.node(at: $0) }), target.entry.isSparse {
+                    throw LayerError.unsupportedEntry(path: entry.path, kind: "hard link to a sparse file")
+                }
+                if entry.kind == .hardlink, isSelected(Array(entry.path.utf8)) {
                     throw LayerError.unresolvedHardlink(path: entry.path, target: entry.linkTarget ?? "")
                 }
                 throw LayerError.notExtracted(entry.path)

@@ -1,3 +1,5 @@
+import Streams
+
 /// The filesystem an image's layers add up to, built by applying layers in order (OCI image-spec
 /// layer.md): later layers override earlier ones, `.wh.NAME` deletes NAME and its subtree from
 /// lower layers, `.wh..wh..opq` hides lower layers' contents of its directory, a non-directory
@@ -16,33 +18,11 @@ public final class MergedFilesystem {
         public let layerIndex: Int
     }
 
-    final class Node {
-        var entry: LayerEntry
-        var layer: Int
-        /// Content file in the staging area (selected regular files and resolved hard links).
-        var staged: String?
-        var children: [PathKey: Node] = [:]
-        init(entry: LayerEntry, layer: Int) {
-            self.entry = entry
-            self.layer = layer
-        }
-
-        /// The node and everything below it, parents before children. Iterative: a layer can
-        /// nest paths deeper than a thread's stack would allow recursion to follow.
-        func subtree() -> [Node] {
-            var nodes: [Node] = []
-            var stack = [self]
-            while let node = stack.popLast() {
-                nodes.append(node)
-                stack.append(contentsOf: node.children.values)
-            }
-            return nodes
-        }
-    }
-
-    let root = Node(entry: LayerEntry(path: "", kind: .directory, mode: 0o755), layer: -1)
+    let root = Node(name: PathKey(""), entry: LayerEntry(path: "", kind: .directory, mode: 0o755), layer: -1)
     let selectors: [String]
     let staging: StagingArea?
+    /// Nodes whiteouts have walked so far: the tests' proof that sweeping stays linear.
+    private(set) var sweptNodes = 0
 
     /// A view for listing only: no content is kept.
     public init() {
@@ -57,62 +37,75 @@ public final class MergedFilesystem {
         staging = try StagingArea(directory: stagingDirectory)
     }
 
-    /// Applies the next layer; call in manifest order, bottom layer first.
+    static let implicitDirectory = LayerEntry(path: "", kind: .directory, mode: 0o755)
+
+    /// Applies the next layer; call in manifest order, bottom layer first. Paths are matched
+    /// by their bytes, so names that are not UTF-8 stay as distinct as the tar has them.
     public func apply(layerIndex: Int, reader: LayerReader) throws {
         while let entry = try reader.next() {
+            try Interruption.check()
             guard entry.isSafe else { throw LayerError.unsafeEntry(path: entry.rawPath, layer: layerIndex) }
+            let path = entry.pathBytes ?? Array(entry.path.utf8)
             switch entry.whiteout {
-            case .whiteout(let path)?:
-                removeLowerLayers(at: path, layer: layerIndex)
-            case .opaque(let directory)?:
-                let node = ensureDirectory(directory, layer: layerIndex)
+            case .whiteout?:
+                // `.wh.NAME` deletes NAME: the bytes after the prefix, in the same directory.
+                guard let (parent, name) = LayerName.split(path) else { continue }
+                removeLowerLayers(in: parent, named: Array(name.dropFirst(LayerEntry.whiteoutPrefix.utf8.count)), layer: layerIndex)
+            case .opaque?:
+                let node = ensureDirectory(LayerName.split(path)?.parent ?? [], layer: layerIndex)
+                // Once swept in this layer, nothing lower is left below: a repeated marker is free.
+                guard node.sweptLayer < layerIndex else { continue }
                 node.children = node.children.filter { keepOnlyLayer($0.value, from: layerIndex) }
+                node.sweptLayer = layerIndex
             case .metadata?:
                 continue
             case nil:
-                try add(entry, layer: layerIndex, reader: reader)
+                try add(entry, at: path, layer: layerIndex, reader: reader)
             }
         }
     }
 
     /// Every path of the merged image, sorted bytewise, with the layer that provided it.
     public func listing() -> [Item] {
-        root.subtree().dropFirst()
-            .map { Item(path: $0.entry.path, entry: $0.entry, layerIndex: $0.layer) }
+        root.descendants()
+            .map { Item(path: $0.path, entry: $0.node.entry(at: $0.path, bytes: $0.bytes), layerIndex: $0.node.layer) }
             .sorted { LayerPath.precedes($0.path, $1.path) }
     }
 
     /// The merged entry at a path ("/usr/bin/env"), if any.
     public func item(at path: String) -> Item? {
         guard let normalized = try? LayerPath.normalize(path), let node = node(at: normalized) else { return nil }
-        return Item(path: node.entry.path, entry: node.entry, layerIndex: node.layer)
+        return Item(path: normalized, entry: node.entry(at: normalized, bytes: nil), layerIndex: node.layer)
     }
 
     // MARK: - Applying entries
 
-    private func add(_ entry: LayerEntry, layer: Int, reader: LayerReader) throws {
-        guard let parentPath = LayerPath.parent(of: entry.path) else {
-            if entry.kind == .directory { root.entry = entry }  // "./" itself
+    private func add(_ entry: LayerEntry, at path: [UInt8], layer: Int, reader: LayerReader) throws {
+        guard let (parentPath, name) = LayerName.split(path) else {
+            if entry.kind == .directory { root.entry = Node.stored(entry) }  // "./" itself
             return
         }
         let parent = ensureDirectory(parentPath, layer: layer)
-        let key = PathKey(LayerPath.baseName(entry.path))
+        let key = PathKey(bytes: name)
         if let existing = parent.children[key], existing.entry.kind == .directory, entry.kind == .directory {
-            existing.entry = entry  // a directory over a directory merges: lower contents stay
+            existing.entry = Node.stored(entry)  // a directory over a directory merges: lower contents stay
             existing.layer = layer
             return
         }
         if let existing = parent.children[key] { release(existing) }
-        let node = Node(entry: entry, layer: layer)
+        let node = Node(name: key, entry: entry, layer: layer)
         parent.children[key] = node
-        guard let staging, isSelected(entry.path) else { return }
+        guard let staging, isSelected(path) else { return }
         switch entry.kind {
+        case .file where entry.isSparse:
+            break  // never staged: its holes would be written out as zeros (a 1 KiB tar can claim 1 TiB)
         case .file:
             node.staged = try staging.stage(from: reader)
         case .hardlink:
             // Tar puts a link's target earlier, in this layer or a lower one; a target outside
             // the selection has no staged content and the link stays unresolved.
-            if let target = entry.linkTarget.flatMap({ self.node(at: $0) }), let content = target.staged {
+            let target = entry.linkTargetBytes ?? entry.linkTarget.map { Array($0.utf8) }
+            if let target, let content = self.node(at: target)?.staged {
                 node.staged = try staging.share(content)
             }
         default:
@@ -122,28 +115,26 @@ public final class MergedFilesystem {
 
     /// Walks to a directory, creating missing ones (a tar need not list parents) and replacing a
     /// non-directory in the way, as extracting the layer would.
-    private func ensureDirectory(_ path: String, layer: Int) -> Node {
+    private func ensureDirectory(_ path: [UInt8], layer: Int) -> Node {
         var current = root
-        var currentPath = ""
-        for component in LayerPath.components(path) {
-            currentPath = LayerPath.join(currentPath, String(component))
-            let key = PathKey(component)
+        for component in LayerName.components(path) {
+            let key = PathKey(bytes: component)
             if let child = current.children[key], child.entry.kind == .directory {
                 current = child
                 continue
             }
             if let child = current.children[key] { release(child) }
-            let child = Node(entry: LayerEntry(path: currentPath, kind: .directory, mode: 0o755), layer: layer)
+            let child = Node(name: key, entry: Self.implicitDirectory, layer: layer)
             current.children[key] = child
             current = child
         }
         return current
     }
 
-    /// A whiteout: `path` and its subtree from layers before `layer` disappear.
-    private func removeLowerLayers(at path: String, layer: Int) {
-        guard let parent = node(at: LayerPath.parent(of: path) ?? "") else { return }
-        let key = PathKey(LayerPath.baseName(path))
+    /// A whiteout: `name` in `directory` and its subtree from layers before `layer` disappear.
+    private func removeLowerLayers(in directory: [UInt8], named name: [UInt8], layer: Int) {
+        guard let parent = node(at: directory) else { return }
+        let key = PathKey(bytes: name)
         if let victim = parent.children[key], !keepOnlyLayer(victim, from: layer) {
             parent.children[key] = nil
         }
@@ -151,11 +142,23 @@ public final class MergedFilesystem {
 
     /// Drops everything below `node` (and says whether `node` itself stays) that came from layers
     /// before `layer`; entries of `layer` itself survive with their ancestors, whatever order the
-    /// whiteout and those entries had in the tar.
+    /// whiteout and those entries had in the tar. A subtree already swept in this layer holds
+    /// nothing lower but such ancestors, so it is not walked again: every node is visited at most
+    /// once per layer, however many whiteouts a layer repeats.
     private func keepOnlyLayer(_ top: Node, from layer: Int) -> Bool {
+        var order: [Node] = []
+        var stack = [top]
+        while let node = stack.popLast() {
+            order.append(node)
+            sweptNodes += 1
+            if node.sweptLayer < layer { stack.append(contentsOf: node.children.values) }
+        }
         var dropped = Set<ObjectIdentifier>()
-        for node in top.subtree().reversed() {  // children before their parents
-            node.children = node.children.filter { !dropped.contains(ObjectIdentifier($0.value)) }
+        for node in order.reversed() {  // children before their parents
+            if node.sweptLayer < layer {
+                if !dropped.isEmpty { node.children = node.children.filter { !dropped.contains(ObjectIdentifier($0.value)) } }
+                node.sweptLayer = layer
+            }
             guard node.layer < layer, node.children.isEmpty else { continue }
             dropped.insert(ObjectIdentifier(node))
             if let staged = node.staged { staging?.release(staged) }
@@ -165,21 +168,28 @@ public final class MergedFilesystem {
 
     /// Forgets a replaced node and its subtree, deleting their staged content.
     private func release(_ node: Node) {
+        guard let staging else { return }  // nothing staged: nothing to walk
         for node in node.subtree() {
-            if let staged = node.staged { staging?.release(staged) }
+            if let staged = node.staged { staging.release(staged) }
         }
     }
 
-    func node(at path: String) -> Node? {
+    func node(at path: [UInt8]) -> Node? {
         var current = root
-        for component in LayerPath.components(path) {
-            guard let child = current.children[PathKey(component)] else { return nil }
+        for component in LayerName.components(path) {
+            guard let child = current.children[PathKey(bytes: component)] else { return nil }
             current = child
         }
         return current
     }
 
-    func isSelected(_ path: String) -> Bool {
-        selectors.contains { LayerPath.isWithin(path, $0) }
+    func node(at path: String) -> Node? { node(at: Array(path.utf8)) }
+
+    /// `path` (bytes of a normalized path) is at or below a selector.
+    func isSelected(_ path: [UInt8]) -> Bool {
+        selectors.contains { selector in
+            selector.isEmpty || (path.starts(with: selector.utf8)
+                && (path.count == selector.utf8.count || path[selector.utf8.count] == UInt8(ascii: "/")))
+        }
     }
 }

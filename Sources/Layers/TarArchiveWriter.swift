@@ -50,7 +50,10 @@ final class TarArchiveWriter {
     }
 
     deinit {
-        // Frees without flushing further if close() failed or never ran (the sink is abandoned).
+        // An archive abandoned mid-entry (an error, a signal): archive_write_free would close it,
+        // padding the unfinished entry with zeros (a whole 1 GiB file's worth, compressed and
+        // hashed on the way), which took seconds after SIGTERM. Marked failed, it writes nothing.
+        if !closed { archive_write_fail(archive) }
         archive_write_free(archive)
     }
 

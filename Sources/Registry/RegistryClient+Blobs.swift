@@ -20,8 +20,16 @@ extension RegistryClient {
     /// A dropped connection resumes with a Range request from where it stopped. Pulled from
     /// registries.conf's mirrors first: a mirror that fails gives way to the next source, which
     /// goes on from the same byte (the bytes are the digest's, wherever they come from).
+    /// With `expectedSize`, a body that goes on past it (longer than the manifest says, or
+    /// endless) fails at that byte: nothing beyond the size ever reaches the sink.
     public func fetchBlob(_ digest: Digest, from repository: Repository, expectedSize: Int64? = nil, into sink: ByteSink) async throws {
         let hashing = HashingSink(forwardingTo: sink)
+        let limited: ByteSink = expectedSize.flatMap { size in
+            size < 0 ? nil : SizeLimitedSink(hashing, size: size) { [repository] in
+                RegistryError.invalidResponse(operation: "download of blob \(digest) from \(repository)",
+                                              detail: "the body goes on past the \(size) bytes the manifest gives")
+            }
+        } ?? hashing
         let sources = try pullSources(repository, byDigest: true)
         var index = 0
         var resumes = 0
@@ -31,7 +39,7 @@ extension RegistryClient {
             var headers: [(name: String, value: String)] = []
             let offset = hashing.count
             if offset > 0 { headers.append(("Range", "bytes=\(offset)-")) }
-            let target: ByteSink = offset > 0 ? RangeAligningSink(hashing, offset: offset) : hashing
+            let target: ByteSink = offset > 0 ? RangeAligningSink(limited, offset: offset) : limited
             do {
                 defer { if hashing.count > offset { contributors.append(sources[index]) } }
                 let response = try await send(host: source.host, method: "GET", path: "/v2/\(source.name)/blobs/\(digest)",

@@ -11,6 +11,7 @@ import Streams
 @main
 enum Entry {
     static func main() async {
+        limitMallocArenas()
         Interruption.install()
         // Plugin mode (a Harness/Drone plugin step): no arguments, settings in PLUGIN_*.
         let plugin: PluginMode.Invocation?
@@ -87,5 +88,7 @@ struct UsageError: KindedError {
 func oneLine(_ error: Error) -> String {
     // String(describing:) uses an error's description when it has one.
     let text = String(describing: error)
-    return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    let joined = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    // Whatever an error quotes (a registry's message, a name from a layer) reaches no terminal raw.
+    return escapedForMessage(joined)
 }

@@ -61,7 +61,11 @@ struct InspectCommand: AsyncParsableCommand {
             await probeOSRelease(inspection, source: source, into: &report)
         }
         if let selector {
-            let view = try await FilesLister.list(selector, image: inspection.image, source: source, collect: json)
+            // Layer errors name the layer, not the image: the location does.
+            let view = try await step(parsed.description) {
+                try await FilesLister.list(selector, image: inspection.image, diffIDs: inspection.config.rootfs?.diff_ids ?? [],
+                                           source: source, collect: json)
+            }
             if json {
                 report.files = view
                 try Output.json(report)
@@ -89,7 +93,8 @@ struct InspectCommand: AsyncParsableCommand {
     /// Best effort: an image without os-release, or a layer that cannot be read, only costs the line.
     func probeOSRelease(_ inspection: ResolvedImage, source: ImageSource, into report: inout InspectReport) async {
         do {
-            if let release = try await OSRelease.detect(layers: inspection.image.layers, from: source) { report.add(release) }
+            if let release = try await OSRelease.detect(layers: inspection.image.layers, diffIDs: inspection.config.rootfs?.diff_ids,
+                                                        from: source) { report.add(release) }
         } catch {
             Output.warning("cannot read /etc/os-release: \(oneLine(error))")
         }

@@ -56,7 +56,15 @@ struct FileEntry: Encodable {
     /// What a whiteout removes from lower layers: the path, or the opaque directory's contents.
     var hides: String?
     var unsafe: Bool?
+    /// The name or link target is not UTF-8: `path` / `linkTarget` show its stray bytes as `\xNN`.
+    var escaped: Bool?
     var layer: Int?
+    /// Which of the two is escaped (for the human view; JSON has `escaped`).
+    private var pathEscaped = false, linkEscaped = false
+
+    enum CodingKeys: String, CodingKey {
+        case path, type, mode, modeString, uid, gid, size, mtime, linkTarget, whiteout, hides, unsafe, escaped, layer
+    }
 
     init(_ entry: LayerEntry, layer: Int? = nil) {
         path = entry.isSafe ? "/" + entry.path : entry.rawPath
@@ -80,24 +88,35 @@ struct FileEntry: Encodable {
         case nil: break
         }
         unsafe = entry.isSafe ? nil : true
+        escaped = entry.isUTF8 ? nil : true
+        pathEscaped = entry.pathBytes != nil
+        linkEscaped = entry.linkTargetBytes != nil
         self.layer = layer
     }
 
     /// `tar tv` style: `-rw-r--r-- 0/0        12 /etc/motd`, with `-> target` for symlinks,
     /// `link to /target` for hard links and `[whiteout /path]` / `[opaque /dir]` markers.
+    /// Names are shown as GNU tar shows them: control characters escaped (a newline in a name
+    /// cannot forge an entry), a backslash as `\\`, a byte that is not UTF-8 as `\xNN`.
     var line: String {
-        var text = "\(modeString) \("\(uid)/\(gid)".padded(7)) \(String(size).leftPadded(10)) \(path)"
-        if type == "symlink", let linkTarget { text += " -> \(linkTarget)" }
-        if type == "hardlink", let linkTarget { text += " link to \(linkTarget)" }
+        var text = "\(modeString) \("\(uid)/\(gid)".padded(7)) \(String(size).leftPadded(10)) \(Self.shown(path, escaped: pathEscaped))"
+        if type == "symlink", let linkTarget { text += " -> \(Self.shown(linkTarget, escaped: linkEscaped))" }
+        if type == "hardlink", let linkTarget { text += " link to \(Self.shown(linkTarget, escaped: linkEscaped))" }
         switch whiteout {
-        case "whiteout": text += " [whiteout \(hides ?? "")]"
-        case "opaque": text += " [opaque \(hides ?? "")]"
+        case "whiteout": text += " [whiteout \(Self.shown(hides ?? "", escaped: pathEscaped))]"
+        case "opaque": text += " [opaque \(Self.shown(hides ?? "", escaped: pathEscaped))]"
         case "metadata": text += " [whiteout metadata]"
         default: break
         }
         if unsafe == true { text += " [unsafe: escapes the root]" }
         if let layer { text = String(layer).leftPadded(3) + "  " + text }
         return text
+    }
+
+    /// A name for the terminal; `escaped` names (not UTF-8) already show `\\` and `\xNN`.
+    static func shown(_ name: String, escaped: Bool) -> String {
+        let hasBackslash = name.utf8.withContiguousStorageIfAvailable { $0.contains(UInt8(ascii: "\\")) } ?? name.utf8.contains(UInt8(ascii: "\\"))
+        return escapedForMessage(escaped || !hasBackslash ? name : name.replacingOccurrences(of: "\\", with: "\\\\"))
     }
 
     static func typeName(_ kind: LayerEntry.Kind) -> String {
@@ -141,16 +160,18 @@ struct FileEntry: Encodable {
 /// Lists layers for `--files`: lines go to stdout as entries are read (nothing is kept), or, for
 /// `--json`, entry metadata is collected (never layer content) into a `FilesView`.
 enum FilesLister {
-    static func list(_ selector: LayerSelector, image: ImageManifest, source: ImageSource, collect: Bool) async throws -> FilesView {
+    /// `diffIDs` (the config's) are verified for every layer read to its end.
+    static func list(_ selector: LayerSelector, image: ImageManifest, diffIDs: [Digest], source: ImageSource, collect: Bool) async throws -> FilesView {
         let collector = EntryCollector(collect: collect)
         switch selector {
         case .layer(let index):
             let layer = image.layers[index]
-            try await LayerListing.entries(of: layer, from: source) { entry in collector.add(FileEntry(entry)) }
+            let diffID = index < diffIDs.count ? diffIDs[index] : nil
+            try await LayerListing.entries(of: layer, index: index, diffID: diffID, from: source) { entry in collector.add(FileEntry(entry)) }
             collector.flush()
             return FilesView(layer: index, layerDigest: layer.digest, merged: false, entries: collector.entries)
         case .all:
-            let items = try await LayerListing.merged(image.layers, from: source)
+            let items = try await LayerListing.merged(image.layers, diffIDs: diffIDs, from: source)
             for item in items { collector.add(FileEntry(item.entry, layer: item.layerIndex)) }
             collector.flush()
             return FilesView(layer: nil, layerDigest: nil, merged: true, entries: collector.entries)

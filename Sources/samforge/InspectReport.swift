@@ -83,9 +83,15 @@ struct InspectReport: Encodable {
         sam?.packageManagers = release.packageManagers
     }
 
+    /// The human view. Everything in it that an image or a registry says (config values,
+    /// platforms, media types, history, os-release) is escaped for the terminal
+    /// (`escapedForMessage`): an ESC sequence or a newline in a label can neither drive the
+    /// terminal nor forge a line. `--json` carries the values as they are (JSON escapes them).
     func humanSummary() -> String {
         var lines: [String] = []
-        func field(_ name: String, _ value: String) { lines.append((name + ":").padding(toLength: 14, withPad: " ", startingAt: 0) + value) }
+        func field(_ name: String, _ value: String) {
+            lines.append((name + ":").padding(toLength: 14, withPad: " ", startingAt: 0) + escapedForMessage(value))
+        }
         field("Reference", reference)
         field("Digest", digest.description)
         field("Media type", mediaType)
@@ -93,7 +99,7 @@ struct InspectReport: Encodable {
             lines.append("Platforms:")
             for entry in platforms {
                 let name = [entry.os, entry.architecture, entry.variant].compactMap { $0 }.joined(separator: "/")
-                lines.append("  \(name.isEmpty ? "unknown" : name)  \(entry.digest)")
+                lines.append("  \(name.isEmpty ? "unknown" : escapedForMessage(name))  \(entry.digest)")
             }
             field("Manifest", manifestDigest.description)
         }
@@ -114,15 +120,15 @@ struct InspectReport: Encodable {
         if let config = config?.objectValue {
             if let env = config["Env"]?.arrayValue, !env.isEmpty {
                 lines.append("Env:")
-                for entry in env { lines.append("  \(entry.stringValue ?? "")") }
+                for entry in env { lines.append("  \(escapedForMessage(entry.stringValue ?? ""))") }
             }
-            field("Entrypoint", render(config["Entrypoint"]))
-            field("Cmd", render(config["Cmd"]))
+            lines.append("Entrypoint:   " + render(config["Entrypoint"]))
+            lines.append("Cmd:          " + render(config["Cmd"]))
             if let dir = config["WorkingDir"]?.stringValue, !dir.isEmpty { field("WorkingDir", dir) }
             if let user = config["User"]?.stringValue, !user.isEmpty { field("User", user) }
             if let labels = config["Labels"]?.objectValue, !labels.isEmpty {
                 lines.append("Labels:")
-                for key in labels.keys.sorted() { lines.append("  \(key)=\(labels[key]?.stringValue ?? "")") }
+                for key in labels.keys.sorted() { lines.append("  " + escapedForMessage("\(key)=\(labels[key]?.stringValue ?? "")")) }
             }
         }
         // Sizes are what the manifest claims: saturate instead of trapping on absurd ones.
@@ -133,7 +139,8 @@ struct InspectReport: Encodable {
         field("Layers", "\(layers.count) (\(humanSize(total)))")
         lines.append("  " + ["#".leftPadded(3), "DIGEST".padded(12), "SIZE".leftPadded(10), "CREATED BY"].joined(separator: "  "))
         for layer in layers {
-            var createdBy = layer.createdBy ?? ""
+            // Escaped first, then cut: the row stays one line of bounded length.
+            var createdBy = escapedForMessage(layer.createdBy ?? "")
             if createdBy.count > 80 { createdBy = String(createdBy.prefix(79)) + "…" }
             lines.append("  " + [String(layer.index).leftPadded(3), layer.digest.short, humanSize(layer.size).leftPadded(10), createdBy]
                 .joined(separator: "  ").trimmingTrailingSpaces())
@@ -141,9 +148,14 @@ struct InspectReport: Encodable {
         return lines.joined(separator: "\n")
     }
 
+    /// `["a", "b"]`: each item quoted as a JSON string (so a quote or comma inside one cannot
+    /// pass for another item), then escaped for the terminal.
     private func render(_ value: JSONValue?) -> String {
         guard let items = value?.arrayValue else { return "(none)" }
-        return "[" + items.map { "\"\($0.stringValue ?? "")\"" }.joined(separator: ", ") + "]"
+        let quoted = items.map { item in
+            "\"" + (item.stringValue ?? "").replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        return escapedForMessage("[" + quoted.joined(separator: ", ") + "]")
     }
 }
 

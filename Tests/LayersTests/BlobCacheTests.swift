@@ -37,6 +37,42 @@ import Testing
         #expect(cache.contains(digest))
     }
 
+    /// A cached blob damaged on disk (a flipped byte, cut short, grown) is replaced by the
+    /// freshly written file with one warning; an intact one is kept without a word.
+    @Test(arguments: ["flipped", "truncated", "grown", "intact"])
+    func damagedBlobsAreReplaced(_ damage: String) throws {
+        final class Warnings: @unchecked Sendable {
+            let lock = NSLock()
+            var lines: [String] = []
+            func add(_ line: String) { lock.withLock { lines.append(line) } }
+        }
+        let directory = try TemporaryDirectory()
+        let warnings = Warnings()
+        var cache = try BlobCache(root: directory.path + "/cache")
+        cache.warn = { warnings.add($0) }
+        let content = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        let digest = Digest.of(content)
+        func commit() throws {
+            let temporary = cache.makeTemporaryPath()
+            try Data(content).write(to: URL(fileURLWithPath: temporary))
+            try cache.commit(temporaryPath: temporary, digest: digest)
+        }
+        try commit()
+        let path = cache.path(for: digest)
+        var damaged = content
+        switch damage {
+        case "flipped": damaged[200_000] ^= 0x10
+        case "truncated": damaged.removeLast(1000)
+        case "grown": damaged += [0]
+        default: break
+        }
+        try Data(damaged).write(to: URL(fileURLWithPath: path))
+        try commit()
+        #expect(try Tool.sha256sum(path) == digest.description)
+        #expect(warnings.lines == (damage == "intact" ? [] : ["cached layer \(digest) was damaged; replaced it with the layer just written"]))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cache.root + "/tmp").isEmpty)
+    }
+
     @Test func pruneKeepsOnlyWhatIsAskedAndFreshTemporaries() throws {
         let directory = try TemporaryDirectory()
         let cache = try BlobCache(root: directory.path)

@@ -27,7 +27,7 @@ import Testing
     /// (tarfile format, python compression, then an optional shell step turning it into the final blob).
     @Test(arguments: [
         ("PAX_FORMAT", "gz", ""), ("GNU_FORMAT", "gz", ""), ("PAX_FORMAT", "", ""),
-        ("PAX_FORMAT", "xz", ""), ("PAX_FORMAT", "", "zstd -q --rm -o \"$1.zst\" \"$1\" && mv \"$1.zst\" \"$1\""),
+        ("PAX_FORMAT", "", "zstd -q --rm -o \"$1.zst\" \"$1\" && mv \"$1.zst\" \"$1\""),
     ])
     func listsEveryKindOfEntry(format: String, compression: String, convert: String) throws {
         let directory = try TemporaryDirectory()
@@ -40,6 +40,33 @@ import Testing
             #expect(entry == expected)
         }
         #expect(entries.allSatisfy { $0.isSafe })
+    }
+
+    /// Real xz and bzip2 layers (python's own compressors) and the magic of every other
+    /// compressor are refused by name before any decoder runs (libarchive would exec `lrzip`,
+    /// `lzop` or `grzip` for some; the CLI tests prove no program runs).
+    @Test(arguments: [("xz", "xz"), ("bz2", "bzip2")])
+    func xzAndBzip2LayersAreRefused(compression: String, name: String) throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/layer"
+        try PythonTar.write(PythonTar.sample, to: path, compression: compression)
+        let error = #expect(throws: LayerError.self) { _ = try Fixture.entries(of: path) }
+        #expect(error == .unsupportedCompression(name))
+    }
+
+    @Test(arguments: LayerCompression.refused.map(\.name))
+    func foreignCompressionsAreRefusedByName(_ name: String) throws {
+        let magic = try #require(LayerCompression.refused.first { $0.name == name }?.magic)
+        let bytes = magic + [UInt8](repeating: 0x5a, count: 600)
+        let error = #expect(throws: LayerError.self) { _ = try LayerReader(source: MemorySource(bytes)) }
+        #expect(error == .unsupportedCompression(name))
+        #expect(error?.description == "the layer is \(name)-compressed; only gzip, zstd and uncompressed tar layers are read")
+        // Shorter than the magic: not that format, so plain tar, which it is not either.
+        let cut = #expect(throws: LayerError.self) {
+            let reader = try LayerReader(source: MemorySource(Array(magic.dropLast())))
+            _ = try reader.next()
+        }
+        #expect(cut.map { if case .archive = $0 { true } else { false } } == true, "\(String(describing: cut))")
     }
 
     @Test func readsContentAndSkipsTheRest() throws {

@@ -53,7 +53,7 @@ public enum Command {
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in extra { environment[key] = value.isEmpty ? nil : value }
         let result = try run(samforgePath, arguments, environment: environment, input: input)
-        ImageValidation.check(arguments, result)
+        ImageValidation.check(arguments, result, environment: environment)
         return result
     }
 }
