@@ -1,16 +1,13 @@
+import OCI
+
 /// Names a registry sends (tag lists, `Link` pages) are data from the other side, never paths:
 /// a tag outside the distribution grammar could climb out of a URL path (`../../other/repo`),
 /// smuggle a separator (`a/b`, `a%2Fb`) or drive a terminal (control characters). Such names
 /// are checked before any use, and shown only escaped.
 public enum RemoteName {
-    /// `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`, byte for byte (no Unicode look-alikes).
-    public static func isValidTag(_ tag: String) -> Bool {
-        let bytes = Array(tag.utf8)
-        guard (1...128).contains(bytes.count) else { return false }
-        func word(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b == 0x5f }
-        guard word(bytes[0]) else { return false }
-        return bytes.dropFirst().allSatisfy { word($0) || $0 == 0x2e || $0 == 0x2d }
-    }
+    /// `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`, byte for byte (no Unicode look-alikes): the one
+    /// grammar `Reference` parses tags with.
+    public static func isValidTag(_ tag: String) -> Bool { Reference.isValidTag(tag) }
 
     /// A hostile name as one quoted, printable-ASCII token: quotes and backslashes escaped,
     /// anything outside printable ASCII (control characters, bidi overrides, look-alikes) as
