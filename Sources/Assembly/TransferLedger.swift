@@ -14,7 +14,7 @@ public final class TransferLedger: @unchecked Sendable {
     private let lock = NSLock()
     private var running: [Key: Completion] = [:]
     private var done: Set<Key> = []
-    private var pushed: [Digest: [MountOrigin]] = [:]
+    private var pushed: [Digest: Set<MountOrigin>] = [:]
     private var uploading: [UploadKey: Completion] = [:]
     private struct UploadKey: Hashable { let host: String; let digest: Digest }
     /// One bound on blob transfers for every write of the run (several images at once).
@@ -57,7 +57,7 @@ public final class TransferLedger: @unchecked Sendable {
                     lock.withLock {
                         running[key] = nil
                         done.insert(key)
-                        if let target = destination.mountTarget { pushed[digest, default: []].append(target) }
+                        if let target = destination.mountTarget { pushed[digest, default: []].insert(target) }
                     }
                     completion.finish(nil)
                     return event
@@ -78,11 +78,11 @@ public final class TransferLedger: @unchecked Sendable {
 
     /// Repositories this run pushed (or found) `digest` in, to mount from.
     func origins(of digest: Digest) -> [MountOrigin] {
-        lock.withLock { pushed[digest] ?? [] }
+        lock.withLock { pushed[digest].map { Array($0).sorted { $0.description < $1.description } } ?? [] }
     }
 
     func recordPushed(_ digest: Digest, to origin: MountOrigin) {
-        lock.withLock { pushed[digest, default: []].append(origin) }
+        lock.withLock { _ = pushed[digest, default: []].insert(origin) }
     }
 
     /// Claims the upload of `digest` to a registry: nil when it is the caller's to do, else the

@@ -34,14 +34,6 @@ public struct WriteReport: Sendable {
         self.digest = digest
         self.mediaType = mediaType
     }
-
-    /// Adds another write's blob counts (a run of several images reports one total).
-    public mutating func add(blobsOf other: WriteReport) {
-        blobsCopied += other.blobsCopied
-        blobsSkipped += other.blobsSkipped
-        blobsMounted += other.blobsMounted
-        bytesCopied += other.bytesCopied
-    }
 }
 
 /// Counts outcomes across concurrent transfers of one write.

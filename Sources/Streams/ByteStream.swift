@@ -138,13 +138,10 @@ public final class ObservingSink: ByteSink, @unchecked Sendable {
     }
 }
 
-/// A stream whose producer checks the blob's digest before it lets the last byte through, so a
-/// consumer that sees the end has seen verified bytes and need not hash them again.
-public protocol VerifiedBeforeEndSource: ByteSource {}
-
 /// Passes a blob of known size through but keeps its last byte until `release()`: called once
 /// the producer has verified the digest, so a corrupt blob never reaches its end downstream
-/// (an upload never completes, a registry never commits it).
+/// (an upload never completes, a registry never commits it), and the consumer that sees the end
+/// has seen verified bytes and need not hash them again (`putBlob(verifiedBeforeEnd:)`).
 public final class FinalByteHoldback: ByteSink, @unchecked Sendable {
     private let downstream: ByteSink
     private let size: Int64
