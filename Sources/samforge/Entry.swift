@@ -28,14 +28,26 @@ enum Entry {
 
     /// Parses `arguments` (nil: the process's own) and runs the command; exits on failure.
     static func run(arguments: [String]?, plugin: PluginMode.Invocation?) async {
+        let given = arguments ?? Array(CommandLine.arguments.dropFirst())
+        let shape: ArgumentShape
+        do {
+            shape = plugin == nil ? try ArgumentShape(given) : ArgumentShape(plain: given)
+        } catch {
+            FileHandle.standardError.write(Data(("samforge: error: " + oneLine(error) + "\n").utf8))
+            exit(ExitStatus.usage)
+        }
+        if shape.wantsVersion {
+            Output.line(VersionCommand.current)
+            exit(0)
+        }
         let command: ParsableCommand
         do {
-            command = try Samforge.parseAsRoot(arguments)
+            command = try Samforge.parseAsRoot(shape.arguments)
         } catch {
             let code = Samforge.exitCode(for: error)
-            if code == .success { Samforge.exit(withError: error) }  // --help, --version
+            if code == .success { Samforge.exit(withError: error) }  // --help, completion scripts
             let message = plugin.map { "samforge: error: plugin settings: " + $0.reword(Samforge.message(for: error)) }
-                ?? Samforge.fullMessage(for: error)
+                ?? ArgumentErrors.line(for: error, path: shape.path)
             FileHandle.standardError.write(Data((message + "\n").utf8))
             exit(ExitStatus.usage)
         }

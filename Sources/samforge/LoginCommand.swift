@@ -7,23 +7,25 @@ import Registry
 struct LoginCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "login",
-        abstract: "Check and save credentials for a registry (docker config.json or its credential helper).",
+        abstract: "Check and save credentials for a registry.",
+        usage: "samforge login [<options>] --username <user> <registry>",
         discussion: """
-        The password is read from stdin with --password-stdin, or prompted for on a terminal;
-        never from the command line, where other users could read it. Credentials are checked
-        against the registry first (GET /v2/ with them, through a token for token-auth
-        registries) and saved only when they work: in the credential helper config.json names
-        for the host (credHelpers, else credsStore), else in config.json's auths
-        ($REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json, else ~/.docker/config.json).
-
+        The password comes from stdin with --password-stdin, or from a prompt on a \
+        terminal; never from the command line, where other users could read it.
+        The credentials are tried on the registry first, and saved only when they work: \
+        with the credential helper config.json names for the host (credHelpers, else \
+        credsStore), else in config.json's auths.
+        config.json is $REGISTRY_AUTH_FILE when set, else $DOCKER_CONFIG/config.json, \
+        else the default ~/.docker/config.json.
         Examples:
-          echo "$REGISTRY_PASSWORD" | samforge login --username ci --password-stdin registry.example.com
-          aws ecr-public get-login-password | samforge login -u AWS --password-stdin public.ecr.aws
+          echo "$PASSWORD" | samforge login -u ci --password-stdin registry.example.com
+          aws ecr-public get-login-password | \\
+              samforge login -u AWS --password-stdin public.ecr.aws
         """
     )
 
     @Argument(help: ArgumentHelp("The registry: HOST[:PORT] (docker.io for Docker Hub).", valueName: "registry")) var registry: String
-    @Option(name: .shortAndLong, help: "User name.") var username: String?
+    @Option(name: .shortAndLong, help: ArgumentHelp("The user name.", valueName: "user")) var username: String?
     @Flag(name: .customLong("password-stdin"), help: "Read the password from stdin.") var passwordStdin = false
     @OptionGroup var flags: RegistryFlags
 
@@ -59,7 +61,8 @@ struct LoginCommand: AsyncParsableCommand {
 struct LogoutCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logout",
-        abstract: "Remove saved credentials for a registry."
+        abstract: "Remove the saved credentials for a registry.",
+        usage: "samforge logout <registry>"
     )
 
     @Argument(help: ArgumentHelp("The registry: HOST[:PORT] (docker.io for Docker Hub).", valueName: "registry")) var registry: String

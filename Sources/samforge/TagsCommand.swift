@@ -6,19 +6,18 @@ import Registry
 struct TagsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tags",
-        abstract: "List the tags of a repository.",
+        abstract: "List the tags of a registry repository.",
+        usage: "samforge tags [<options>] <repository>",
         discussion: """
-        Prints one tag per line in the registry's order (--json: one JSON array), following the
-        registry's Link pagination.
-
+        Prints one tag per line in the registry's order, following its Link pagination.
         Examples:
           samforge tags public.ecr.aws/sam/build-python3.12
           samforge tags --json registry.example.com/team/app
         """
     )
 
-    @Argument(help: "The repository (HOST/PATH, no tag).") var repository: String
-    @Flag(help: "Print a JSON array instead of one tag per line.") var json = false
+    @Argument(help: "The repository: HOST/PATH, without a tag.") var repository: String
+    @Flag(help: "Print one JSON array instead.") var json = false
     /// Tags asked for per page; hidden, for tests that exercise pagination.
     @Option(name: .customLong("page-size"), help: .hidden) var pageSize = 1000
     @OptionGroup var registry: RegistryFlags
