@@ -129,7 +129,7 @@ struct CopyCommand: AsyncParsableCommand {
     func copyAllTags(from: ImageLocation, to: ImageLocation, platform: Platform?, client: RegistryClient,
                      progress: TransferProgress, ledger: TransferLedger) async throws -> [Result] {
         guard case .registry(let sourceRepository) = from, case .registry(let targetRepository) = to else {
-            throw UsageError("--all-tags copies a repository between registries: SRC and DST must both be registry repositories")
+            throw UsageError("--all-tags copies every tag of one registry repository to another (e.g. registry-a.example.com/team/app registry-b.example.com/team/app); copy a local image by its name instead: samforge copy oci:DIR:TAG DST")
         }
         guard !Self.namesTagOrDigest(source), !Self.namesTagOrDigest(destination) else {
             throw UsageError("--all-tags takes repositories without a tag or digest (e.g. registry.example.com/team/app)")

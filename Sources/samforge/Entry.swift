@@ -68,7 +68,11 @@ enum Entry {
                 FileHandle.standardError.write(Data("samforge: interrupted by \(name); open uploads were cancelled and no tag was written after it\n".utf8))
                 exit(128 + signal)
             }
-            let line = plugin.map { $0.reword(oneLine(error)) } ?? oneLine(error)
+            var line = plugin.map { $0.reword(oneLine(error)) } ?? oneLine(error)
+            if let hint = ShortNameHint.hint(for: line, arguments: Array(shape.arguments.dropFirst(shape.path.count)),
+                                             command: type(of: command)) {
+                line += " (\(hint))"
+            }
             FileHandle.standardError.write(Data(("samforge: error: " + line + "\n").utf8))
             exit(ExitStatus.code(for: error))
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OCI
 import Registry
 
 /// `samforge login HOST`: checks credentials against the registry, then saves them where docker
@@ -82,8 +83,17 @@ struct LogoutCommand: ParsableCommand {
 enum RegistryArgument {
     /// `https://registry.example.com/v2/` → `registry.example.com`; Docker Hub's names → its API host.
     static func host(_ argument: String) throws -> String {
+        let text = argument.trimmingCharacters(in: .whitespaces)
+        if let local = ["oci:", "docker-archive:"].first(where: { text.hasPrefix($0) }) {
+            throw UsageError("\"\(escapedForMessage(text))\" is a local \(local == "oci:" ? "OCI layout" : "docker archive"), which needs no credentials: log in to the registry HOST[:PORT] you copy it to (e.g. samforge login registry.example.com)")
+        }
+        if text.lowercased().hasPrefix("docker://") {
+            let bare = text.dropFirst("docker://".count)
+            let host = bare.split(separator: "/").first.map(String.init) ?? String(bare)
+            throw UsageError("the registry is a host, not a docker:// reference: write \(escapedForMessage(host))")
+        }
         // config.json's own rule for its keys, so what login writes is what lookups find.
-        var host = DockerConfigCredentials.normalize(argument.trimmingCharacters(in: .whitespaces).lowercased())
+        var host = DockerConfigCredentials.normalize(text.lowercased())
         if host == "https://index.docker.io/v1/" { host = "docker.io" }
         guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || "-.:[]".contains($0) }) else {
             throw UsageError("\"\(argument)\" is not a registry host (HOST[:PORT])")

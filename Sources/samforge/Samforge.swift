@@ -24,8 +24,9 @@ struct Samforge: AsyncParsableCommand {
               --version 1.1.2 --target-repo registry.example.com/aws-sam-plugin
           echo "$TOKEN" | samforge login -u ci --password-stdin registry.example.com
         """,
-        subcommands: [BuildCommand.self, AppendCommand.self, CopyCommand.self, InspectCommand.self, TagsCommand.self,
-                      LoginCommand.self, LogoutCommand.self, PipelineCommand.self, VersionCommand.self]
+        subcommands: [BuildCommand.self, AppendCommand.self, CopyCommand.self, InspectCommand.self, DigestCommand.self,
+                      ManifestCommand.self, ConfigCommand.self, TagsCommand.self, LoginCommand.self, LogoutCommand.self,
+                      PipelineCommand.self, VersionCommand.self]
     )
 }
 

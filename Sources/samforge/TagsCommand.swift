@@ -23,9 +23,8 @@ struct TagsCommand: AsyncParsableCommand {
     @OptionGroup var registry: RegistryFlags
 
     func run() async throws {
-        guard case .registry(let reference) = try ImageLocation(parsing: repository) else {
-            throw UsageError("tags lists a registry repository, not \(repository)")
-        }
+        let location = try ImageLocation(parsing: repository)
+        guard case .registry(let reference) = location else { throw Self.notARegistry(location) }
         guard !CopyCommand.namesTagOrDigest(repository) else {
             throw UsageError("tags takes a repository without a tag or digest (e.g. \(reference.repositoryName))")
         }
@@ -36,5 +35,17 @@ struct TagsCommand: AsyncParsableCommand {
             throw StepError(reference.repositoryName, error)
         }
         if json { try Output.json(tags) } else { tags.forEach(Output.line) }
+    }
+
+    /// What to type instead, for a local location: its names are in a file there.
+    static func notARegistry(_ location: ImageLocation) -> UsageError {
+        switch location {
+        case .ociLayout(let directory, _):
+            return UsageError("tags lists a registry repository; the names in the OCI layout \(escapedForMessage(directory)) are its index.json's ref.name annotations: jq -r '.manifests[].annotations[\"org.opencontainers.image.ref.name\"] // empty' \(escapedForMessage(directory))/index.json")
+        case .dockerArchive(let file, _):
+            return UsageError("tags lists a registry repository; the names in the docker archive \(escapedForMessage(file)) are its RepoTags: tar -xOf \(escapedForMessage(file)) manifest.json | jq -r '.[].RepoTags[]'")
+        default:
+            return UsageError("tags lists a registry repository (HOST/PATH), not \(location)")
+        }
     }
 }

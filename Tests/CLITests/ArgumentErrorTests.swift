@@ -27,6 +27,7 @@ struct ArgumentErrorTests {
         Misspelt(arguments: ["bulid"], suggestion: "did you mean \"samforge build\"?"),
         Misspelt(arguments: ["cpoy", "a", "b"], suggestion: "did you mean \"samforge copy\"?"),
         Misspelt(arguments: ["insp", "x"], suggestion: "did you mean \"samforge inspect\"?"),
+        Misspelt(arguments: ["digets", "x"], suggestion: "did you mean \"samforge digest\"?"),
         Misspelt(arguments: ["pipeline", "harnes"], suggestion: "did you mean \"samforge pipeline harness\"?"),
         Misspelt(arguments: ["pipeline", "k8sjob"], suggestion: "did you mean \"samforge pipeline k8s-job\"?"),
         Misspelt(arguments: ["help", "bulid"], suggestion: "did you mean \"samforge build\"?"),
