@@ -96,6 +96,7 @@ struct AppendCommand: AsyncParsableCommand {
         defer { progress.end() }
         let workspace = try BuildWorkspace(root: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
         let runner = PlanRunner(client: client, workspace: workspace, jobs: jobs, progress: { progress.note($0) })
+        runner.onLayerContent = { progress.layerContent($0, done: $1, total: $2) }
         runner.inputLock = try lockOptions.open()
         let mutation = try await runner.mutate(baseLocation, with: plan, platforms: platforms)
         if !mutation.dropped.isEmpty {

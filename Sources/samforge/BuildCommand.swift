@@ -100,6 +100,7 @@ struct BuildCommand: AsyncParsableCommand {
         defer { progress.end() }
         let workspace = try BuildWorkspace(root: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
         let runner = PlanRunner(client: client, workspace: workspace, jobs: jobs, progress: { progress.note($0) })
+        runner.onLayerContent = { progress.layerContent($0, done: $1, total: $2) }
         runner.inputLock = try lockOptions.open()
         var build = SAMBuild(runner: runner)
         build.jobs = jobs
