@@ -30,7 +30,7 @@ struct DigestCommand: AsyncParsableCommand {
         usage: "samforge digest [<options>] <location>",
         discussion: """
         For an index, the index's digest; with --platform, that platform's manifest's.
-        A docker archive stores no manifest: its digest is that of the manifest samforge \\
+        A docker archive stores no manifest: its digest is that of the manifest samforge \
         rebuilds around the unchanged config and layers.
         Examples:
           samforge digest public.ecr.aws/sam/build-python3.12:1.143.0
@@ -72,7 +72,7 @@ struct ConfigCommand: AsyncParsableCommand {
         abstract: "Print the image config of a location, byte for byte.",
         usage: "samforge config [<options>] <location>",
         discussion: """
-        An index is read through one platform: --platform, else linux/amd64, else its \\
+        An index is read through one platform: --platform, else linux/amd64, else its \
         only one.
         Examples:
           samforge config public.ecr.aws/sam/build-python3.12:1.143.0 | jq .config.Env

@@ -19,12 +19,14 @@ struct Samforge: AsyncParsableCommand {
         Examples:
           samforge inspect public.ecr.aws/sam/build-nodejs18.x:1.143.0
           samforge copy docker.io/library/alpine:3.20 oci:./alpine:3.20
+          samforge diff public.ecr.aws/sam/build-python3.12:1.142.0 \\
+              public.ecr.aws/sam/build-python3.12:1.143.0
           samforge build --sam-base-image public.ecr.aws/sam/build-python3.12:1.143.0 \\
               --plugin-image harness/aws-sam-plugin:1.1.2-beta-base-image \\
               --version 1.1.2 --target-repo registry.example.com/aws-sam-plugin
           echo "$TOKEN" | samforge login -u ci --password-stdin registry.example.com
         """,
-        subcommands: [BuildCommand.self, AppendCommand.self, CopyCommand.self, InspectCommand.self, DigestCommand.self,
+        subcommands: [BuildCommand.self, AppendCommand.self, CopyCommand.self, InspectCommand.self, DiffCommand.self, DigestCommand.self,
                       ManifestCommand.self, ConfigCommand.self, TagsCommand.self, LoginCommand.self, LogoutCommand.self,
                       PipelineCommand.self, VersionCommand.self]
     )

@@ -20,6 +20,8 @@ final class StatusLine: @unchecked Sendable {
     private var visible = false
     /// A layer being written: its label, content bytes so far and in all.
     private var local: (label: String, done: Int64, total: Int64)?
+    /// A step of work shown as it is (`reading the files of a: layer 3 of 12`).
+    private var step: String?
 
     /// A status line when stderr is a terminal and progress is wanted.
     static func onTerminal(unless quiet: Bool) -> StatusLine? {
@@ -53,6 +55,14 @@ final class StatusLine: @unchecked Sendable {
         }
     }
 
+    /// Shows a step of work until the next one, or `finish()`.
+    func show(_ text: String) {
+        lock.withLock {
+            step = text
+            draw()
+        }
+    }
+
     /// A progress line above the status line when there is one, else a plain stderr line.
     static func emit(_ line: String, above status: StatusLine?) {
         if let status { status.print(line) } else { Output.progress(line) }
@@ -63,12 +73,17 @@ final class StatusLine: @unchecked Sendable {
         lock.withLock {
             clear()
             write(line + "\n")
-            if streaming > 0 || local != nil { draw() }
+            if streaming > 0 || local != nil || step != nil { draw() }
         }
     }
 
     /// Removes the status line (before the summary and the result).
-    func finish() { lock.withLock { clear() } }
+    func finish() {
+        lock.withLock {
+            step = nil
+            clear()
+        }
+    }
 
     /// At most ten redraws a second, whatever the chunk rate.
     private func throttledDraw() {
@@ -83,6 +98,7 @@ final class StatusLine: @unchecked Sendable {
 
     /// The line's text (without the carriage return and the erase).
     private func text() -> String {
+        if let step, streaming == 0, local == nil { return step }
         if let local, streaming == 0 {
             return "compressing \(local.label) · " + Self.share(local.done, of: local.total)
         }

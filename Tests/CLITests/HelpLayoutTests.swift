@@ -9,7 +9,7 @@ import TestSupport
 @Suite("help layout")
 struct HelpLayoutTests {
     /// Commands the root help must lead to (at least).
-    static let expected = ["build", "append", "copy", "inspect", "digest", "manifest", "config", "tags", "login",
+    static let expected = ["build", "append", "copy", "inspect", "diff", "digest", "manifest", "config", "tags", "login",
                            "logout", "version", "pipeline", "pipeline harness", "pipeline k8s-job"]
 
     static func help(_ path: [String], columns: Int) throws -> String {
@@ -64,6 +64,10 @@ struct HelpLayoutTests {
         let description = wide.components(separatedBy: "\nUSAGE:").first ?? ""
         for line in description.split(separator: "\n") where line.hasPrefix("  ") && !narrowLines.contains(String(line)) {
             problems.append("example broken at \(width) columns: \(line)")
+        }
+        // A backslash ends only example lines (a continuation); in prose it is a stray one.
+        for line in description.split(separator: "\n") where !line.hasPrefix("  ") && line.hasSuffix("\\") {
+            problems.append("stray backslash: \(line)")
         }
         return problems
     }
