@@ -100,6 +100,18 @@ struct ArgumentErrorTests {
         }
     }
 
+    /// `-q` wherever there is a `--quiet` (as docker, crane and skopeo users type it).
+    @Test func quietIsAlsoQ() throws {
+        var quiet: [String] = []
+        for path in try Self.leafCommands() {
+            for argument in try Self.dump(path).command.arguments ?? [] where argument.names?.contains(where: { $0.name == "quiet" }) == true {
+                quiet.append(path.joined(separator: " "))
+                #expect(argument.names?.contains { $0.kind == "short" && $0.name == "q" } == true, "\(path)")
+            }
+        }
+        #expect(Set(quiet).isSuperset(of: ["copy", "append", "build"]))
+    }
+
     @Test func optionsOfACommandBeforeItsNameSayWhereTheyGo() throws {
         let result = try Command.samforge(["--json", "inspect", "x"])
         Self.expectOneLineUsageError(result, ["write it after the command name (samforge inspect --json ...)"], "--json inspect")
