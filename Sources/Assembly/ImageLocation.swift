@@ -23,6 +23,12 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
 
     public init(parsing text: String) throws(ParseError) {
         func fail(_ message: String) -> ParseError { ParseError(message: "invalid location \"\(escapedForMessage(text))\": \(message)") }
+        for prefix in ["oci:", "docker-archive:"] where text.hasPrefix(prefix) && text.dropFirst(prefix.count).contains("://") {
+            // `oci:docker://…`: two kinds of location in one.
+            let rest = text.dropFirst(prefix.count)
+            let bare = rest.range(of: "://").map { rest[$0.upperBound...] } ?? rest
+            throw fail("\(prefix) takes a \(prefix == "oci:" ? "directory" : "file"), not a URL: write \(escapedForMessage(bare)) (or docker://\(escapedForMessage(bare))) for a registry, \(prefix)\(prefix == "oci:" ? "DIR[:TAG]" : "FILE[:REF]") for a local \(prefix == "oci:" ? "layout" : "archive")")
+        }
         if text == "scratch" {
             self = .scratch
         } else if text.hasPrefix("oci:") {

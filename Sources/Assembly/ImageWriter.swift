@@ -56,8 +56,10 @@ public struct ImageWriter: Sendable {
             throw AssemblyError.usage("\(destination.description): the destination pins \(expecting) but the image is \(plan.root.digest)")
         }
         let jobs = max(1, min(options.jobs, destination.maxConcurrentBlobWrites))
+        let blobs = try blobs(of: plan.sourceManifests)
+        options.onEvent?(.blobsPlanned(count: blobs.count, size: blobs.reduce(0) { $0 + max(0, $1.size) }))
         try await BlobTransfer(source: source, destination: destination, ledger: options.ledger, onEvent: options.onEvent)
-            .transferAll(try blobs(of: plan.sourceManifests), jobs: jobs, tally: tally)
+            .transferAll(blobs, jobs: jobs, tally: tally)
         for manifest in plan.children {
             if try await !destination.hasManifest(manifest.digest) { try await destination.putManifest(manifest) }
             options.onEvent?(.manifestPushed(manifest.digest, mediaType: manifest.mediaType, tag: nil))

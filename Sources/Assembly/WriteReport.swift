@@ -10,6 +10,9 @@ public enum TransferEvent: Sendable {
     /// A blob starts moving; `bytesMoved` then reports each chunk of it (progress meters).
     case blobStarted(Digest, size: Int64)
     case bytesMoved(Int)
+    /// Before a write's blobs move: how many there are and their bytes (a meter's total; the
+    /// ones found in place, mounted or moved by an earlier write of the run count as done).
+    case blobsPlanned(count: Int, size: Int64)
 }
 
 /// What a write did: the digest the destination now names, under which names, and how many
@@ -48,7 +51,7 @@ final class Tally: @unchecked Sendable {
             case .blobExists: skipped += 1
             case .blobMounted: mounted += 1
             case .blobCopied(_, let size): copied += 1; bytes += size
-            case .manifestPushed, .blobStarted, .bytesMoved: break
+            case .manifestPushed, .blobStarted, .bytesMoved, .blobsPlanned: break
             }
         }
     }

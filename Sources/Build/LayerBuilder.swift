@@ -10,6 +10,8 @@ import Streams
 final class LayerBuilder: @unchecked Sendable {
     let inputs: PlanInputs
     private let written = Memo<NewLayer>()
+    /// Content written into a new layer so far (label, bytes, of bytes), as it is compressed.
+    var onContent: (@Sendable (String, Int64, Int64) -> Void)?
 
     init(inputs: PlanInputs) {
         self.inputs = inputs
@@ -35,11 +37,12 @@ final class LayerBuilder: @unchecked Sendable {
         return try await written.value(key) { [self] in
             let specs = try await entries(of: layer, plan: plan, platform: platform)
             var writer = LayerWriter(mtime: plan.mtime)
+            if let onContent { writer.onProgress = { onContent(layer.label, $0, $1) } }
             for spec in specs { try writer.add(spec) }
             let finished = writer
             let cache = inputs.workspace.cache
             let result = try await BlockingWork.run { try finished.write(into: cache) }
-            inputs.progress?("layer \(result.digest.short) \(layer.label) (\(result.size) bytes)")
+            inputs.progress?("layer \(result.digest.short) \(layer.label) (\(humanSize(result.size)))")
             return NewLayer(digest: result.digest, diffID: result.diffID, size: result.size, path: result.path,
                             history: ImageConfig.History(created_by: history, comment: layer.comment), files: result.files)
         }

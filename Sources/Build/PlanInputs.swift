@@ -32,7 +32,7 @@ final class PlanInputs: @unchecked Sendable {
             try await step(role) {
                 let image = try await ResolvedImage.resolve(try await open(location, platform: platform), platform: platform)
                 lock?.record(location, root: image.root.digest, platform: platform, manifest: image.manifest.digest)
-                progress?("\(role): \(location) → \(image.manifest.digest) (\(image.image.layers.count) layers)")
+                progress?("\(role): \(location) → \(image.manifest.digest) (\(counted(image.image.layers.count, "layer")))")
                 return image
             }
         }

@@ -52,6 +52,13 @@ public final class PlanRunner: @unchecked Sendable {
         layers = LayerBuilder(inputs: inputs)
     }
 
+    /// Progress of the content going into a new layer (its label, bytes so far, bytes in all),
+    /// called on the writing thread: for a status line while a large file is compressed.
+    public var onLayerContent: (@Sendable (String, Int64, Int64) -> Void)? {
+        get { layers.onContent }
+        set { layers.onContent = newValue }
+    }
+
     /// The run's lock (`--lock`): inputs taken at their pins, every resolution recorded.
     public var inputLock: InputLock? {
         get { inputs.lock }
@@ -141,7 +148,7 @@ public final class PlanRunner: @unchecked Sendable {
 
     /// The plan's layers for `platform` on top of `base`, and its config changes.
     private func compose(_ base: ResolvedImage, plan: ImagePlan, platform: OCI.Platform) async throws -> ComposedImage {
-        progress?("base: \(base.source.description) → \(base.manifest.digest) (\(base.image.layers.count) layers, \(base.isDockerFlavour ? "Docker schema2" : "OCI"), \(platform))")
+        progress?("base: \(base.source.description) → \(base.manifest.digest) (\(counted(base.image.layers.count, "layer")), \(base.isDockerFlavour ? "Docker schema2" : "OCI"), \(platform))")
         var newLayers: [NewLayer] = []
         for layer in plan.layers { newLayers.append(try await layers.layer(layer, of: plan, platform: platform)) }
         producedLock.withLock { produced.formUnion(newLayers.map(\.digest)) }

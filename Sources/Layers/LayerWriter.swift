@@ -11,6 +11,9 @@ public struct LayerWriter: Sendable {
     public let mtime: Int64
     public let compressionLevel: Int32
     private var specs: LayerPlan.Specs = [:]
+    /// Called on the writing thread as file content goes in (bytes so far, bytes in all), so
+    /// long local work (compressing a large file) can show progress; nil by default.
+    public var onProgress: (@Sendable (_ done: Int64, _ total: Int64) -> Void)?
 
     public init(mtime: Int64 = 0, compressionLevel: Int32 = 6) {
         self.mtime = mtime
@@ -71,9 +74,10 @@ public struct LayerWriter: Sendable {
         defer { buffer.deallocate() }
         var files: [WrittenFile] = []
         var byPath: [PathKey: WrittenFile] = [:]
+        let progress = onProgress.map { ContentProgress(report: $0, total: Self.contentSize(plan.entries.map { $0.spec })) }
         for (path, spec) in plan.entries {
             try Interruption.check()
-            if let file = try write(path: path, spec: spec, to: archive, buffer: buffer) {
+            if let file = try write(path: path, spec: spec, to: archive, buffer: buffer, progress: progress) {
                 files.append(file)
                 byPath[PathKey(path)] = file
             } else if case .hardlink(let target) = spec.content, let file = byPath[PathKey(target)] {
@@ -87,7 +91,7 @@ public struct LayerWriter: Sendable {
 
     /// Writes one entry; a regular file's hashes come back.
     private func write(path: String, spec: LayerEntrySpec, to archive: TarArchiveWriter,
-                       buffer: UnsafeMutableRawBufferPointer) throws -> WrittenFile? {
+                       buffer: UnsafeMutableRawBufferPointer, progress: ContentProgress?) throws -> WrittenFile? {
         var header = TarArchiveWriter.Header(name: path, fileType: TarArchiveWriter.regularFile,
                                              permissions: spec.mode, uid: spec.uid, gid: spec.gid, mtime: mtime)
         switch spec.content {
@@ -110,6 +114,7 @@ public struct LayerWriter: Sendable {
                 hashes.update(chunk)
                 try archive.writeData(chunk)
             }
+            progress?.add(bytes.count)
             return hashes.file(at: "/" + path, size: header.size)
         case .file(let localPath):
             let source = try LocalFile.open(localPath)
@@ -127,12 +132,45 @@ public struct LayerWriter: Sendable {
                 hashes.update(chunk)
                 try archive.writeData(chunk)
                 total += Int64(count)
+                progress?.add(count)
             }
             // A shorter read would leave libarchive padding the entry with zeros: a corrupt layer.
             guard total == header.size else { throw LayerError.sourceChanged(localPath) }
             return hashes.file(at: "/" + path, size: total)
         }
         return nil
+    }
+}
+
+extension LayerWriter {
+    /// The bytes of content the entries hold (local files as they are now).
+    static func contentSize(_ specs: [LayerEntrySpec]) -> Int64 {
+        specs.reduce(0) { sum, spec in
+            switch spec.content {
+            case .bytes(let bytes): return sum + Int64(bytes.count)
+            case .file(let path):
+                var info = stat()
+                return sum + (stat(path, &info) == 0 ? Int64(info.st_size) : 0)
+            default: return sum
+            }
+        }
+    }
+}
+
+/// Counts content written for `LayerWriter.onProgress`; used by the writing thread only.
+final class ContentProgress: @unchecked Sendable {
+    let report: @Sendable (Int64, Int64) -> Void
+    let total: Int64
+    private var done: Int64 = 0
+
+    init(report: @escaping @Sendable (Int64, Int64) -> Void, total: Int64) {
+        self.report = report
+        self.total = total
+    }
+
+    func add(_ count: Int) {
+        done += Int64(count)
+        report(done, max(total, done))
     }
 }
 

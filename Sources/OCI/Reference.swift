@@ -45,6 +45,15 @@ public struct Reference: Hashable, Sendable, CustomStringConvertible {
         if input.utf8.count == 64, input.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) {
             throw .invalidName(input, reason: "a 64-character hexadecimal string is an image ID, not a repository name")
         }
+        // `docker://host/app`, `https://host/app`: say what to write instead of "invalid host".
+        if let scheme = input.range(of: "://") {
+            let prefix = input[..<scheme.lowerBound]
+            let bare = input[scheme.upperBound...]
+            guard prefix.contains("/") || prefix.contains(":") || prefix.isEmpty else {
+                throw .invalidName(input, reason: "a reference takes no \(prefix)://; write \(bare)")
+            }
+            throw .invalidName(input, reason: "\"://\" may only start a location (docker://HOST/REPO:TAG), never stand inside a reference")
+        }
         var rest = Substring(input)
 
         var digest: Digest?

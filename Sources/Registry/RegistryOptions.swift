@@ -2,6 +2,8 @@
 public struct RegistryOptions: Sendable {
     /// `HOST[:PORT]` values from `--insecure-registry`: HTTPS without verification, then plain HTTP.
     public var insecureHosts: Set<String>
+    /// `--insecure` (as crane's): every host is treated as named by `--insecure-registry`.
+    public var insecureEverywhere = false
     /// `--ca-file`: an extra CA trusted for HTTPS.
     public var caFile: String?
     public var credentials: CredentialSource?
@@ -37,14 +39,15 @@ public struct RegistryOptions: Sendable {
     }
 
     func isInsecure(_ host: String) -> Bool {
-        if insecureHosts.contains(host) { return true }
+        if insecureEverywhere || insecureHosts.contains(host) { return true }
         // `--insecure-registry example.com` covers every port of that host.
         let bare = host.split(separator: ":").first.map(String.init) ?? host
         return insecureHosts.contains(bare)
     }
 
     /// Whether a request to `url` may carry credentials: over HTTPS always; over plain HTTP
-    /// only when the URL's own host is loopback or named by `--insecure-registry`.
+    /// only when the URL's own host is loopback or named by `--insecure-registry`
+    /// (every host with `--insecure`).
     public func allowsCredentials(to url: String) -> Bool {
         let lowered = url.lowercased()
         if lowered.hasPrefix("https://") { return true }

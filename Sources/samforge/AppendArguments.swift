@@ -29,6 +29,8 @@ enum AppendArguments {
     /// archive's path ends at its first `:`, so the first `:/` after that ends IMAGE.
     static func copy(_ text: String) throws -> ImagePlan.ImageCopy {
         var searchFrom = text.startIndex
+        // `docker://HOST/REPO:TAG:/src`: the scheme's own ":/" does not end IMAGE.
+        if text.lowercased().hasPrefix("docker://") { searchFrom = text.index(text.startIndex, offsetBy: "docker://".count) }
         for prefix in ["oci:", "docker-archive:"] where text.hasPrefix(prefix) {
             let afterPrefix = text.index(text.startIndex, offsetBy: prefix.count)
             searchFrom = text[afterPrefix...].firstIndex(of: ":") ?? text.endIndex

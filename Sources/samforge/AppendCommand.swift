@@ -12,48 +12,53 @@ import SAM
 struct AppendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "append",
-        abstract: "Add files (from disk or other images) and config changes to an image, and push it.",
+        abstract: "Add files (from disk or other images) and config changes to an image.",
+        usage: "samforge append [<options>] <base> <target>",
         discussion: """
-        One new layer holds every --file and --copy-from (root-owned; a file keeps its mode unless
-        one is given); the base layers are copied byte for byte (mounted within one registry).
-        Config: --env and --label add or replace, --entrypoint clears an inherited Cmd as Docker's
-        ENTRYPOINT does, --cmd/--workdir/--user replace. SOURCE_DATE_EPOCH fixes mtimes and the
-        created time, so the same inputs give the same digest. The last stdout line is
-        TARGET:TAG@sha256:… (TAG defaults to latest).
-
+        One new layer holds every --file, --dir and --copy-from, root-owned; a file keeps \
+        its own mode unless one is given.
+        The base layers are copied byte for byte (mounted within one registry).
+        --env and --label add or replace, --entrypoint clears an inherited Cmd as \
+        Docker's ENTRYPOINT does, and --cmd, --workdir and --user replace.
+        The same inputs give the same digest: mtimes are 0 (or SOURCE_DATE_EPOCH) and \
+        the created time is the base image's own.
+        The last stdout line is TARGET:TAG@sha256:DIGEST (TAG is latest unless given).
         Examples:
-          samforge append --file ./hello:/usr/local/bin/hello:0755 --entrypoint '["/usr/local/bin/hello"]' \\
-              public.ecr.aws/sam/build-python3.12:1.143.0 registry.example.com/team/python-hello:1
-          samforge append --copy-from harness/aws-sam-plugin:1.1.2:/opt/harness/scripts:/opt/tools \\
-              --env TOOLS=/opt/tools --label org.example.team=platform BASE TARGET
+          samforge append --file ./hello:/usr/local/bin/hello:0755 \\
+              --entrypoint '["/usr/local/bin/hello"]' \\
+              public.ecr.aws/sam/build-python3.12:1.143.0 \\
+              registry.example.com/team/python-hello:1
+          samforge append --env TOOLS=/opt/tools \\
+              --copy-from harness/aws-sam-plugin:1.1.2:/opt/harness/bin:/opt/tools \\
+              docker.io/library/alpine:3.20 registry.example.com/team/tools:1
         """
     )
 
-    @Argument(help: "The base image: any location (registry, oci:, docker-archive:) or scratch.") var base: String
-    @Argument(help: "Where the result goes: HOST/REPO[:TAG], oci:DIR[:REF] or docker-archive:FILE[:REF].") var target: String
-    @Option(name: .customLong("file"), help: ArgumentHelp("Add a local file or a download at an absolute path, optionally with an octal mode (repeatable).", valueName: "SRC:/DEST[:MODE]"))
+    @Argument(help: "The base image: any location, or scratch.") var base: String
+    @Argument(help: "Where the result goes: any location.") var target: String
+    @Option(name: .customLong("file"), help: ArgumentHelp("Add a local file or a download at /DEST, with an octal MODE if given (repeatable).", valueName: "SRC:/DEST[:MODE]"))
     var files: [String] = []
-    @Option(name: .customLong("dir"), help: ArgumentHelp("Add an empty directory, mode 0755 unless given (repeatable).", valueName: "/PATH[:MODE]"))
+    @Option(name: .customLong("dir"), help: ArgumentHelp("Add an empty directory, with mode 0755 unless another is given (repeatable).", valueName: "/PATH[:MODE]"))
     var directories: [String] = []
-    @Option(name: .customLong("copy-from"), help: ArgumentHelp("Copy a file or tree from another image (its merged filesystem, hard links kept) to DEST, default the same path (repeatable).", valueName: "IMAGE:/SRC[:/DEST]"))
+    @Option(name: .customLong("copy-from"), help: ArgumentHelp("Copy a file or tree from another image to /DEST, else to the same path (repeatable).", valueName: "IMAGE:/SRC[:/DEST]"))
     var copies: [String] = []
     @Option(name: .customLong("env"), help: ArgumentHelp("Set an environment variable (repeatable).", valueName: "KEY=VALUE")) var env: [String] = []
     @Option(name: .customLong("label"), help: ArgumentHelp("Set a label (repeatable).", valueName: "KEY=VALUE")) var labels: [String] = []
     @Option(help: ArgumentHelp("Entrypoint: a JSON array (exec form) or a command line (run by /bin/sh -c).", valueName: "JSON|CMD")) var entrypoint: String?
     @Option(help: ArgumentHelp("Cmd: a JSON array (exec form) or a command line (run by /bin/sh -c).", valueName: "JSON|CMD")) var cmd: String?
-    @Option(help: ArgumentHelp("Working directory (created in the new layer, root-owned 0755).", valueName: "DIR")) var workdir: String?
+    @Option(help: ArgumentHelp("Working directory, created in the new layer (0755).", valueName: "DIR")) var workdir: String?
     @Option(help: ArgumentHelp("User (name, uid or uid:gid).", valueName: "USER")) var user: String?
     @Option(name: .customLong("tag"), help: ArgumentHelp("Also name the result TAG at the target (repeatable).", valueName: "TAG")) var tags: [String] = []
-    @Option(help: ArgumentHelp("Platform(s) of the base to build on: os/arch[/variant], a comma-separated list, or all (default linux/amd64).", valueName: "PLATFORMS"))
+    @Option(help: ArgumentHelp("The platforms to build on: os/arch[/variant], a list of them (a,b), or all (default linux/amd64).", valueName: "PLATFORMS"))
     var platform: String?
-    @Option(help: ArgumentHelp("The config's created time: now, or an RFC 3339 time (default: the base image's own; SOURCE_DATE_EPOCH wins).", valueName: "now|TIME"))
+    @Option(help: ArgumentHelp("The created time: now or an RFC 3339 time (default: SOURCE_DATE_EPOCH, else the base image's).", valueName: "now|TIME"))
     var created: String?
-    @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Cache directory for the new layer (default $XDG_CACHE_HOME/samforge, else ~/.cache/samforge).", valueName: "DIR"))
+    @Option(name: .customLong("cache-dir"), help: ArgumentHelp("The layer cache (default $XDG_CACHE_HOME/samforge, else ~/.cache/samforge).", valueName: "DIR"))
     var cacheDir: String?
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Flag(help: "Do not attach the SBOM and provenance referrers.") var noAttestations = false
     @OptionGroup var lockOptions: LockOptions
-    @Flag(help: "Print one JSON object describing the result instead of the reference line.") var json = false
+    @Flag(help: "Print one JSON object instead of the reference line.") var json = false
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
     @OptionGroup var registry: RegistryFlags
 
@@ -91,6 +96,7 @@ struct AppendCommand: AsyncParsableCommand {
         defer { progress.end() }
         let workspace = try BuildWorkspace(root: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
         let runner = PlanRunner(client: client, workspace: workspace, jobs: jobs, progress: { progress.note($0) })
+        runner.onLayerContent = { progress.layerContent($0, done: $1, total: $2) }
         runner.inputLock = try lockOptions.open()
         let mutation = try await runner.mutate(baseLocation, with: plan, platforms: platforms)
         if !mutation.dropped.isEmpty {

@@ -9,67 +9,74 @@ import Streams
 struct BuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
-        abstract: "Build the Harness AWS SAM plugin image on a SAM base image and push it.",
+        abstract: "Build the Harness AWS SAM plugin image and push it.",
+        usage: """
+        samforge build [<options>] --sam-base-image <REF>... --plugin-image <REF>
+        --version <V> --target-repo <REPO>
+        """,
         discussion: """
-        Reproduces the Harness sam-image-build Dockerfile without a daemon: the base layers are \
-        copied untouched; two layers are added (plugin files; go-template + docker CLI); Env gains \
-        HARNESS_GO_PLUGIN_VERSION, DOCKER_VERSION, INSTALL_GO_TEMPLATE_BINARY, UNIFIED_PIPELINE; \
-        Entrypoint is /opt/harness/scripts/sam-plugin.sh. The tag is \
-        TARGET_REPO:VERSION-RUNTIME-SAMVERSION-linux-amd64 (plus -YYYYMMDDhhmmss with \
-        --timestamp-tag). The last stdout line is TARGET_REPO:TAG@sha256:DIGEST.
-
-        Environment fallbacks: SAM_BASE_IMAGE, BASE_IMAGE (then SCRATCH_IMAGE), VERSION, \
-        TARGET_REPO. DOCKER_USERNAME/DOCKER_PASSWORD authenticate to the target's registry. \
-        go-template is skipped when INSTALL_GO_TEMPLATE_BINARY is set to anything but "true" or \
-        UNIFIED_PIPELINE is "true". SOURCE_DATE_EPOCH fixes mtimes, `created` and TIMESTAMP, so \
-        equal inputs give an equal digest.
-
+        It does what the Harness sam-image-build Dockerfile does, without a daemon: \
+        the base layers are copied untouched, and two layers are added (the plugin files; \
+        go-template and the docker CLI).
+        Env gains HARNESS_GO_PLUGIN_VERSION, DOCKER_VERSION, INSTALL_GO_TEMPLATE_BINARY \
+        and UNIFIED_PIPELINE; Entrypoint is /opt/harness/scripts/sam-plugin.sh.
+        The tag is TARGET_REPO:VERSION-RUNTIME-SAMVERSION-linux-amd64 (and \
+        -YYYYMMDDhhmmss after it with --timestamp-tag).
+        The last stdout line is TARGET_REPO:TAG@sha256:DIGEST.
+        Without the flags, SAM_BASE_IMAGE, BASE_IMAGE (then SCRATCH_IMAGE), VERSION and \
+        TARGET_REPO are read from the environment.
+        DOCKER_USERNAME and DOCKER_PASSWORD log in to the target's registry.
+        go-template is left out when INSTALL_GO_TEMPLATE_BINARY is set to anything but \
+        true, or UNIFIED_PIPELINE is true.
+        The same inputs give the same digest: mtimes are 0 (or SOURCE_DATE_EPOCH) and \
+        the created time is the base image's own.
         Example:
-          samforge build --sam-base-image public.ecr.aws/sam/build-nodejs18.x:1.143.0-20250502200316-x86_64 \\
-                         --plugin-image harness/aws-sam-plugin:1.1.2-beta-base-image \\
-                         --version 1.1.2 --target-repo registry.example.com/aws-sam-plugin
+          samforge build \\
+              --sam-base-image public.ecr.aws/sam/build-nodejs18.x:1.143.0 \\
+              --plugin-image harness/aws-sam-plugin:1.1.2-beta-base-image \\
+              --version 1.1.2 --target-repo registry.example.com/aws-sam-plugin
         """
     )
 
-    @Option(name: .customLong("sam-base-image"), help: ArgumentHelp("SAM build image, e.g. public.ecr.aws/sam/build-nodejs18.x:1.143.0-20250502200316-x86_64 (or $SAM_BASE_IMAGE). Repeat it to build several runtimes in one run: the new layers are built once.", valueName: "REF"))
+    @Option(name: .customLong("sam-base-image"), help: ArgumentHelp("A SAM build image, public.ecr.aws/sam/build-RUNTIME:X.Y.Z (or $SAM_BASE_IMAGE); repeat it for several runtimes in one run.", valueName: "REF"))
     var samBaseImage: [String] = []
-    @Option(name: .customLong("plugin-image"), help: ArgumentHelp("Image holding /opt/harness/bin/harness-sam-plugin and /opt/harness/scripts/ (or $BASE_IMAGE, $SCRATCH_IMAGE).", valueName: "REF"))
+    @Option(name: .customLong("plugin-image"), help: ArgumentHelp("The image with /opt/harness/bin/harness-sam-plugin and /opt/harness/scripts/ (or $BASE_IMAGE).", valueName: "REF"))
     var pluginImage: String?
-    @Option(name: .customLong("version"), help: ArgumentHelp("Plugin version, the tag's first part (or $VERSION).", valueName: "V"))
+    @Option(name: .customLong("version"), help: ArgumentHelp("The plugin version, first part of the tag ($VERSION).", valueName: "V"))
     var version: String?
-    @Option(name: .customLong("target-repo"), help: ArgumentHelp("Repository to push to, without tag (or $TARGET_REPO).", valueName: "REPO"))
+    @Option(name: .customLong("target-repo"), help: ArgumentHelp("Where to push: a repository without tag, oci:DIR or docker-archive:FILE (or $TARGET_REPO).", valueName: "REPO"))
     var targetRepo: String?
 
-    @Option(name: .customLong("go-template"), help: ArgumentHelp("go-template binary to install (default: Harness's v0.4.5 URL).", valueName: "URL|PATH"))
+    @Option(name: .customLong("go-template"), help: ArgumentHelp("The go-template binary (default: Harness's v0.4.5).", valueName: "URL|PATH"))
     var goTemplate: String?
     @Flag(name: .customLong("no-go-template"), help: "Do not install go-template.")
     var noGoTemplate = false
-    @Option(name: .customLong("docker-cli-image"), help: ArgumentHelp("Image to take /usr/local/bin/docker from (default docker.io/library/docker:26.0.1-cli).", valueName: "REF"))
+    @Option(name: .customLong("docker-cli-image"), help: ArgumentHelp("The image with /usr/local/bin/docker (default: the docker.io/library/docker:26.0.1-cli image).", valueName: "REF"))
     var dockerCLIImage: String?
-    @Option(name: .customLong("docker-cli-file"), help: ArgumentHelp("docker binary, or the static docker-*.tgz (entry docker/docker).", valueName: "PATH|URL"))
+    @Option(name: .customLong("docker-cli-file"), help: ArgumentHelp("A docker binary, or a static docker-*.tgz release.", valueName: "PATH|URL"))
     var dockerCLIFile: String?
     @Flag(name: .customLong("no-docker-cli"), help: "Do not install the docker CLI.")
     var noDockerCLI = false
 
-    @Flag(name: .customLong("timestamp-tag"), help: "Also push the tag …-linux-amd64-YYYYMMDDhhmmss (UTC; from SOURCE_DATE_EPOCH when set).")
+    @Flag(name: .customLong("timestamp-tag"), help: "Also push the tag ...-linux-amd64-YYYYMMDDhhmmss (UTC, the clock or SOURCE_DATE_EPOCH).")
     var timestampTag = false
-    @Option(name: .customLong("output-env"), help: ArgumentHelp("Append FINAL_IMAGE=, IMAGE_DIGEST=, SAM_RUNTIME=, SAM_VERSION=, TIMESTAMP= lines to FILE (e.g. $DRONE_OUTPUT).", valueName: "FILE"))
+    @Option(name: .customLong("output-env"), help: ArgumentHelp("Append FINAL_IMAGE=, IMAGE_DIGEST=, SAM_RUNTIME=, SAM_VERSION= and TIMESTAMP= lines to FILE ($DRONE_OUTPUT, say).", valueName: "FILE"))
     var outputEnv: String?
     @Option(help: ArgumentHelp("Only linux/amd64 is supported.", valueName: "os/arch"))
     var platform: String?
-    @Option(name: .customLong("matrix"), help: ArgumentHelp("Build every entry of a YAML or JSON matrix file (images: a list of SAM base images, or mappings with sam-base-image and any of version, target-repo, plugin-image).", valueName: "FILE"))
+    @Option(name: .customLong("matrix"), help: ArgumentHelp("Build every entry of a YAML or JSON matrix file: images, a list of SAM base images or of mappings (sam-base-image, version, target-repo, plugin-image).", valueName: "FILE"))
     var matrix: String?
-    @Option(name: .customLong("matrix-index"), help: ArgumentHelp("Build only entry N (from 0) of --matrix; default $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's), else every entry.", valueName: "N"))
+    @Option(name: .customLong("matrix-index"), help: ArgumentHelp("Build entry N of --matrix only, from 0 (default: $JOB_COMPLETION_INDEX, which an Indexed Job sets).", valueName: "N"))
     var matrixIndex: Int?
-    @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Cache directory (default $XDG_CACHE_HOME/samforge, else ~/.cache/samforge).", valueName: "DIR"))
+    @Option(name: .customLong("cache-dir"), help: ArgumentHelp("The layer cache (default $XDG_CACHE_HOME/samforge, else ~/.cache/samforge).", valueName: "DIR"))
     var cacheDir: String?
-    @Option(help: ArgumentHelp("The config's created time: now, or an RFC 3339 time (default: the base image's own; SOURCE_DATE_EPOCH wins).", valueName: "now|TIME"))
+    @Option(help: ArgumentHelp("The created time: now or an RFC 3339 time (default: SOURCE_DATE_EPOCH, else the base image's).", valueName: "now|TIME"))
     var created: String?
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Flag(help: "Do not attach the SBOM and provenance referrers.") var noAttestations = false
     @OptionGroup var lockOptions: LockOptions
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
-    @Flag(help: "Print one JSON object describing the result instead of the reference line (an array of them for several bases).") var json = false
+    @Flag(help: "Print one JSON object instead of the reference line (an array for several bases).") var json = false
     @OptionGroup var registry: RegistryFlags
 
     func run() async throws {
@@ -93,6 +100,7 @@ struct BuildCommand: AsyncParsableCommand {
         defer { progress.end() }
         let workspace = try BuildWorkspace(root: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
         let runner = PlanRunner(client: client, workspace: workspace, jobs: jobs, progress: { progress.note($0) })
+        runner.onLayerContent = { progress.layerContent($0, done: $1, total: $2) }
         runner.inputLock = try lockOptions.open()
         var build = SAMBuild(runner: runner)
         build.jobs = jobs

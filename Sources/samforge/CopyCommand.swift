@@ -9,33 +9,37 @@ struct CopyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "copy",
         abstract: "Copy an image between registries, OCI layouts and docker archives.",
+        usage: "samforge copy [<options>] <source> <destination>",
         discussion: """
-        SRC and DST are registry references (default, or docker://REF), oci:DIR[:TAG] or
-        docker-archive:FILE[:REF]; any source can go to any destination. An index is copied whole
-        (every platform, identical digests) unless --platform picks one; a docker archive holds
-        one platform, linux/amd64 unless --platform says otherwise. Blobs the destination has
-        are skipped, blobs in another repository of the same registry are mounted, the rest are
-        streamed and verified. The last stdout line pins the result: DST@sha256:…
-        (HOST/REPO:TAG@sha256:… for a registry). DOCKER_USERNAME/DOCKER_PASSWORD log in to DST's registry.
-
+        SRC and DST are locations: a registry reference (or docker://REF), \
+        oci:DIR[:TAG] or docker-archive:FILE[:REF]; any source goes to any destination.
+        An index is copied whole, every platform with its digest, unless --platform \
+        picks one; a docker archive holds one platform (linux/amd64 by default).
+        Blobs the destination has are skipped, those in another repository of its \
+        registry are mounted, and the rest are streamed and verified.
+        The last stdout line pins the result: DST@sha256:DIGEST.
+        DOCKER_USERNAME and DOCKER_PASSWORD log in to the destination's registry.
         Examples:
-          samforge copy public.ecr.aws/sam/build-python3.12:1.143.0 registry.example.com/sam/build-python3.12:1.143.0
-          samforge copy --platform linux/amd64 docker.io/library/alpine:3.20 oci:./alpine:3.20
+          samforge copy public.ecr.aws/sam/build-python3.12:1.143.0 \\
+              registry.example.com/sam/build-python3.12:1.143.0
+          samforge copy --platform linux/amd64 docker.io/library/alpine:3.20 \\
+              oci:./alpine:3.20
           samforge copy oci:./alpine:3.20 docker-archive:alpine.tar:alpine:3.20
-          samforge copy --format oci docker.io/library/alpine:3.20 oci:./alpine-oci:3.20
-          samforge copy --all-tags registry-a.example.com/team/app registry-b.example.com/team/app
+          samforge copy --format oci docker.io/library/alpine:3.20 oci:./alpine:oci
+          samforge copy --all-tags registry-a.example.com/team/app \\
+              registry-b.example.com/team/app
         """
     )
 
     @Argument(help: "Where the image is read from.") var source: String
     @Argument(help: "Where the image is written to.") var destination: String
     @Option(help: ArgumentHelp("Copy only this platform of an index.", valueName: "os/arch[/variant]")) var platform: String?
-    @Flag(name: [.customShort("a"), .long], help: "Copy every tag of the SRC repository to the DST repository (registries only).") var allTags = false
-    @Option(name: [.customShort("f"), .long], help: ArgumentHelp("Write manifests as oci or v2s2 (Docker schema2); blobs keep their digests, manifests get new ones. Default: unchanged, byte for byte.", valueName: "oci|v2s2")) var format: String?
+    @Flag(name: [.customShort("a"), .long], help: "Copy every tag of repository SRC to repository DST.") var allTags = false
+    @Option(name: [.customShort("f"), .long], help: ArgumentHelp("Rewrite manifests as OCI or Docker schema2 (blobs keep their digests; default: unchanged).", valueName: "oci|v2s2")) var format: String?
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
-    @Option(help: ArgumentHelp("Write the digest of the copied image (sha256:…) to FILE.", valueName: "FILE")) var digestFile: String?
-    @Flag(help: "Do not copy the referrers (SBOMs, provenance, signatures) of what is copied.") var noReferrers = false
-    @Flag(help: "Print one JSON object describing the result (an array with --all-tags).") var json = false
+    @Option(help: ArgumentHelp("Write the digest of the copy (sha256:...) to FILE.", valueName: "FILE")) var digestFile: String?
+    @Flag(help: "Do not copy referrers (SBOMs, provenance, signatures).") var noReferrers = false
+    @Flag(help: "Print one JSON object (an array with --all-tags).") var json = false
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
     @OptionGroup var registry: RegistryFlags
 
@@ -125,7 +129,7 @@ struct CopyCommand: AsyncParsableCommand {
     func copyAllTags(from: ImageLocation, to: ImageLocation, platform: Platform?, client: RegistryClient,
                      progress: TransferProgress, ledger: TransferLedger) async throws -> [Result] {
         guard case .registry(let sourceRepository) = from, case .registry(let targetRepository) = to else {
-            throw UsageError("--all-tags copies a repository between registries: SRC and DST must both be registry repositories")
+            throw UsageError("--all-tags copies every tag of one registry repository to another (e.g. registry-a.example.com/team/app registry-b.example.com/team/app); copy a local image by its name instead: samforge copy oci:DIR:TAG DST")
         }
         guard !Self.namesTagOrDigest(source), !Self.namesTagOrDigest(destination) else {
             throw UsageError("--all-tags takes repositories without a tag or digest (e.g. registry.example.com/team/app)")

@@ -29,14 +29,26 @@ enum Entry {
 
     /// Parses `arguments` (nil: the process's own) and runs the command; exits on failure.
     static func run(arguments: [String]?, plugin: PluginMode.Invocation?) async {
+        let given = arguments ?? Array(CommandLine.arguments.dropFirst())
+        let shape: ArgumentShape
+        do {
+            shape = plugin == nil ? try ArgumentShape(given) : ArgumentShape(plain: given)
+        } catch {
+            FileHandle.standardError.write(Data(("samforge: error: " + oneLine(error) + "\n").utf8))
+            exit(ExitStatus.usage)
+        }
+        if shape.wantsVersion {
+            Output.line(VersionCommand.current)
+            exit(0)
+        }
         let command: ParsableCommand
         do {
-            command = try Samforge.parseAsRoot(arguments)
+            command = try Samforge.parseAsRoot(shape.arguments)
         } catch {
             let code = Samforge.exitCode(for: error)
-            if code == .success { Samforge.exit(withError: error) }  // --help, --version
+            if code == .success { Samforge.exit(withError: error) }  // --help, completion scripts
             let message = plugin.map { "samforge: error: plugin settings: " + $0.reword(Samforge.message(for: error)) }
-                ?? Samforge.fullMessage(for: error)
+                ?? ArgumentErrors.line(for: error, path: shape.path)
             FileHandle.standardError.write(Data((message + "\n").utf8))
             exit(ExitStatus.usage)
         }
@@ -57,7 +69,11 @@ enum Entry {
                 FileHandle.standardError.write(Data("samforge: interrupted by \(name); open uploads were cancelled and no tag was written after it\n".utf8))
                 exit(128 + signal)
             }
-            let line = plugin.map { $0.reword(oneLine(error)) } ?? oneLine(error)
+            var line = plugin.map { $0.reword(oneLine(error)) } ?? oneLine(error)
+            if let hint = ShortNameHint.hint(for: line, arguments: Array(shape.arguments.dropFirst(shape.path.count)),
+                                             command: type(of: command)) {
+                line += " (\(hint))"
+            }
             FileHandle.standardError.write(Data(("samforge: error: " + line + "\n").utf8))
             exit(ExitStatus.code(for: error))
         }

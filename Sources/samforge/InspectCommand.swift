@@ -6,32 +6,33 @@ import OCI
 struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Show an image's platforms, config and layers, or list a layer's files.",
+        abstract: "Show an image's platforms, config and layers, or a layer's files.",
+        usage: "samforge inspect [<options>] <location>",
         discussion: """
-        LOCATION is a registry reference (default), oci:DIR[:TAG] or docker-archive:FILE[:REF].
-        An index is described through one platform: --platform, else linux/amd64, else its only one.
-        For a SAM build image the Amazon Linux generation comes from /etc/os-release, read from the
-        bottom layer only as far as needed (--no-os-release skips it, --os-release asks for any image).
-
+        LOCATION is a registry reference, oci:DIR[:TAG] or docker-archive:FILE[:REF].
+        An index is shown through one platform: --platform, else linux/amd64, else its \
+        only one.
+        For a SAM build image, the Amazon Linux generation comes from /etc/os-release, \
+        read from the bottom layer only as far as needed.
         Examples:
-          samforge inspect public.ecr.aws/sam/build-nodejs18.x:1.143.0-20250502200316-x86_64
-          samforge inspect --json --platform linux/arm64 public.ecr.aws/sam/build-python3.12:1.143.0
-          samforge inspect --raw public.ecr.aws/sam/build-python3.12:1.143.0 | sha256sum
-          samforge inspect --files 2 oci:./layout:1.0          # one layer, like tar tv
-          samforge inspect --files all docker-archive:image.tar  # merged filesystem, with layer of origin
+          samforge inspect public.ecr.aws/sam/build-nodejs18.x:1.143.0
+          samforge inspect --json --platform linux/arm64 \\
+              public.ecr.aws/sam/build-python3.12:1.143.0
+          samforge inspect --files 2 oci:./layout:1.0
+          samforge inspect --files all docker-archive:image.tar
         """
     )
 
     @Argument(help: "The image to inspect.") var location: String
-    @Option(help: ArgumentHelp("Platform to describe when LOCATION is an index (default linux/amd64).", valueName: "os/arch[/variant]"))
+    @Option(help: ArgumentHelp("An index's platform to show (default linux/amd64).", valueName: "os/arch[/variant]"))
     var platform: String?
-    @Flag(help: "Print one JSON object instead of the human summary.") var json = false
-    @Flag(help: "Print the manifest bytes exactly as stored (the index's, or with --platform the chosen image's).") var raw = false
-    @Flag(help: "Print the image config JSON bytes exactly as stored.") var config = false
-    @Option(help: ArgumentHelp("List a layer's entries (index from 0, or digest), or the merged filesystem with 'all'.", valueName: "N|DIGEST|all"))
+    @Flag(help: "Print one JSON object instead of the summary.") var json = false
+    @Flag(help: "Print the manifest as stored (with --platform, the chosen one's).") var raw = false
+    @Flag(help: "Print the image config as stored.") var config = false
+    @Option(help: ArgumentHelp("List a layer's files (N from 0 at the bottom, or its digest), or all: the merged filesystem.", valueName: "N|DIGEST|all"))
     var files: String?
-    @Flag(help: "List the artifacts that refer to the image (SBOM, provenance, signatures) as a tree.") var referrers = false
-    @Flag(inversion: .prefixedNo, help: "Read /etc/os-release from the layers (default: only for SAM build images).")
+    @Flag(help: "Show the referrers: SBOM, provenance, signatures.") var referrers = false
+    @Flag(inversion: .prefixedNo, help: "Read /etc/os-release (default: SAM build images only).")
     var osRelease: Bool?
     @OptionGroup var registry: RegistryFlags
 

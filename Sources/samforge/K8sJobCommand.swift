@@ -4,17 +4,19 @@ import Pipelines
 struct K8sJobCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "k8s-job",
-        abstract: "Print a Kubernetes Indexed Job that builds a matrix, one pod per entry.",
+        abstract: "Print a Kubernetes Indexed Job that builds a matrix, a pod per entry.",
+        usage: "samforge pipeline k8s-job [<options>]",
         discussion: """
-        Prints a ConfigMap holding the matrix and a batch/v1 Job with completionMode \
+        It prints a ConfigMap holding the matrix and a batch/v1 Job with completionMode \
         Indexed: completions is the number of entries, --parallelism pods run at once, \
-        and each pod runs samforge build --matrix on the entry JOB_COMPLETION_INDEX \
-        names. A failed entry is retried --backoff-limit-per-index times unless samforge \
-        exited 2 (bad input). Registry credentials come from a \
-        kubernetes.io/dockerconfigjson Secret (--docker-config-secret). The pod runs as \
-        a non-root uid with a read-only root filesystem, no capabilities and the \
-        RuntimeDefault seccomp profile: Pod Security "restricted" admits it.
-
+        and each pod builds the entry its JOB_COMPLETION_INDEX names.
+        A failed entry is retried --backoff-limit-per-index times, unless samforge \
+        exited 2 (bad input).
+        Registry credentials come from the kubernetes.io/dockerconfigjson Secret that \
+        --docker-config-secret names.
+        The pod runs as a non-root uid with a read-only root filesystem, no \
+        capabilities and the RuntimeDefault seccomp profile: Pod Security "restricted" \
+        admits it.
         Example:
           kubectl create secret docker-registry samforge-docker-config \\
             --docker-server=registry.example.com --docker-username=ci \\
@@ -26,9 +28,9 @@ struct K8sJobCommand: ParsableCommand {
     )
 
     @OptionGroup(title: "Builds") var inputs: PipelineInputs
-    @Flag(name: .customLong("timestamp-tag"), help: "Also push the …-linux-amd64-YYYYMMDDhhmmss tag.")
+    @Flag(name: .customLong("timestamp-tag"), help: "Also push the ...-linux-amd64-YYYYMMDDhhmmss tag.")
     var timestampTag = false
-    @Option(help: ArgumentHelp("Name of the Job (and NAME-matrix of the ConfigMap).", valueName: "NAME"))
+    @Option(help: ArgumentHelp("The Job's name (the ConfigMap is NAME-matrix).", valueName: "NAME"))
     var name = "samforge-build"
     @Option(help: ArgumentHelp("Namespace (default: kubectl's).", valueName: "NS"))
     var namespace: String?
@@ -36,7 +38,7 @@ struct K8sJobCommand: ParsableCommand {
     var parallelism: Int?
     @Option(name: .customLong("backoff-limit-per-index"), help: ArgumentHelp("Retries of a failed entry.", valueName: "N"))
     var backoffLimitPerIndex = 2
-    @Option(name: .customLong("docker-config-secret"), help: ArgumentHelp("Secret holding docker's config.json.", valueName: "NAME"))
+    @Option(name: .customLong("docker-config-secret"), help: ArgumentHelp("The Secret holding docker's config.json for the pods.", valueName: "NAME"))
     var dockerConfigSecret = "samforge-docker-config"
     @Option(name: .customLong("go-template"), help: ArgumentHelp("go-template URL for the builds (default: Harness's).", valueName: "URL"))
     var goTemplate: String?

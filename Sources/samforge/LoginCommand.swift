@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OCI
 import Registry
 
 /// `samforge login HOST`: checks credentials against the registry, then saves them where docker
@@ -7,23 +8,25 @@ import Registry
 struct LoginCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "login",
-        abstract: "Check and save credentials for a registry (docker config.json or its credential helper).",
+        abstract: "Check and save credentials for a registry.",
+        usage: "samforge login [<options>] --username <user> <registry>",
         discussion: """
-        The password is read from stdin with --password-stdin, or prompted for on a terminal;
-        never from the command line, where other users could read it. Credentials are checked
-        against the registry first (GET /v2/ with them, through a token for token-auth
-        registries) and saved only when they work: in the credential helper config.json names
-        for the host (credHelpers, else credsStore), else in config.json's auths
-        ($REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json, else ~/.docker/config.json).
-
+        The password comes from stdin with --password-stdin, or from a prompt on a \
+        terminal; never from the command line, where other users could read it.
+        The credentials are tried on the registry first, and saved only when they work: \
+        with the credential helper config.json names for the host (credHelpers, else \
+        credsStore), else in config.json's auths.
+        config.json is $REGISTRY_AUTH_FILE when set, else $DOCKER_CONFIG/config.json, \
+        else the default ~/.docker/config.json.
         Examples:
-          echo "$REGISTRY_PASSWORD" | samforge login --username ci --password-stdin registry.example.com
-          aws ecr-public get-login-password | samforge login -u AWS --password-stdin public.ecr.aws
+          echo "$PASSWORD" | samforge login -u ci --password-stdin registry.example.com
+          aws ecr-public get-login-password | \\
+              samforge login -u AWS --password-stdin public.ecr.aws
         """
     )
 
     @Argument(help: ArgumentHelp("The registry: HOST[:PORT] (docker.io for Docker Hub).", valueName: "registry")) var registry: String
-    @Option(name: .shortAndLong, help: "User name.") var username: String?
+    @Option(name: .shortAndLong, help: ArgumentHelp("The user name.", valueName: "user")) var username: String?
     @Flag(name: .customLong("password-stdin"), help: "Read the password from stdin.") var passwordStdin = false
     @OptionGroup var flags: RegistryFlags
 
@@ -59,7 +62,8 @@ struct LoginCommand: AsyncParsableCommand {
 struct LogoutCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logout",
-        abstract: "Remove saved credentials for a registry."
+        abstract: "Remove the saved credentials for a registry.",
+        usage: "samforge logout <registry>"
     )
 
     @Argument(help: ArgumentHelp("The registry: HOST[:PORT] (docker.io for Docker Hub).", valueName: "registry")) var registry: String
@@ -79,8 +83,17 @@ struct LogoutCommand: ParsableCommand {
 enum RegistryArgument {
     /// `https://registry.example.com/v2/` → `registry.example.com`; Docker Hub's names → its API host.
     static func host(_ argument: String) throws -> String {
+        let text = argument.trimmingCharacters(in: .whitespaces)
+        if let local = ["oci:", "docker-archive:"].first(where: { text.hasPrefix($0) }) {
+            throw UsageError("\"\(escapedForMessage(text))\" is a local \(local == "oci:" ? "OCI layout" : "docker archive"), which needs no credentials: log in to the registry HOST[:PORT] you copy it to (e.g. samforge login registry.example.com)")
+        }
+        if text.lowercased().hasPrefix("docker://") {
+            let bare = text.dropFirst("docker://".count)
+            let host = bare.split(separator: "/").first.map(String.init) ?? String(bare)
+            throw UsageError("the registry is a host, not a docker:// reference: write \(escapedForMessage(host))")
+        }
         // config.json's own rule for its keys, so what login writes is what lookups find.
-        var host = DockerConfigCredentials.normalize(argument.trimmingCharacters(in: .whitespaces).lowercased())
+        var host = DockerConfigCredentials.normalize(text.lowercased())
         if host == "https://index.docker.io/v1/" { host = "docker.io" }
         guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || "-.:[]".contains($0) }) else {
             throw UsageError("\"\(argument)\" is not a registry host (HOST[:PORT])")

@@ -17,12 +17,3 @@ enum Output {
 
     static func bytes(_ bytes: [UInt8]) { FileHandle.standardOutput.write(Data(bytes)) }
 }
-
-/// 1234567 → "1.2 MB"
-func humanSize(_ bytes: Int64) -> String {
-    let units = ["B", "kB", "MB", "GB", "TB"]
-    var value = Double(bytes)
-    var unit = 0
-    while value >= 1000 && unit < units.count - 1 { value /= 1000; unit += 1 }
-    return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
-}

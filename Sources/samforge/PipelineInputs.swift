@@ -16,7 +16,7 @@ struct PipelineInputs: ParsableArguments {
     var pluginImage: String?
     @Option(name: .customLong("target-repo"), help: ArgumentHelp("Repository to push to (TARGET_REPO).", valueName: "REPO"))
     var targetRepo: String?
-    @Option(name: .customLong("image"), help: ArgumentHelp("samforge's own image, run by each step or pod.", valueName: "REF"))
+    @Option(name: .customLong("image"), help: ArgumentHelp("The samforge image that each step or pod runs.", valueName: "REF"))
     var image = HarnessPipeline.defaultImageRepository + ":" + VersionCommand.current
     @Option(help: ArgumentHelp("Non-root uid the container runs as.", valueName: "UID"))
     var uid = 65532

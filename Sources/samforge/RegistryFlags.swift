@@ -4,10 +4,13 @@ import Registry
 
 /// Options every command that talks to registries takes.
 struct RegistryFlags: ParsableArguments {
-    @Option(name: .customLong("insecure-registry"), help: ArgumentHelp("Allow plain HTTP / unverified TLS for HOST[:PORT] (repeatable).", valueName: "HOST[:PORT]"))
+    @Flag(name: .customLong("insecure"), help: "Skip TLS checks and allow plain HTTP for all hosts.")
+    var insecure = false
+
+    @Option(name: .customLong("insecure-registry"), help: ArgumentHelp("The same for HOST[:PORT] only (repeatable).", valueName: "HOST[:PORT]"))
     var insecureRegistries: [String] = []
 
-    @Option(name: .customLong("ca-file"), help: ArgumentHelp("Trust this CA bundle (PEM) in addition to the system's.", valueName: "PATH"))
+    @Option(name: .customLong("ca-file"), help: ArgumentHelp("Trust this CA bundle (PEM) besides the system's.", valueName: "PATH"))
     var caFile: String?
 
     @Option(name: .customLong("timeout"), help: ArgumentHelp("Stop the whole command after DURATION (90s, 5m).", valueName: "DURATION"))
@@ -21,7 +24,7 @@ struct RegistryFlags: ParsableArguments {
     @Option(name: .customLong("first-byte-timeout"), help: .hidden) var firstByteTimeout: Double?
     @Option(name: .customLong("stall-timeout"), help: .hidden) var stallTimeout: Double?
 
-    @Flag(name: .customLong("verbose"), help: "Log each registry request to stderr (credentials redacted).")
+    @Flag(name: .customLong("verbose"), help: "Log each request to stderr (credentials redacted).")
     var verbose = false
 
     static let maxRetryTimes = 100
@@ -63,6 +66,7 @@ struct RegistryFlags: ParsableArguments {
         var options = RegistryOptions(insecureHosts: Set(insecureRegistries), caFile: caFile,
                                       credentials: LayeredCredentials(overrides: overrides, fallback: configFile), log: log,
                                       warn: { line in Self.printLine("samforge: warning: \(line)") })
+        options.insecureEverywhere = insecure
         options.onRetry = { line in Self.printLine("samforge: \(line)") }
         options.pushHosts = Set(pushHosts)
         // As podman and skopeo: mirrors, rewrites and blocks from registries.conf; an

@@ -6,27 +6,25 @@ import Registry
 struct TagsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tags",
-        abstract: "List the tags of a repository.",
+        abstract: "List the tags of a registry repository.",
+        usage: "samforge tags [<options>] <repository>",
         discussion: """
-        Prints one tag per line in the registry's order (--json: one JSON array), following the
-        registry's Link pagination.
-
+        Prints one tag per line in the registry's order, following its Link pagination.
         Examples:
           samforge tags public.ecr.aws/sam/build-python3.12
           samforge tags --json registry.example.com/team/app
         """
     )
 
-    @Argument(help: "The repository (HOST/PATH, no tag).") var repository: String
-    @Flag(help: "Print a JSON array instead of one tag per line.") var json = false
+    @Argument(help: "The repository: HOST/PATH, without a tag.") var repository: String
+    @Flag(help: "Print one JSON array instead.") var json = false
     /// Tags asked for per page; hidden, for tests that exercise pagination.
     @Option(name: .customLong("page-size"), help: .hidden) var pageSize = 1000
     @OptionGroup var registry: RegistryFlags
 
     func run() async throws {
-        guard case .registry(let reference) = try ImageLocation(parsing: repository) else {
-            throw UsageError("tags lists a registry repository, not \(repository)")
-        }
+        let location = try ImageLocation(parsing: repository)
+        guard case .registry(let reference) = location else { throw Self.notARegistry(location) }
         guard !CopyCommand.namesTagOrDigest(repository) else {
             throw UsageError("tags takes a repository without a tag or digest (e.g. \(reference.repositoryName))")
         }
@@ -37,5 +35,17 @@ struct TagsCommand: AsyncParsableCommand {
             throw StepError(reference.repositoryName, error)
         }
         if json { try Output.json(tags) } else { tags.forEach(Output.line) }
+    }
+
+    /// What to type instead, for a local location: its names are in a file there.
+    static func notARegistry(_ location: ImageLocation) -> UsageError {
+        switch location {
+        case .ociLayout(let directory, _):
+            return UsageError("tags lists a registry repository; the names in the OCI layout \(escapedForMessage(directory)) are its index.json's ref.name annotations: jq -r '.manifests[].annotations[\"org.opencontainers.image.ref.name\"] // empty' \(escapedForMessage(directory))/index.json")
+        case .dockerArchive(let file, _):
+            return UsageError("tags lists a registry repository; the names in the docker archive \(escapedForMessage(file)) are its RepoTags: tar -xOf \(escapedForMessage(file)) manifest.json | jq -r '.[].RepoTags[]'")
+        default:
+            return UsageError("tags lists a registry repository (HOST/PATH), not \(location)")
+        }
     }
 }

@@ -69,12 +69,12 @@ enum CopyKit {
         (manifest["config"] as? [String: Any])?["digest"] as? String
     }
 
-    /// The `blobs: N copied (…), N skipped, N mounted` summary on stderr.
+    /// The `blobs: N copied (…), N existing, N mounted` summary on stderr.
     struct Summary: Equatable { var copied: Int; var skipped: Int; var mounted: Int }
 
     static func summary(_ result: CommandResult) throws -> Summary {
         let line = try #require(result.stderr.split(separator: "\n").last { $0.hasPrefix("blobs: ") }, "no summary in: \(result.stderr)")
-        let match = try #require(line.firstMatch(of: /^blobs: (\d+) copied \([^)]*\), (\d+) skipped, (\d+) mounted$/), "unreadable summary: \(line)")
+        let match = try #require(line.firstMatch(of: /^blobs: (\d+) copied \([^)]*\), (\d+) existing, (\d+) mounted$/), "unreadable summary: \(line)")
         return Summary(copied: Int(match.1) ?? -1, skipped: Int(match.2) ?? -1, mounted: Int(match.3) ?? -1)
     }
 

@@ -180,7 +180,7 @@ struct CopyTests {
         (["copy", "oci:/nonexistent/samforge-layout:1", "oci:/tmp/x"], 2, "oci:/nonexistent/samforge-layout:1: no such directory"),
         (["copy", "docker-archive:/nonexistent/image.tar", "oci:/tmp/x"], 2, "docker-archive:/nonexistent/image.tar: no such file"),
         (["copy", "--jobs", "0", "localhost:1/a:b", "oci:/tmp/x"], 2, "--jobs must be between 1 and 64"),
-        (["copy", "--all-tags", "localhost:1/a", "oci:/tmp/x"], 2, "--all-tags copies a repository between registries"),
+        (["copy", "--all-tags", "localhost:1/a", "oci:/tmp/x"], 2, "--all-tags copies every tag of one registry repository to another"),
         (["copy", "--all-tags", "localhost:1/a:v1", "localhost:1/b"], 2, "--all-tags takes repositories without a tag"),
         (["copy", "--platform", "linux", "localhost:1/a:b", "oci:/tmp/x"], 2, "invalid platform \"linux\""),
         (["copy", "localhost:1/a:b", "docker-archive:/nonexistent/dir/x.tar"], 2, "no such directory /nonexistent/dir"),
