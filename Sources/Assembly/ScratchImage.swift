@@ -31,7 +31,7 @@ public struct ScratchImage: ImageSource {
 
     public func fetchBlob(_ descriptor: Descriptor, into sink: ByteSink) async throws {
         guard descriptor.digest == Digest.of(config) else { throw AssemblyError.notFound("scratch: no blob \(descriptor.digest)") }
-        try MemorySource(config).pump(to: sink)
+        _ = try await BlockingWork.run { [config] in try MemorySource(config).pump(to: sink) }
     }
 
     public func localBlob(_ descriptor: Descriptor) throws -> RewindableSource? {

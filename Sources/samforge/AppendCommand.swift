@@ -94,17 +94,13 @@ struct AppendCommand: AsyncParsableCommand {
 
         let progress = TransferProgress(quiet: quiet)
         defer { progress.end() }
-        let workspace = try BuildWorkspace(root: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
-        let runner = PlanRunner(client: client, workspace: workspace, jobs: jobs, progress: { progress.note($0) })
-        runner.onLayerContent = { progress.layerContent($0, done: $1, total: $2) }
-        runner.inputLock = try lockOptions.open()
+        let runner = try makePlanRunner(client: client, cacheDir: cacheDir, environment: environment, jobs: jobs,
+                                        progress: progress, lock: lockOptions)
         let mutation = try await runner.mutate(baseLocation, with: plan, platforms: platforms)
         if !mutation.dropped.isEmpty {
             progress.note("platforms left out (not chosen): \(mutation.dropped.map(\.description).joined(separator: ", "))")
         }
-        if !noAttestations, destination.destination.referrersSupport == .none {
-            progress.note("\(destination.destination.description): a docker archive has no place for the SBOM and provenance; write to a registry or an oci: layout to keep them")
-        }
+        if !noAttestations { progress.noteAttestations(destination) }
         let attestation = noAttestations ? nil : AttestationRequest(recipe: "append", parameters: parameters(), base: baseLocation, tag: names.first)
         let (report, attestations) = try await step("target \(targetLocation)") {
             try await runner.publish(mutation, plan: plan, to: destination, names: names, attestation: attestation, jobs: jobs,

@@ -98,19 +98,13 @@ struct BuildCommand: AsyncParsableCommand {
         }
         let progress = TransferProgress(quiet: quiet)
         defer { progress.end() }
-        let workspace = try BuildWorkspace(root: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
-        let runner = PlanRunner(client: client, workspace: workspace, jobs: jobs, progress: { progress.note($0) })
-        runner.onLayerContent = { progress.layerContent($0, done: $1, total: $2) }
-        runner.inputLock = try lockOptions.open()
+        let runner = try makePlanRunner(client: client, cacheDir: cacheDir, environment: environment, jobs: jobs,
+                                        progress: progress, lock: lockOptions)
         var build = SAMBuild(runner: runner)
         build.jobs = jobs
         build.attest = !noAttestations
         build.onEvent = { progress.event($0) }
-        if !noAttestations {
-            for target in targets.values where target.destination.referrersSupport == .none {
-                progress.note("\(target.destination.description): a docker archive has no place for the SBOM and provenance; write to a registry or an oci: layout to keep them")
-            }
-        }
+        if !noAttestations { targets.values.forEach(progress.noteAttestations) }
 
         let outcomes = try await BuildRun(build: build, targets: targets, progress: progress, concurrency: jobs).run(requests, now: now)
         let results = outcomes.compactMap { try? $0.get() }

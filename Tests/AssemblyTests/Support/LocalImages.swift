@@ -5,33 +5,6 @@ import Streams
 import TestSupport
 @testable import Assembly
 
-/// An image source held in memory: tests of layouts, archives and the copier need no registry.
-final class FakeImageSource: ImageSource, @unchecked Sendable {
-    let root: RawManifest
-    let manifests: [Digest: RawManifest]
-    let blobs: [Digest: [UInt8]]
-    var description: String { "fake:image" }
-
-    init(root: RawManifest, manifests: [RawManifest] = [], blobs: [Digest: [UInt8]]) {
-        self.root = root
-        self.manifests = Dictionary(manifests.map { ($0.digest, $0) }, uniquingKeysWith: { $1 })
-        self.blobs = blobs
-    }
-
-    func rootManifest() async throws -> RawManifest { root }
-
-    func manifest(_ digest: Digest) async throws -> RawManifest {
-        guard let manifest = manifests[digest] else { throw AssemblyError.notFound("fake: no manifest \(digest)") }
-        return manifest
-    }
-
-    /// On a thread of its own, as real sources do: the sink may be a pipe that blocks.
-    func fetchBlob(_ descriptor: Descriptor, into sink: ByteSink) async throws {
-        guard let bytes = blobs[descriptor.digest] else { throw AssemblyError.notFound("fake: no blob \(descriptor.digest)") }
-        _ = try await BlockingWork.run { try Streams.MemorySource(bytes).pump(to: sink) }
-    }
-}
-
 /// Small images (real gzip layers from LayerWriter) with manifests written the way registries
 /// store them: indented and in non-canonical key order, so a copier that re-serializes changes
 /// the digest and fails the tests.
@@ -114,13 +87,13 @@ enum LocalImages {
     }
 
     /// A source serving one image, or an index over several.
-    static func source(_ image: Image) -> FakeImageSource {
-        FakeImageSource(root: image.manifest, blobs: image.blobs)
+    static func source(_ image: Image) -> MemoryImageSource {
+        MemoryImageSource(manifest: image.manifest, blobs: image.blobs, description: "memory:image")
     }
 
-    static func source(index: RawManifest, _ images: [Image]) -> FakeImageSource {
-        FakeImageSource(root: index, manifests: images.map(\.manifest),
-                        blobs: images.reduce(into: [:]) { $0.merge($1.blobs) { a, _ in a } })
+    static func source(index: RawManifest, _ images: [Image]) -> MemoryImageSource {
+        MemoryImageSource(manifest: index, manifests: images.map(\.manifest),
+                          blobs: images.reduce(into: [:]) { $0.merge($1.blobs) { a, _ in a } }, description: "memory:image")
     }
 
     static func descriptorJSON(_ descriptor: Descriptor) -> String {

@@ -7,30 +7,7 @@ import TestSupport
 
 /// Images held in memory (real gzip layers from LayerWriter, configs and manifests as JSON),
 /// so the plan runner's tests need no registry.
-final class MemoryImage: ImageSource, @unchecked Sendable {
-    let root: RawManifest
-    let manifests: [Digest: RawManifest]
-    let blobs: [Digest: [UInt8]]
-    var description: String { "memory:image" }
-
-    init(root: RawManifest, manifests: [RawManifest] = [], blobs: [Digest: [UInt8]]) {
-        self.root = root
-        self.manifests = Dictionary(manifests.map { ($0.digest, $0) }, uniquingKeysWith: { $1 })
-        self.blobs = blobs
-    }
-
-    func rootManifest() async throws -> RawManifest { root }
-
-    func manifest(_ digest: Digest) async throws -> RawManifest {
-        guard let manifest = manifests[digest] else { throw AssemblyError.notFound("memory: no manifest \(digest)") }
-        return manifest
-    }
-
-    func fetchBlob(_ descriptor: Descriptor, into sink: ByteSink) async throws {
-        guard let bytes = blobs[descriptor.digest] else { throw AssemblyError.notFound("memory: no blob \(descriptor.digest)") }
-        _ = try await BlockingWork.run { try Streams.MemorySource(bytes).pump(to: sink) }
-    }
-
+enum MemoryImage {
     /// One platform's image: a layer holding `/etc/arch` = the architecture.
     static func image(architecture: String, variant: String? = nil, in directory: String) throws -> (manifest: RawManifest, blobs: [Digest: [UInt8]]) {
         var writer = LayerWriter()
@@ -52,7 +29,7 @@ final class MemoryImage: ImageSource, @unchecked Sendable {
 
     /// An index: linux/amd64, linux/arm64/v8, linux/s390x and an attestation entry
     /// (unknown/unknown, as buildx writes), with an annotation to keep.
-    static func index(in directory: String) throws -> MemoryImage {
+    static func index(in directory: String) throws -> MemoryImageSource {
         let platforms: [(String, String?)] = [("amd64", nil), ("arm64", "v8"), ("s390x", nil)]
         var children: [RawManifest] = []
         var blobs: [Digest: [UInt8]] = [:]
@@ -75,6 +52,6 @@ final class MemoryImage: ImageSource, @unchecked Sendable {
         let index = Array("""
         {"schemaVersion":2,"mediaType":"\(MediaType.ociIndex)","annotations":{"example.test/index":"kept"},"manifests":[\(entries.joined(separator: ","))]}
         """.utf8)
-        return MemoryImage(root: try RawManifest(bytes: index), manifests: children, blobs: blobs)
+        return MemoryImageSource(manifest: try RawManifest(bytes: index), manifests: children, blobs: blobs, description: "memory:index")
     }
 }
