@@ -72,22 +72,9 @@ public final class PrivateFaultProxy: @unchecked Sendable {
     public init(upstream: String) throws {
         let directory = try TemporaryDirectory().path
         let portFile = directory + "/port"
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.script, "--port", "0", "--port-file", portFile, "--upstream", upstream,
-                             "--parent-pid", String(getpid())]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var port: String?
-        for _ in 0..<200 {
-            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), !text.isEmpty { port = text; break }
-            usleep(25_000)
-        }
-        guard let port else {
-            process.terminate()
-            throw FaultProxy.ControlError(description: "fault proxy for \(upstream) did not start")
-        }
+        let port: String
+        (process, port) = try launchListener(["python3", Self.script, "--port", "0", "--port-file", portFile, "--upstream", upstream,
+                                              "--parent-pid", String(getpid())], portFile: portFile, what: "fault proxy for \(upstream)")
         proxy = FaultProxy(address: "127.0.0.1:\(port)")
     }
 
@@ -127,21 +114,8 @@ public final class SilentServer: @unchecked Sendable {
         while True:
             connection, _ = server.accept(); held.append(connection)
         """
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", program, portFile, String(getpid())]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var port: String?
-        for _ in 0..<200 {
-            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), !text.isEmpty { port = text; break }
-            usleep(25_000)
-        }
-        guard let port else {
-            process.terminate()
-            throw FaultProxy.ControlError(description: "silent server did not start")
-        }
+        let port: String
+        (process, port) = try launchListener(["python3", "-c", program, portFile, String(getpid())], portFile: portFile, what: "silent server")
         address = "127.0.0.1:\(port)"
     }
 
@@ -150,4 +124,21 @@ public final class SilentServer: @unchecked Sendable {
     public func stop() {
         if process.isRunning { process.terminate() }
     }
+}
+
+/// Starts a test listener (`/usr/bin/env ARGUMENTS`) that writes the port it bound to
+/// `portFile`, and waits (up to 5 s) for that port.
+func launchListener(_ arguments: [String], portFile: String, what: String) throws -> (Process, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    for _ in 0..<200 {
+        if let text = try? String(contentsOfFile: portFile, encoding: .utf8), !text.isEmpty { return (process, text) }
+        usleep(25_000)
+    }
+    process.terminate()
+    throw FaultProxy.ControlError(description: "\(what) did not start")
 }
