@@ -6,17 +6,6 @@ import TestSupport
 /// samforge stops the helper's whole process group and exits at once (128+N).
 @Suite("Credential helpers and signals", .enabled(if: TestWorld.available))
 struct CredentialHelperSignalTests {
-    /// Whether `pid` still runs a moment after it was killed (SIGKILL reaches a grandchild
-    /// asynchronously: up to 5 s is allowed for it to go). A zombie counts as gone.
-    static func isRunning(_ pid: pid_t) -> Bool {
-        for _ in 0..<100 {
-            guard kill(pid, 0) == 0 else { return false }
-            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-            if stat.contains(") Z ") { return false }
-            usleep(50_000)
-        }
-        return true
-    }
 
     @Test(arguments: [(SIGTERM, "trap - TERM"), (SIGINT, "trap - INT"), (SIGTERM, "trap '' TERM INT")])
     func interruptedWhileAHelperRuns(signal: Int32, trap: String) throws {
@@ -66,7 +55,7 @@ struct CredentialHelperSignalTests {
         #expect(process.terminationStatus == 128 + signal)
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(stderr.contains("samforge: interrupted by"), "\(stderr)")
-        for pid in pids { #expect(!Self.isRunning(pid), "helper process \(pid) still running") }
-        for pid in pids where Self.isRunning(pid) { kill(pid, SIGKILL) }
+        for pid in pids { #expect(!ProcessProbe.isRunning(pid), "helper process \(pid) still running") }
+        for pid in pids where ProcessProbe.isRunning(pid) { kill(pid, SIGKILL) }
     }
 }

@@ -31,17 +31,6 @@ struct CredentialHelperTests {
         }
     }
 
-    /// Whether `pid` still runs a moment after it was killed (SIGKILL reaches a grandchild
-    /// asynchronously: up to 5 s is allowed for it to go). A zombie counts as gone.
-    static func isRunning(_ pid: pid_t) -> Bool {
-        for _ in 0..<100 {
-            guard kill(pid, 0) == 0 else { return false }
-            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-            if stat.contains(") Z ") { return false }
-            usleep(50_000)
-        }
-        return true
-    }
 
     @Test func answeringHelper() throws {
         let stubs = try Stubs()
@@ -67,7 +56,7 @@ struct CredentialHelperTests {
         }
         let pids = stubs.pids(name)
         #expect(!pids.isEmpty)
-        for pid in pids { #expect(!Self.isRunning(pid), "helper process \(pid) still running") }
+        for pid in pids { #expect(!ProcessProbe.isRunning(pid), "helper process \(pid) still running") }
     }
 
     @Test(arguments: ["", "../../bin/sh", "a/b"])
