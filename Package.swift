@@ -19,12 +19,14 @@ let package = Package(
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // zstd layers: libzstd's multithreaded compressor and its decoder.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "OCI", dependencies: ["CCrypto"]),
         .target(name: "Streams", dependencies: ["OCI"]),
         .target(name: "Registry", dependencies: ["OCI", "Streams", "CCurl", .product(name: "TOMLKit", package: "TOMLKit")]),
-        .target(name: "Layers", dependencies: ["OCI", "Streams", "CArchive", "CZlib"]),
+        .target(name: "Layers", dependencies: ["OCI", "Streams", "CArchive", "CZlib", "CZstd"]),
         .target(name: "Assembly", dependencies: ["OCI", "Streams", "Registry", "Layers"]),
         .target(name: "Attestations", dependencies: ["OCI"]),
         .target(name: "Build", dependencies: ["OCI", "Streams", "Registry", "Layers", "Assembly", "Attestations"]),

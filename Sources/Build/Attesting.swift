@@ -43,12 +43,12 @@ extension PlanRunner {
             let platform = built.base.config.platform ?? .linuxAMD64
             let record = try await self.record(built, plan: plan, platform: platform, request: request, target: target)
             let subject = built.image.manifest.descriptor()
-            let sbom = try ReferrerArtifact(document: try SPDXDocument.encode(record), mediaType: SPDXDocument.mediaType,
-                                            title: "sbom.spdx.json", subject: subject, created: record.created)
+            let (sbom, sbomFile) = try await sbomArtifact(record, subject: subject)
             let provenance = try ReferrerArtifact(document: try ProvenanceStatement.encode(record), mediaType: ProvenanceStatement.mediaType,
                                                   title: "provenance.intoto.json", subject: subject, created: record.created)
             for artifact in [sbom, provenance] {
-                let source = MemoryImageSource(manifest: artifact.manifest, blobs: artifact.blobs, description: "\(artifact.artifactType) of \(subject.digest.short)")
+                let source = MemoryImageSource(manifest: artifact.manifest, blobs: artifact.blobs, files: [sbom.documentDescriptor.digest: sbomFile],
+                                               description: "\(artifact.artifactType) of \(subject.digest.short)")
                 _ = try await ImageWriter(source: source, destination: target.destination, options: WriteOptions(ledger: ledger, onEvent: onEvent))
                     .write(names: [])
             }
@@ -83,11 +83,19 @@ extension PlanRunner {
                            recipe: request.recipe, parameters: request.parameters)
     }
 
-    /// A later layer's file replaces an earlier one at the same path.
+    /// A later layer's file replaces an earlier one at the same path (paths compared as bytes,
+    /// as the layers do). Sorted, not mapped: a copy of 100,000 files made a 34 MB map here.
     static func unique(_ files: [BuildRecord.File]) -> [BuildRecord.File] {
-        var byPath: [String: BuildRecord.File] = [:]
-        for file in files { byPath[file.path] = file }
-        return byPath.values.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        let order = files.indices.sorted { a, b in
+            files[a].path.utf8.elementsEqual(files[b].path.utf8) ? a < b : files[a].path.utf8.lexicographicallyPrecedes(files[b].path.utf8)
+        }
+        var result: [BuildRecord.File] = []
+        result.reserveCapacity(order.count)
+        for (position, index) in order.enumerated() {
+            if position + 1 < order.count, files[order[position + 1]].path.utf8.elementsEqual(files[index].path.utf8) { continue }
+            result.append(files[index])
+        }
+        return result
     }
 
     static func imageInput(_ location: ImageLocation, kind: BuildRecord.Input.Kind, role: String, digest: Digest) -> BuildRecord.Input {

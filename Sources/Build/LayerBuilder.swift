@@ -35,13 +35,20 @@ final class LayerBuilder: @unchecked Sendable {
         }.joined()
         let key = Self.key(layer, digests: digests, history: history, mtime: plan.mtime)
         return try await written.value(key) { [self] in
-            let specs = try await entries(of: layer, plan: plan, platform: platform)
             var writer = LayerWriter(mtime: plan.mtime)
             if let onContent { writer.onProgress = { onContent(layer.label, $0, $1) } }
-            for spec in specs { try writer.add(spec) }
+            try writer.add(contentsOf: try await entries(of: layer, plan: plan, platform: platform))
+            // The specs hold what they copied (staged content keeps its spool): the merged
+            // trees can go before the layer is written, not after.
+            for case .copy(let copy) in layer.operations {
+                inputs.releaseFilesystem(copy.image, platform: platform, selecting: Self.selectors(of: plan, image: copy.image))
+            }
             let finished = writer
             let cache = inputs.workspace.cache
-            let result = try await BlockingWork.run { try finished.write(into: cache) }
+            let result = try await BlockingWork.run {
+                defer { MemoryRelease.trim() }  // the trees and the plan are gone
+                return try finished.write(into: cache)
+            }
             inputs.progress?("layer \(result.digest.short) \(layer.label) (\(humanSize(result.size)))")
             return NewLayer(digest: result.digest, diffID: result.diffID, size: result.size, path: result.path,
                             history: ImageConfig.History(created_by: history, comment: layer.comment), files: result.files)
@@ -49,7 +56,7 @@ final class LayerBuilder: @unchecked Sendable {
     }
 
     /// The layer's entries, operation after operation (a later one wins for the same path),
-    /// then hard links restored and `chmod +x` applied.
+    /// then `chmod +x` applied (the writer restores hard links).
     func entries(of layer: ImagePlan.Layer, plan: ImagePlan, platform: Platform) async throws -> [LayerEntrySpec] {
         var entries = LayerEntries()
         for operation in layer.operations {
@@ -68,11 +75,7 @@ final class LayerBuilder: @unchecked Sendable {
                 do { copied = try filesystem.entries(under: copy.source, destination: copy.destination) } catch LayerError.missingPath {
                     throw BuildError.missingPath(source: source, path: copy.source)
                 }
-                for var spec in copied {
-                    spec.uid = 0
-                    spec.gid = 0
-                    try entries.set(spec, staged: true)
-                }
+                try entries.set(contentsOf: copied, uid: 0, gid: 0)
                 for path in copy.executables { try entries.requireFile(path, source: source) }
                 entries.executables += copy.executables
             }
