@@ -62,6 +62,25 @@ public struct BuildRecord: Sendable, Equatable {
             set { hashes = Hashes(sha256: sha256, sha1: newValue) }
         }
 
+        /// The SHA-1's 20 bytes, big-endian in a tuple that sorts as its hex does; nil when the
+        /// hashes were not hex (then only the text sorts them).
+        var sha1Key: (UInt64, UInt64, UInt32)? {
+            guard case .bytes(let bytes) = hashes else { return nil }
+            func word(_ start: Int, _ count: Int) -> UInt64 { (start..<start + count).reduce(0) { $0 << 8 | UInt64(bytes[$1]) } }
+            return (word(32, 8), word(40, 8), UInt32(word(48, 4)))
+        }
+
+        /// The lowercase hex of a `sha1Key`.
+        static func hex(_ key: (UInt64, UInt64, UInt32)) -> [UInt8] {
+            let digits = Array("0123456789abcdef".utf8)
+            var result: [UInt8] = []
+            result.reserveCapacity(40)
+            for (value, bytes) in [(key.0, 8), (key.1, 8), (UInt64(key.2), 4)] {
+                for shift in stride(from: bytes * 8 - 4, through: 0, by: -4) { result.append(digits[Int(value >> UInt64(shift) & 0xF)]) }
+            }
+            return result
+        }
+
         /// SHA-256 then SHA-1 as bytes when both are lowercase hex of their length (always, for
         /// hashes samforge took), else the text as given.
         enum Hashes: Sendable, Equatable {

@@ -42,4 +42,15 @@ import Testing
         record.inputs.append(.init(kind: .file, role: "--file", location: Self.awkward[0], digest: Digest.of([1])))
         #expect(try SPDXDocument.encode(record) == (try CanonicalJSON.encode(SPDXDocument.document(record))))
     }
+
+    /// SPDX 2.3 §7.9, computed the plain way: SHA-1 of the sorted, concatenated SHA-1s.
+    @Test func packageVerificationCodeIsTheSortedConcatenation() throws {
+        let sha1s = (0..<500).map { index in (0..<20).map { byte in String(format: "%02x", (index * 37 + byte * 11) % 256) }.joined() }
+        let files = sha1s.enumerated().map { BuildRecord.File(path: "/f\($0.offset)", sha256: String(repeating: "0", count: 64), sha1: $0.element, size: 1) }
+        let expected = SHA1Hasher()
+        Array(sha1s.sorted().joined().utf8).withUnsafeBytes { expected.update($0) }
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(try SPDXDocument.encode(AttestationDocumentTests.record(files: files)))) as? [String: Any])
+        let image = try #require((document["packages"] as? [[String: Any]])?.first)
+        #expect((image["packageVerificationCode"] as? [String: Any])?["packageVerificationCodeValue"] as? String == expected.finalize())
+    }
 }
