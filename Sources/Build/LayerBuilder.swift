@@ -33,9 +33,9 @@ final class LayerBuilder: @unchecked Sendable {
             case .digest(let location): return digests[location]?.description ?? ""
             }
         }.joined()
-        let key = Self.key(layer, digests: digests, history: history, mtime: plan.mtime)
+        let key = Self.key(layer, digests: digests, history: history, mtime: plan.mtime) + "\ncompression \(plan.compression)"
         return try await written.value(key) { [self] in
-            var writer = LayerWriter(mtime: plan.mtime)
+            var writer = LayerWriter(mtime: plan.mtime, compression: plan.compression)
             if let onContent { writer.onProgress = { onContent(layer.label, $0, $1) } }
             try writer.add(contentsOf: try await entries(of: layer, plan: plan, platform: platform))
             // The specs hold what they copied (staged content keeps its spool): the merged
@@ -49,9 +49,11 @@ final class LayerBuilder: @unchecked Sendable {
                 defer { MemoryRelease.trim() }  // the trees and the plan are gone
                 return try finished.write(into: cache)
             }
-            inputs.progress?("layer \(result.digest.short) \(layer.label) (\(humanSize(result.size)))")
+            let compression = result.compression == .gzip ? "" : ", \(result.compression)"
+            inputs.progress?("layer \(result.digest.short) \(layer.label) (\(humanSize(result.size))\(compression))")
             return NewLayer(digest: result.digest, diffID: result.diffID, size: result.size, path: result.path,
-                            history: ImageConfig.History(created_by: history, comment: layer.comment), files: result.files)
+                            history: ImageConfig.History(created_by: history, comment: layer.comment), files: result.files,
+                            compression: result.compression)
         }
     }
 

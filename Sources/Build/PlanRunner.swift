@@ -157,7 +157,9 @@ public final class PlanRunner: @unchecked Sendable {
         case .fixed(let time): changes.created = time
         case .base: changes.created = base.config.created ?? "1970-01-01T00:00:00Z"
         }
-        return try ImageComposer.compose(base: base, adding: newLayers, changes: changes)
+        let composed = try ImageComposer.compose(base: base, adding: newLayers, changes: changes)
+        if composed.becameOCI { progress?("manifest: OCI, not the base's Docker schema2, which has no media type for \(plan.compression.algorithm) layers") }
+        return composed
     }
 
     /// Writes an image (a mutation's, or any other) through the run's ledger.

@@ -1,6 +1,7 @@
 import Assembly
 import Build
 import Foundation
+import Layers
 import OCI
 
 /// `samforge build` for one base: the recipe's plan applied to the base by the run's
@@ -12,6 +13,8 @@ public struct SAMBuild: Sendable {
     public var jobs = 4
     /// Attach an SBOM and a provenance statement (OCI 1.1 referrers) to every image.
     public var attest = true
+    /// How the new layers are compressed (`--compression`).
+    public var compression: Compression = .gzip
     /// Every transfer event (progress lines, the terminal status line).
     public var onEvent: (@Sendable (TransferEvent) -> Void)?
 
@@ -22,7 +25,8 @@ public struct SAMBuild: Sendable {
     /// - Parameter now: the clock, for the timestamp tag when SOURCE_DATE_EPOCH is not set
     ///   (one instant for every image of a run).
     public func run(_ request: SAMBuildRequest, to target: ImageTarget, now: Int64) async throws -> SAMBuildResult {
-        let plan = SAMRecipe.plan(for: request)
+        var plan = SAMRecipe.plan(for: request)
+        plan.compression = compression
         let mutation = try await runner.mutate(request.base.location, with: plan, platforms: .one(request.platform), role: "SAM base image")
         guard let built = mutation.platforms.first else { throw SAMInputError("\(request.base.location): nothing to build") }
 

@@ -57,6 +57,7 @@ struct AppendCommand: AsyncParsableCommand {
     var cacheDir: String?
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Flag(help: "Do not attach the SBOM and provenance referrers.") var noAttestations = false
+    @OptionGroup var compression: CompressionOption
     @OptionGroup var lockOptions: LockOptions
     @Flag(help: "Print one JSON object instead of the reference line.") var json = false
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
@@ -132,7 +133,8 @@ struct AppendCommand: AsyncParsableCommand {
         list("env", env.map { $0.split(separator: "=", maxSplits: 1).first.map(String.init) ?? $0 })
         list("label", labels)
         list("tag", tags)
-        for (name, value) in [("entrypoint", entrypoint), ("cmd", cmd), ("workdir", workdir), ("user", user), ("platform", platform)] {
+        for (name, value) in [("entrypoint", entrypoint), ("cmd", cmd), ("workdir", workdir), ("user", user), ("platform", platform),
+                              ("compression", compression.text)] {
             if let value { parameters[name] = value }
         }
         return parameters
@@ -199,7 +201,7 @@ struct AppendCommand: AsyncParsableCommand {
             let steps = history.isEmpty ? [ImagePlan.HistoryPart.text("WORKDIR \(workdir ?? "")")] : history
             layers.append(ImagePlan.Layer(operations: operations, history: Self.joined(steps) + [.text(" # samforge append")], label: "new files"))
         }
-        return ImagePlan(layers: layers, changes: changes, mtime: mtime, created: createdTime)
+        return ImagePlan(layers: layers, changes: changes, mtime: mtime, created: createdTime, compression: try compression.parsed())
     }
 
     /// History steps joined by ` && ` (a step may span several parts).

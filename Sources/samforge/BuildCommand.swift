@@ -74,6 +74,7 @@ struct BuildCommand: AsyncParsableCommand {
     var created: String?
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Flag(help: "Do not attach the SBOM and provenance referrers.") var noAttestations = false
+    @OptionGroup var compression: CompressionOption
     @OptionGroup var lockOptions: LockOptions
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
     @Flag(help: "Print one JSON object instead of the reference line (an array for several bases).") var json = false
@@ -83,6 +84,7 @@ struct BuildCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let now = Int64(Date().timeIntervalSince1970)
         let requests = try makeRequests(environment: environment, now: now)
+        let layerCompression = try compression.parsed()
         guard (1...CopyCommand.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(CopyCommand.maxJobs) (got \(jobs))") }
         if let outputEnv { try OutputPath.checkWritable(outputEnv, what: "--output-env") }
         try lockOptions.check()
@@ -103,6 +105,7 @@ struct BuildCommand: AsyncParsableCommand {
         var build = SAMBuild(runner: runner)
         build.jobs = jobs
         build.attest = !noAttestations
+        build.compression = layerCompression
         build.onEvent = { progress.event($0) }
         if !noAttestations { targets.values.forEach(progress.noteAttestations) }
 
