@@ -1,6 +1,7 @@
 import ArgumentParser
 import Assembly
 import Foundation
+import Layers
 import OCI
 import Registry
 import Streams
@@ -36,6 +37,10 @@ struct CopyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Copy only this platform of an index.", valueName: "os/arch[/variant]")) var platform: String?
     @Flag(name: [.customShort("a"), .long], help: "Copy every tag of repository SRC to repository DST.") var allTags = false
     @Option(name: [.customShort("f"), .long], help: ArgumentHelp("Rewrite manifests as OCI or Docker schema2 (blobs keep their digests; default: unchanged).", valueName: "oci|v2s2")) var format: String?
+    @Option(name: .customLong("compression"), help: ArgumentHelp("Recompress every layer not in ALGO (gzip or zstd), at :LEVEL if given (gzip 1-9, zstd 1-19); zstd makes the manifests OCI.", valueName: "ALGO[:LEVEL]"))
+    var compression: String?
+    @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Where --compression keeps recompressed layers (default $XDG_CACHE_HOME/samforge, else ~/.cache/samforge).", valueName: "DIR"))
+    var cacheDir: String?
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Option(help: ArgumentHelp("Write the digest of the copy (sha256:...) to FILE.", valueName: "FILE")) var digestFile: String?
     @Flag(help: "Do not copy referrers (SBOMs, provenance, signatures).") var noReferrers = false
@@ -63,6 +68,7 @@ struct CopyCommand: AsyncParsableCommand {
         let to = try ImageLocation(parsing: destination)
         let wanted = try platform.map { try Platform(parsing: $0) }
         _ = try manifestFormat()
+        _ = try recompression()
         guard (1...Self.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(Self.maxJobs) (got \(jobs))") }
         if let digestFile { try OutputPath.checkWritable(digestFile, what: "--digest-file") }
         let client = registry.makeClient(pushHosts: to.registryReference.map { [$0.host] } ?? [])
@@ -86,14 +92,25 @@ struct CopyCommand: AsyncParsableCommand {
 
     func copy(from: ImageLocation, to: ImageLocation, platform: Platform?, client: RegistryClient,
               progress: TransferProgress, ledger: TransferLedger) async throws -> Result {
-        let source = try from.openSource(client: client, platform: platform ?? .linuxAMD64)
+        var source = try from.openSource(client: client, platform: platform ?? .linuxAMD64)
         let target = try to.openTarget(client: client, sourceReference: from.registryReference)
         let options = WriteOptions(jobs: jobs, platform: platform, format: try manifestFormat(), ledger: ledger, onEvent: progress.event)
         defer { progress.end() }
         progress.note("copying \(from) to \(target.destination.description)")
+        var recompressed: RecompressedImage?
+        if let compression = try recompression() {
+            let cache = try BlobCache(root: BlobCache.defaultRoot(explicit: cacheDir, environment: ProcessInfo.processInfo.environment))
+            let image = RecompressedImage(base: source, compression: compression, cache: cache, for: target.destination, options: options,
+                                          onLayer: { progress.note($0) })
+            if try await step("recompressing") { try await image.becameOCI() } {
+                progress.note("manifest: OCI, not Docker schema2, which has no media type for zstd layers")
+            }
+            (source, recompressed) = (image, image)
+        }
         let report = try await ImageWriter(source: source, destination: target.destination, options: options)
             .write(names: target.names, expecting: target.pinned)
-        let referrers = try await copyReferrers(of: report, from: source, to: target, options: options, progress: progress)
+        let rewritten = try await recompressed?.rewroteManifests() ?? false
+        let referrers = try await copyReferrers(of: report, from: source, to: target, options: options, progress: progress, rewritten: rewritten)
         progress.summary(report)
         return Result(reference: target.pinnedReference(name: target.names.first, digest: report.digest), digest: report.digest,
                       mediaType: report.mediaType, platform: report.platform?.description, blobsCopied: report.blobsCopied,
@@ -104,8 +121,12 @@ struct CopyCommand: AsyncParsableCommand {
     /// The referrers of every manifest written (unless --no-referrers, or the manifests were
     /// rewritten by --format: their referrers name the old digests).
     func copyReferrers(of report: WriteReport, from source: ImageSource, to target: ImageTarget, options: WriteOptions,
-                       progress: TransferProgress) async throws -> Int {
+                       progress: TransferProgress, rewritten: Bool = false) async throws -> Int {
         guard !noReferrers, target.destination.referrersSupport != .none else { return 0 }
+        if rewritten {
+            progress.note("referrers: not copied (--compression rewrote the manifests they refer to)")
+            return 0
+        }
         if format != nil, report.manifests.contains(where: { $0.source != $0.written.digest }) {
             progress.note("referrers: not copied (--format rewrote the manifests they refer to)")
             return 0
@@ -115,6 +136,15 @@ struct CopyCommand: AsyncParsableCommand {
         }
         if count > 0 { progress.note("referrers: \(count) copied") }
         return count
+    }
+
+    /// `--compression`, checked against `--format` before any traffic.
+    func recompression() throws -> Compression? {
+        guard let compression = try CompressionOption.parse(compression, option: "--compression") else { return nil }
+        if !compression.fitsDockerSchema2, try manifestFormat() == .v2s2 {
+            throw UsageError("--compression \(compression.algorithm) cannot go with --format v2s2: Docker schema2 has no \(compression.algorithm) layer type (use --format oci, or leave --format out)")
+        }
+        return compression
     }
 
     func manifestFormat() throws -> ManifestFormat? {
