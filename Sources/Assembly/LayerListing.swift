@@ -78,6 +78,15 @@ public enum LayerListing {
     /// `diffIDs` (the config's, aligned with `layers`) are verified as each layer is read.
     public static func merged(_ layers: [Descriptor], diffIDs: [Digest]? = nil, from source: ImageSource,
                               onLayer: (@Sendable (Int) -> Void)? = nil) async throws -> [MergedFilesystem.Item] {
+        let items = try await tree(layers, diffIDs: diffIDs, from: source, onLayer: onLayer).value.listing()
+        // The tree (a node per path) is gone: its pages go back rather than sit in the arena of
+        // the thread that read the layers while the caller works on the listing elsewhere.
+        MemoryRelease.trim()
+        return items
+    }
+
+    private static func tree(_ layers: [Descriptor], diffIDs: [Digest]?, from source: ImageSource,
+                             onLayer: (@Sendable (Int) -> Void)?) async throws -> Handoff<MergedFilesystem> {
         let filesystem = Handoff(value: MergedFilesystem())
         for (index, layer) in layers.enumerated() {
             onLayer?(index)
@@ -88,7 +97,7 @@ public enum LayerListing {
                 return .finished
             }
         }
-        return filesystem.value.listing()
+        return filesystem
     }
 }
 

@@ -71,9 +71,10 @@ public final class MergedFilesystem {
 
     /// Every path of the merged image, sorted bytewise, with the layer that provided it.
     public func listing() -> [Item] {
-        root.descendants()
-            .map { Item(path: $0.path, entry: $0.node.entry(at: $0.path, bytes: $0.bytes), layerIndex: Int($0.node.layer)) }
-            .sorted { LayerPath.precedes($0.path, $1.path) }
+        // Sorted while still small (path, node) pairs, then made into items once.
+        var nodes = root.descendants()
+        nodes.sort { LayerPath.precedes($0.path, $1.path) }
+        return nodes.map { Item(path: $0.path, entry: $0.node.entry(at: $0.path, bytes: $0.bytes), layerIndex: Int($0.node.layer)) }
     }
 
     /// The merged entry at a path ("/usr/bin/env"), if any.
