@@ -18,42 +18,14 @@ struct LargeTreeMemoryTests {
     static let listingLimit = 117 << 20
     static let diffLimit = 136 << 20
 
-    /// An OCI layout of one gzip layer: `opt/tree/dNNNNN/` directories of 100 files each
-    /// (about 50-byte paths, 64 bytes of content), written by python's tarfile. `plugin`:
-    /// the tree is the scripts of a plugin image (with its binary and sam-plugin.sh).
+    /// scripts/synthetic-tree-layout.py: an OCI layout of one gzip layer, `opt/tree/dNNNNN/`
+    /// directories of 100 files each (about 50-byte paths, 64 bytes of content), written by
+    /// python's tarfile; `plugin`: the tree is a plugin image's scripts, with its binary.
     static func layout(_ count: Int, plugin: Bool = false) throws -> String {
         let directory = try TemporaryDirectory().path + "/layout"
-        let script = """
-        import gzip, hashlib, io, json, os, sys, tarfile
-        out, count, plugin = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
-        root = "opt/harness/scripts" if plugin else "opt/tree"
-        os.makedirs(out + "/blobs/sha256")
-        def put(data):
-            d = hashlib.sha256(data).hexdigest(); open(f"{out}/blobs/sha256/{d}", "wb").write(data); return d, len(data)
-        raw = io.BytesIO()
-        with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            def add(name, data, mode=0o644):
-                info = tarfile.TarInfo(name); info.size = len(data); info.mode = mode; tar.addfile(info, io.BytesIO(data))
-            if plugin:
-                add("opt/harness/bin/harness-sam-plugin", b"#!/bin/sh\\necho plugin\\n", 0o755)
-                add(root + "/sam-plugin.sh", b"#!/bin/sh\\necho sam-plugin.sh\\n", 0o755)
-            for d in range(0, count, 100):
-                info = tarfile.TarInfo(f"{root}/d{d // 100:05d}"); info.type = tarfile.DIRTYPE; info.mode = 0o755; tar.addfile(info)
-                for i in range(d, min(d + 100, count)):
-                    add(f"{root}/d{d // 100:05d}/some-longer-file-name-{i:07d}.txt", f"file {i}\\n".encode() * 8)
-        tar_bytes = raw.getvalue()
-        layer, size = put(gzip.compress(tar_bytes, compresslevel=1, mtime=0))
-        config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(tar_bytes).hexdigest()]}}).encode()
-        c, cs = put(config)
-        manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "sha256:" + c, "size": cs},
-            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": "sha256:" + layer, "size": size}]}).encode()
-        m, ms = put(manifest)
-        json.dump({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:" + m,
-            "size": ms, "annotations": {"org.opencontainers.image.ref.name": "img"}}]}, open(out + "/index.json", "w"))
-        open(out + "/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
-        """
-        let result = try Command.run("python3", ["-c", script, directory, String(count), plugin ? "1" : "0"])
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/synthetic-tree-layout.py").path
+        let result = try Command.run("python3", [script, directory, String(count)] + (plugin ? ["--plugin"] : []))
         try #require(result.status == 0, "\(result.stderr)")
         return directory
     }
