@@ -36,7 +36,11 @@ endpoints (loopback only, used by tests):
   GET  .../tags/list?n=N[&last=T]     always paged here (distribution 2.8 ignores n): the upstream
                                      list, sorted, N after T, with Link: <…>; rel="next" while more remain
   GET  /__stats                                                       counters as JSON
-  POST /__reset                                                       disarm faults and chaos, zero counters
+  POST /__reset                                                       disarm faults, chaos and personalities,
+                                                                       zero counters
+  POST /__personality/NAME?PARAM=V…  answer as another registry would (ECR, GHCR, Quay, zot…), until
+                                     reset or off=1; several combine (see fault_personality.py)
+  GET  /__personality                what is armed, and what the personalities recorded
 As a forward proxy it refuses: CONNECT gets 403, an absolute-form request 407.
 --port 0 picks a free port and writes it to --port-file; --parent-pid P exits when P is gone.
 """
@@ -54,6 +58,10 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import fault_limits
+import fault_personality
+import fault_referrers
+import fault_storage
 import fault_tags
 from fault_state import CHAOS, FAULTS, LOCK, LOG, PUTS, SAVED_AUTH, STALLED, STATS, arm_chaos, chaos_fault, take_fault
 
@@ -104,7 +112,13 @@ class Proxy(BaseHTTPRequestHandler):
         if url.path == "/__log":
             with LOCK:
                 return self.reply_json(200, [p for p in LOG if query.get("match", "") in p])
+        if url.path.startswith("/__personality"):
+            name = url.path[len("/__personality/"):]
+            if self.command == "GET" or not name:
+                return self.reply_json(200, fault_personality.snapshot())
+            return self.reply_json(200, fault_personality.arm(name, query))
         if url.path == "/__reset":
+            fault_personality.reset()
             with LOCK:
                 FAULTS.clear()
                 STALLED.clear()
@@ -137,8 +151,12 @@ class Proxy(BaseHTTPRequestHandler):
             self.reply(407, b"proxy authentication required\n", [("Proxy-Authenticate", 'Basic realm="fault-proxy"')])
             self.close_connection = True
             return
-        if self.path.startswith(("/__fault/", "/__stats", "/__stalled", "/__reset", "/__puts", "/__log")):
+        if self.path.startswith(("/__fault/", "/__stats", "/__stalled", "/__reset", "/__puts", "/__log", "/__personality")):
             return self.control()
+        if self.path.startswith("/__web/"):
+            return fault_referrers.web_page(self)
+        if self.path.startswith("/__issuer/"):
+            return fault_limits.relay_token(self)
         reused = getattr(self, "served", 0) > 0
         self.served = getattr(self, "served", 0) + 1
         with LOCK:
@@ -168,6 +186,9 @@ class Proxy(BaseHTTPRequestHandler):
         if self.command == "PUT":
             with LOCK:
                 PUTS.append(path)
+        self.request_body = body
+        if not fault and not redirected and fault_personality.intercept(self, body):
+            return
 
         if fault and fault["kind"] == "drop":
             return self.hang_up()  # the whole body read, no answer
@@ -216,8 +237,9 @@ class Proxy(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(path)
         query = dict(urllib.parse.parse_qsl(url.query))
         tag_fault = fault if fault and fault["kind"] in TAG_FAULTS else None
-        if self.command == "GET" and url.path.endswith("/tags/list") and ("n" in query or tag_fault):
-            return self.page_tags(conn, url.path, query, headers, tag_fault)
+        tag_personality = {name: fault_personality.armed(name) for name in fault_tags.PERSONALITIES if fault_personality.armed(name)}
+        if self.command == "GET" and url.path.endswith("/tags/list") and ("n" in query or tag_fault or tag_personality):
+            return self.page_tags(conn, url.path, query, headers, tag_fault, tag_personality)
         conn.request(self.command, path, body=body, headers=headers)
         response = conn.getresponse()
         self.relay(response, fault)
@@ -230,15 +252,38 @@ class Proxy(BaseHTTPRequestHandler):
                 merged[key] = merged[key] + ", " + value if key in merged else value
         return merged
 
+    def outward(self, key, value):
+        """A header as the client should see it: upstream Locations point at this side (upload
+        sessions come back as absolute URLs)."""
+        if key.lower() == "location" and value.startswith(f"http://{self.upstream}/"):
+            return f"http://{self.headers.get('Host')}/" + value[len(f"http://{self.upstream}/"):]
+        return value
+
+    def other_host(self):
+        """This proxy under another host name (localhost vs 127.0.0.1): another host to a client."""
+        host = "localhost" if self.headers.get("Host", "").startswith("127.") else "127.0.0.1"
+        return f"{host}:{self.port}"
+
+    def upstream_challenge(self):
+        """The registry's own WWW-Authenticate for an anonymous request, if it has one."""
+        conn = http.client.HTTPConnection(self.upstream, timeout=30)
+        conn.request("GET", "/v2/")
+        response = conn.getresponse()
+        response.read()
+        return response.getheader("WWW-Authenticate")
+
     def relay(self, response, fault):
         if fault and fault["kind"] == "endless" and response.status == 200:
             return serve_endless(self, response)
-        data_length = response.getheader("Content-Length")
-        self.send_response(response.status)
-        for key, value in response.getheaders():
-            if key.lower() == "location" and value.startswith(f"http://{self.upstream}/"):
-                # Keep the client on this side (upload sessions come back as absolute URLs).
-                value = f"http://{self.headers.get('Host')}/" + value[len(f"http://{self.upstream}/"):]
+        status, headers, replacement = fault_personality.adjust(self, response.status, response.getheaders())
+        if replacement is not None:
+            response.read()
+            kept = [(k, self.outward(k, v)) for k, v in headers if k.lower() not in HOP and k.lower() != "content-length"]
+            return self.reply(status, replacement, kept)
+        data_length = next((v for k, v in headers if k.lower() == "content-length"), None)
+        self.send_response(status)
+        for key, value in headers:
+            value = self.outward(key, value)
             if key.lower() == "content-length" and fault and fault["kind"] == "length":
                 value = fault["bytes"]  # a registry (or cache) misreporting a blob's size
             if key.lower() == "www-authenticate" and fault and fault["kind"] == "realm":
@@ -275,14 +320,14 @@ class Proxy(BaseHTTPRequestHandler):
             self.wfile.write(chunk)
             sent += len(chunk)
 
-    def page_tags(self, conn, path, query, headers, fault):
+    def page_tags(self, conn, path, query, headers, fault, personality):
         conn.request("GET", path, headers=headers)
         response = conn.getresponse()
         body = response.read()
         if response.status != 200:
             passed = [(k, v) for k, v in response.getheaders() if k.lower() not in HOP and k.lower() != "content-length"]
             return self.reply(response.status, body, passed)
-        status, page_headers, data = fault_tags.page(json.loads(body), path, query, fault)
+        status, page_headers, data = fault_tags.page(json.loads(body), path, query, fault, personality)
         with LOCK:
             STATS["tag_pages"] += 1
         self.reply(status, data, page_headers)
@@ -350,6 +395,7 @@ def main():
     ThreadingHTTPServer.daemon_threads = True
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Proxy)
     Proxy.port = server.server_address[1]
+    fault_storage.start(args.upstream)
     if args.port_file:
         with open(args.port_file + ".tmp", "w") as f:
             f.write(str(Proxy.port))

@@ -85,8 +85,7 @@ public struct RegistryDestination: ImageDestination {
     }
 
     public func putRootManifest(_ manifest: RawManifest, names: [String]) async throws {
-        if names.isEmpty { return try await putManifest(manifest) }
-        for tag in names { try await client.putManifest(manifest, to: repository.withTag(tag)) }
+        try await client.putManifest(manifest, tags: names, in: target)
     }
 
     public func commit() async throws {}

@@ -16,7 +16,7 @@ extension RegistryClient {
                 try sink.close()
                 guard (200..<300).contains(response.status) else {
                     throw RegistryError.unexpectedStatus(operation: "download of \(redactedURL(url))", status: response.status,
-                                                         detail: RegistryErrorBody.summary(response.errorBody).text)
+                                                         detail: RegistryErrorBody.summary(response).text)
                 }
                 return
             } catch let error as TransportError {

@@ -88,7 +88,7 @@ struct AppendCommand: AsyncParsableCommand {
         let plan = try makePlan(environment: environment)
         try lockOptions.check()
 
-        let client = registry.makeClient(pushHosts: targetLocation.registryReference.map { [$0.host] } ?? [], environment: environment)
+        let client = registry.makeClient(pushTargets: targetLocation.registryReference.map { [$0] } ?? [], environment: environment)
         let destination = try targetLocation.openTarget(client: client)
         let names = try self.names(at: destination)
 

@@ -90,8 +90,7 @@ struct BuildCommand: AsyncParsableCommand {
             Output.warning("\(request.base.location) is not an official image from \(SAMBaseReference.officialRegistry)/\(SAMBaseReference.officialNamespace); building on it as a mirror of one")
         }
 
-        let pushHosts = Set(requests.compactMap { $0.target.reference?.host })
-        let client = registry.makeClient(pushHosts: Array(pushHosts), environment: environment)
+        let client = registry.makeClient(pushTargets: requests.compactMap { $0.target.reference }, environment: environment)
         var targets: [String: ImageTarget] = [:]
         for request in requests where targets[request.target.text] == nil {
             targets[request.target.text] = try request.target.location.openTarget(client: client)

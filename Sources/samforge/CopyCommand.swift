@@ -65,7 +65,7 @@ struct CopyCommand: AsyncParsableCommand {
         _ = try manifestFormat()
         guard (1...Self.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(Self.maxJobs) (got \(jobs))") }
         if let digestFile { try OutputPath.checkWritable(digestFile, what: "--digest-file") }
-        let client = registry.makeClient(pushHosts: to.registryReference.map { [$0.host] } ?? [])
+        let client = registry.makeClient(pushTargets: to.registryReference.map { [$0] } ?? [])
         let progress = TransferProgress(quiet: quiet)
         let ledger = TransferLedger(jobs: jobs, client: client)
 
@@ -91,9 +91,18 @@ struct CopyCommand: AsyncParsableCommand {
         let options = WriteOptions(jobs: jobs, platform: platform, format: try manifestFormat(), ledger: ledger, onEvent: progress.event)
         defer { progress.end() }
         progress.note("copying \(from) to \(target.destination.description)")
-        let report = try await ImageWriter(source: source, destination: target.destination, options: options)
-            .write(names: target.names, expecting: target.pinned)
+        // Content, its referrers, then the names (as build publishes): a referrer the destination
+        // refuses (ECR: one of an index) leaves no name on the image.
+        let attaches = !noReferrers && target.destination.referrersSupport != .none && !target.names.isEmpty
+        var report = try await ImageWriter(source: source, destination: target.destination, options: options)
+            .write(names: attaches ? [] : target.names, expecting: target.pinned)
         let referrers = try await copyReferrers(of: report, from: source, to: target, options: options, progress: progress)
+        if attaches {
+            var naming = options
+            naming.onEvent = { event in if case .manifestPushed = event { progress.event(event) } }
+            report.names = try await ImageWriter(source: source, destination: target.destination, options: naming)
+                .write(names: target.names, expecting: target.pinned).names
+        }
         progress.summary(report)
         return Result(reference: target.pinnedReference(name: target.names.first, digest: report.digest), digest: report.digest,
                       mediaType: report.mediaType, platform: report.platform?.description, blobsCopied: report.blobsCopied,
