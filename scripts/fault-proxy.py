@@ -29,7 +29,8 @@ endpoints (loopback only, used by tests):
   POST /__fault/endless?match=SUBSTR&count=N                         next N matching GETs: the upstream body, then endless
                                                                        bytes (no Content-Length; until the client hangs up)
   (every fault also takes also=SUBSTR2: the path must contain both, e.g. a repository and a digest;
-   and method=M: only requests of that method)
+   method=M: only requests of that method; larger=B: only requests with a body of more than B bytes;
+   after=K: the first K matching requests pass untouched)
   GET  /__stalled?match=SUBSTR        paths of the uploads stalled so far (JSON list)
   GET  /__puts?match=SUBSTR           paths of every PUT forwarded or faulted so far (JSON list)
   GET  /__log?match=SUBSTR            "METHOD path" of every request so far (JSON list)
@@ -135,7 +136,8 @@ class Proxy(BaseHTTPRequestHandler):
         fault = {"kind": kind, "match": query.get("match", ""), "count": int(query.get("count", "1")),
                  "code": int(query.get("code", "503")), "retry_after": query.get("retry_after"),
                  "seconds": float(query.get("seconds", "30")), "bytes": query.get("bytes", "0"),
-                 "also": query.get("also", ""), "host": query.get("host", ""), "method": query.get("method", "")}
+                 "also": query.get("also", ""), "host": query.get("host", ""), "method": query.get("method", ""),
+                 "larger": int(query.get("larger", "-1")), "after": int(query.get("after", "0"))}
         with LOCK:
             FAULTS.append(fault)
         return self.reply_json(200, fault)
@@ -157,6 +159,7 @@ class Proxy(BaseHTTPRequestHandler):
             return fault_referrers.web_page(self)
         if self.path.startswith("/__issuer/"):
             return fault_limits.relay_token(self)
+        fault_personality.arrived()
         reused = getattr(self, "served", 0) > 0
         self.served = getattr(self, "served", 0) + 1
         with LOCK:
@@ -175,7 +178,8 @@ class Proxy(BaseHTTPRequestHandler):
                 key = "redirected_with_auth" if self.headers.get("Authorization") else "redirected_without_auth"
                 STATS[key] += 1
         else:
-            fault = take_fault(self.command, path, reused) or chaos_fault(self.command)
+            length = int(self.headers.get("Content-Length") or 0)
+            fault = take_fault(self.command, path, reused, length) or chaos_fault(self.command)
         if fault and fault["kind"] == "reset":
             return self.hang_up()  # before the body is read
 
@@ -239,7 +243,8 @@ class Proxy(BaseHTTPRequestHandler):
         tag_fault = fault if fault and fault["kind"] in TAG_FAULTS else None
         tag_personality = {name: fault_personality.armed(name) for name in fault_tags.PERSONALITIES if fault_personality.armed(name)}
         if self.command == "GET" and url.path.endswith("/tags/list") and ("n" in query or tag_fault or tag_personality):
-            return self.page_tags(conn, url.path, query, headers, tag_fault, tag_personality)
+            prefix = f"/__redirected/{ident}" if redirected else ""
+            return self.page_tags(conn, url.path, query, headers, tag_fault, tag_personality, prefix)
         conn.request(self.command, path, body=body, headers=headers)
         response = conn.getresponse()
         self.relay(response, fault)
@@ -320,14 +325,14 @@ class Proxy(BaseHTTPRequestHandler):
             self.wfile.write(chunk)
             sent += len(chunk)
 
-    def page_tags(self, conn, path, query, headers, fault, personality):
+    def page_tags(self, conn, path, query, headers, fault, personality, prefix):
         conn.request("GET", path, headers=headers)
         response = conn.getresponse()
         body = response.read()
         if response.status != 200:
             passed = [(k, v) for k, v in response.getheaders() if k.lower() not in HOP and k.lower() != "content-length"]
             return self.reply(response.status, body, passed)
-        status, page_headers, data = fault_tags.page(json.loads(body), path, query, fault, personality)
+        status, page_headers, data = fault_tags.page(json.loads(body), path, query, fault, personality, prefix)
         with LOCK:
             STATS["tag_pages"] += 1
         self.reply(status, data, page_headers)

@@ -2,6 +2,7 @@
   hub-pull-limit     manifest GETs beyond `pulls` (0) get Docker Hub's 429 TOOMANYREQUESTS; every
                      manifest GET and HEAD carries ratelimit-limit/-remaining (`limit` 100, `window`
                      21600 s) and docker-ratelimit-source; HEAD is free; `reset=S` adds ratelimit-reset
+                     and gives the allowance back S seconds after the first refusal
   hub-abuse          the next `count` (1) requests (whose path contains `match`) get the abuse
                      limit's 429: text/plain "Too Many Requests (HAP429).", Retry-After `retry_after` (60)
   stale-credential   a request carrying credentials (Basic, or a token issued to a user) gets 403
@@ -46,10 +47,14 @@ def intercept(handler, body):
     limit = armed("hub-pull-limit")
     if limit and method == "GET" and "/manifests/" in url.path:
         with LOCK:
-            used = RECORD.setdefault("hub_used", 0)
+            if RECORD["hub_reset_at"] is not None and time.monotonic() >= RECORD["hub_reset_at"]:
+                RECORD.update(hub_used=0, hub_reset_at=None)  # the window reset: the allowance is back
+            used = RECORD["hub_used"]
             refused = used >= int(limit.get("pulls", "0"))
             if not refused:
                 RECORD["hub_used"] = used + 1
+            elif "reset" in limit and RECORD["hub_reset_at"] is None:
+                RECORD["hub_reset_at"] = time.monotonic() + float(limit["reset"])
         count("manifest_gets")
         if refused:
             count("pulls_refused")

@@ -7,7 +7,8 @@ docs/registries.md, §1.15). It stays armed until /__reset or `off=1`, and sever
   GET  /__personality                 what is armed, and what the personalities recorded
 Uploads (this module):
   ecr-mount          POST ?mount=&from= opens a plain session upstream: 202, Range 0-0, no digest
-  ecr-patch          PATCH answers 201, its Range stuck at the session's first chunk;
+  ecr-patch          PATCH answers 201, its Range (and the status GET's) stuck at the session's
+                     first chunk;
                      status404=1: GET of an upload session answers 404 (ECR Public)
   chunk-min          a PATCH (or a PUT with a body) after a PATCH shorter than min (5242880)
                      is refused with 400; announce=1 sends OCI-Chunk-Min-Length on POST
@@ -25,6 +26,7 @@ Tag lists: fault_tags.py.
 """
 import http.client
 import json
+import time
 import urllib.parse
 
 from fault_state import LOCK, STATS
@@ -36,7 +38,7 @@ RECORD = {}  # what the personalities saw and hold (sessions, chunk sizes, refer
 def fresh_record():
     RECORD.clear()
     RECORD.update(mount_sessions=[], patch_sizes={}, first_range={}, token_scopes=[], referrers={}, objects={},
-                  hub_used=0, storage_requests=0)
+                  hub_used=0, hub_reset_at=None, storage_requests=0, arrivals=[])
 
 
 fresh_record()
@@ -52,7 +54,7 @@ def arm(name, params):
         else:
             ACTIVE[name] = dict(params, armed="1")  # never empty: a personality without parameters is truthy
         if name == "hub-pull-limit":
-            RECORD["hub_used"] = 0
+            RECORD.update(hub_used=0, hub_reset_at=None)
     return {"armed": sorted(ACTIVE)}
 
 
@@ -70,7 +72,7 @@ def reset():
 def snapshot():
     with LOCK:
         return {"armed": dict(ACTIVE), "mount_sessions": list(RECORD["mount_sessions"]),
-                "token_scopes": list(RECORD["token_scopes"]),
+                "token_scopes": list(RECORD["token_scopes"]), "arrivals": list(RECORD["arrivals"]),
                 "patch_sizes": {k: list(v) for k, v in RECORD["patch_sizes"].items()}}
 
 
@@ -88,6 +90,19 @@ def upstream(handler, method, path, body=None, headers=None):
     response = conn.getresponse()
     data = response.read()
     return response.status, [(k, v) for k, v in response.getheaders()], data
+
+
+MANIFEST_ACCEPT = ", ".join(INDEX_TYPES + DOCKER_TYPES[:1] + ("application/vnd.oci.image.manifest.v1+json",))
+
+
+def head_manifest(handler, path):
+    """(status, headers) of HEAD `path` upstream, with the request's credentials and an Accept
+    that takes every manifest (distribution answers 404 to a HEAD that does not take its type)."""
+    headers = {"Accept": MANIFEST_ACCEPT}
+    if handler.headers.get("Authorization"):
+        headers["Authorization"] = handler.headers["Authorization"]
+    status, answer_headers, _ = upstream(handler, "HEAD", path, headers=headers)
+    return status, answer_headers
 
 
 def answer(handler, status, headers, data=b""):
@@ -124,6 +139,12 @@ def header(headers, name):
 
 
 # ---------------------------------------------------------------- request side
+
+def arrived():
+    """Every request's arrival (monotonic seconds), for tests of a client's request budget."""
+    with LOCK:
+        RECORD["arrivals"].append(time.monotonic())
+
 
 def intercept(handler, body):
     """Answers the request as the armed personalities would; False to forward it as is."""
@@ -200,7 +221,7 @@ def manifests(handler, body):
         return error(handler, 400, "MANIFEST_INVALID", "manifest invalid", detail=f"unsupported media type {media_type}")
     reference = url.path.rsplit("/", 1)[-1]
     if zot and not reference.startswith("sha256:"):
-        status, headers, _ = upstream(handler, "HEAD", url.path)
+        status, headers = head_manifest(handler, url.path)
         current = (header(headers, "Content-Type") or "").split(";")[0].strip()
         if status == 200 and (current in INDEX_TYPES) != (media_type in INDEX_TYPES):
             count("media_type_refused")
@@ -228,12 +249,14 @@ def adjust(handler, status, headers):
     body = None
     method, path = handler.command, handler.path
     patch = armed("ecr-patch")
-    if patch and method == "PATCH" and status == 202:
-        status = 201
+    if patch and "/blobs/uploads/" in path and header(headers, "Range") and (method == "PATCH" or method == "GET"):
+        # 201 to a PATCH, and a Range stuck at the session's first chunk (the status GET's too).
+        status = 201 if method == "PATCH" and status == 202 else status
         key = session_key(path)
         with LOCK:
-            first = RECORD["first_range"].setdefault(key, header(headers, "Range"))
-        headers = [(k, v) for k, v in headers if k.lower() != "range"] + ([("Range", first)] if first else [])
+            first = RECORD["first_range"].setdefault(key, header(headers, "Range")) if method == "PATCH" else RECORD["first_range"].get(key)
+        if first:
+            headers = [(k, v) for k, v in headers if k.lower() != "range"] + [("Range", first)]
     minimum = armed("chunk-min")
     if minimum and method == "POST" and "/blobs/uploads/" in path and minimum.get("announce") == "1":
         headers = headers + [("OCI-Chunk-Min-Length", minimum.get("min", "5242880"))]

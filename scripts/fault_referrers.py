@@ -6,7 +6,8 @@ manifest PUTs with a `subject`), each as a registry was seen to answer:
   referrers-404-html    404 text/html (GitLab's dependency proxy)
   referrers-false-200   200 application/json with an empty list, whatever exists (a "false 200")
   referrers-api         a working Referrers API: the manifests PUT here with a subject, listed as
-                        an OCI index; PUTs with a subject get OCI-Subject
+                        an OCI index; PUTs with a subject get OCI-Subject; everything=1: every
+                        subject's referrers listed for any digest (entries that do not name it)
   lying-subject         PUTs with a subject get OCI-Subject, but there is no API (ECR, 2024)
   subject-must-exist    a PUT whose subject is not in the repository: 400 MANIFEST_BLOB_UNKNOWN (GitLab)
   index-subject-405     a PUT whose subject is an index: 405 (ECR)
@@ -17,7 +18,7 @@ import json
 import re
 import urllib.parse
 
-from fault_personality import INDEX_TYPES, LOCK, RECORD, answer, armed, count, error, upstream
+from fault_personality import INDEX_TYPES, LOCK, RECORD, answer, armed, count, error, head_manifest
 
 REFERRERS = re.compile(r"^/v2/(.+)/referrers/(sha256:[0-9a-f]{64})$")
 HTML = b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Sign in to continue</body></html>\n"
@@ -48,9 +49,13 @@ def listing(handler, repository, digest):
     if armed("referrers-false-200"):
         body = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []}).encode()
         return answer(handler, 200, [("Content-Type", "application/json")], body)
-    if armed("referrers-api"):
+    api = armed("referrers-api")
+    if api:
         with LOCK:
-            listed = list(RECORD["referrers"].get((repository, digest), {}).values())
+            if api.get("everything") == "1":  # a lying API: every referrer of every subject
+                listed = [entry for entries in RECORD["referrers"].values() for entry in entries.values()]
+            else:
+                listed = list(RECORD["referrers"].get((repository, digest), {}).values())
         body = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": listed}).encode()
         return answer(handler, 200, [("Content-Type", "application/vnd.oci.image.index.v1+json")], body)
     return False
@@ -82,7 +87,7 @@ def subject_rules(handler, path, body):
         count("index_subject_refused")
         return error(handler, 405, "UNSUPPORTED", "Method Not Allowed")
     if armed("subject-must-exist"):
-        status, _, _ = upstream(handler, "HEAD", f"/v2/{repository}/manifests/{subject.get('digest')}", body=None)
+        status, _ = head_manifest(handler, f"/v2/{repository}/manifests/{subject.get('digest')}")
         if status == 404:
             count("subject_missing")
             return error(handler, 400, "MANIFEST_BLOB_UNKNOWN", "blob unknown to registry", detail=subject.get("digest"))

@@ -41,9 +41,10 @@ HOSTILE_TAGS = [
 PERSONALITIES = ("tags-max-n", "tags-ignore-n", "tags-quay", "tags-relative")
 
 
-def page(listing, path, query, fault, personality=None):
+def page(listing, path, query, fault, personality=None, prefix=""):
     """(status, headers, body) of one page of `listing` (the upstream's JSON); `personality`:
-    the armed tag-list personalities, name -> parameters."""
+    the armed tag-list personalities, name -> parameters; `prefix`: the path this page was asked
+    under (/__redirected/ID on the "other host"), which its Links keep."""
     kind = fault["kind"] if fault else None
     personality = personality or {}
     tags = sorted(listing.get("tags") or [])
@@ -85,6 +86,8 @@ def page(listing, path, query, fault, personality=None):
         link = f"{path}?n={size}&turn={turn}"
     if link and kind == "linkhost":
         link = f"http://{fault['other_host']}/__redirected/{fault['ident']}{link}"
+    if link and link.startswith("/"):
+        link = prefix + link
     if link:
         headers.append(("Link", f'<{link}>; rel="next"'))
     return 200, headers, body

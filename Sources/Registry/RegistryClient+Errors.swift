@@ -43,7 +43,9 @@ extension RegistryClient {
                                 + " may not exist (Harbor creates none on push: create it first), or the account has no rights there",
                             kind: .auth)
         case 403:
-            return .denied(host: host, repository: repository, detail: summary.text.isEmpty ? "forbidden" : summary.text)
+            // A HEAD's refusal has no words: whose credentials were refused is then the clue.
+            let origin = response.authenticated ? ((try credentials(for: host))?.originNote ?? "") : ""
+            return .denied(host: host, repository: repository, detail: (summary.text.isEmpty ? "forbidden" : summary.text) + origin)
         case 404:
             if summary.codes.contains("NAME_UNKNOWN") {
                 guard push else { return .repositoryUnknown(repository: "\(host)/\(repository)") }

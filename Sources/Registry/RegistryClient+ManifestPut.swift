@@ -61,12 +61,12 @@ extension RegistryClient {
         let subject = (try? manifest.decodeManifest())?.subject
         let lowered = summary.text.lowercased()
         switch response.status {
-        case 400 where lowered.contains("media-type") || lowered.contains("media type") || lowered.contains("mediatype"):
-            return .refused(what: what, status: 400, detail: summary.text, hint: "the registry will not change the kind of manifest"
-                            + " a tag names (an index to an image or back): push under another tag, or delete the tag first", kind: .unsupported)
         case 400 where summary.codes.contains("MANIFEST_INVALID") && MediaType.isDocker(manifest.mediaType):
             return .refused(what: what, status: 400, detail: summary.text, hint: "the registry takes OCI manifests only and refused"
                             + " a Docker schema2 one: write OCI with --format oci", kind: .unsupported)
+        case 400 where lowered.contains("change") && (lowered.contains("media-type") || lowered.contains("media type")):
+            return .refused(what: what, status: 400, detail: summary.text, hint: "the registry will not change the kind of manifest"
+                            + " a tag names (an index to an image or back): push under another tag, or delete the tag first", kind: .unsupported)
         case 400 where summary.codes.contains("MANIFEST_BLOB_UNKNOWN") && subject != nil:
             let named = subject.map { " \($0.digest.short)" } ?? ""
             return .refused(what: what, status: 400, detail: summary.text, hint: "the registry wants a referrer's subject\(named)"

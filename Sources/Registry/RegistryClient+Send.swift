@@ -7,10 +7,10 @@ extension RegistryClient {
     /// (expired token, insufficient scope). Returns the response whatever its status.
     ///
     /// A pull (GET or HEAD of a repository this run does not push to) that the registry refuses
-    /// with 403 although, or because, it carried the stored credentials (a stale ECR Public token
-    /// refuses even public images) is tried once without them; when that works, the run's other
-    /// pulls from the host go anonymously too, said once in a warning. The rule is the answer's,
-    /// not a host name's.
+    /// with 403 because it carried the stored credentials (a stale ECR Public token refuses even
+    /// public images) is tried once without them; when that works, the run's other pulls from
+    /// the host go anonymously too, said once in a warning. The rule is the answer's (a 403 to
+    /// credentials), not a host name's; credentials the token service rejects stay an error.
     func send(host: String, method: String, path: String, headers: [(name: String, value: String)] = [],
               body: ByteSource? = nil, bodyLength: Int64? = nil, scopes: [Scope], sink: ByteSink? = nil,
               interruptible: Bool = true, retryable: Bool = true, followRedirects: Bool = true) async throws -> HTTPResponse {
@@ -27,19 +27,8 @@ extension RegistryClient {
         let state = hostState(host)
         let pull = isPull(method: method, scopes: scopes, host: host)
         let anonymous = pull && withLock { state.pullsAnonymously }
-        var authorization: String?
-        if sendsCredentials {
-            do {
-                authorization = try await self.authorization(host: host, scopes: scopes, anonymous: anonymous, interruptible: interruptible)
-            } catch let error as RegistryError where pull && !anonymous && error.kind == .auth {
-                // The token service refused the stored credentials: a pull may still go anonymously.
-                if let response = try await pullAnonymously(request, host: host, scopes: scopes, sink: sink, followRedirects: followRedirects,
-                                                            refusal: "\(error)") {
-                    return response
-                }
-                throw error
-            }
-        }
+        var authorization = sendsCredentials
+            ? try await self.authorization(host: host, scopes: scopes, anonymous: anonymous, interruptible: interruptible) : nil
         let authenticated = authorization != nil && !anonymous
         var attempt = 0
         while true {
@@ -60,7 +49,8 @@ extension RegistryClient {
             }
             if response.status == 403, pull, authenticated, request.canReplayBody {
                 let origin = ((try? credentials(for: host)) ?? nil)?.originNote ?? ""
-                let refusal = "HTTP 403: " + RegistryErrorBody.summary(response).text + origin
+                let words = RegistryErrorBody.summary(response).text
+                let refusal = "HTTP 403" + (words.isEmpty ? "" : ": \(words)") + origin
                 if let anonymousAnswer = try await pullAnonymously(request, host: host, scopes: scopes, sink: sink,
                                                                    followRedirects: followRedirects, refusal: refusal) {
                     return anonymousAnswer

@@ -104,7 +104,27 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
 
 /// The `{"errors":[{"code","message"}]}` body of a registry error response.
 struct RegistryErrorBody: Decodable {
-    struct Entry: Decodable { var code: String?; var message: String? }
+    struct Entry: Decodable {
+        var code: String?
+        var message: String?
+        /// A `detail` that is text (zot's "cannot change media-type", a digest); structured ones are left out.
+        var detail: String?
+
+        enum CodingKeys: String, CodingKey { case code, message, detail }
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            code = try container.decodeIfPresent(String.self, forKey: .code)
+            message = try container.decodeIfPresent(String.self, forKey: .message)
+            detail = try? container.decodeIfPresent(String.self, forKey: .detail)
+        }
+
+        var text: String {
+            let words = [code, message].compactMap { $0 }.joined(separator: ": ")
+            guard let detail, !detail.isEmpty, !words.contains(detail) else { return words }
+            return words + " (\(detail.prefix(200)))"
+        }
+    }
     var errors: [Entry]?
 
     /// A response's error body: JSON only when it says it is (Docker Hub's abuse limit answers
@@ -120,7 +140,7 @@ struct RegistryErrorBody: Decodable {
             return summary(text: bytes)
         }
         let codes = errors.compactMap(\.code)
-        let text = errors.map { [$0.code, $0.message].compactMap { $0 }.joined(separator: ": ") }.joined(separator: "; ")
+        let text = errors.map(\.text).joined(separator: "; ")
         return (codes, oneLine(text))
     }
 
