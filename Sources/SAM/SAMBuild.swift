@@ -9,11 +9,10 @@ import OCI
 /// file or tool writes nothing at all.
 public struct SAMBuild: Sendable {
     public let runner: PlanRunner
-    public var jobs = 4
     /// Attach an SBOM and a provenance statement (OCI 1.1 referrers) to every image.
     public var attest = true
-    /// Every transfer event (progress lines, the terminal status line).
-    public var onEvent: (@Sendable (TransferEvent) -> Void)?
+    /// Rewrite the manifests (`--format`), e.g. OCI for a Docker-schema2 base.
+    public var format: ManifestFormat?
 
     public init(runner: PlanRunner) {
         self.runner = runner
@@ -30,15 +29,17 @@ public struct SAMBuild: Sendable {
         var tags = [request.primaryTag]
         if request.timestampTag { tags.append(SAMTags.timestamped(request.primaryTag, timestamp: timestamp)) }
         let names = tags.compactMap { target.name(forTag: $0, defaultRepository: TargetRepository.defaultArchiveRepository) }
-        let attestation = attest ? AttestationRequest(recipe: "sam-plugin", parameters: request.parameters, base: request.base.location, tag: names.first) : nil
-        let (report, attestations) = try await step("target \(request.target.text)") {
-            try await runner.publish(mutation, plan: plan, to: target, names: names, attestation: attestation, jobs: jobs, onEvent: onEvent)
+        var attesters: [Attester] = []
+        if attest {
+            let request = AttestationRequest(recipe: "sam-plugin", parameters: request.parameters, tag: names.first)
+            attesters.append(BuildAttester(mutation: mutation, request: request, subjectName: target.reference(name: nil)))
         }
-        let created = (try? ImageConfig.decode(built.image.configBytes))?.created ?? ""
+        let publication = Publication(image: mutation.image, names: names, attesters: attesters, expecting: target.pinned, format: format)
+        let published = try await step("target \(request.target.text)") { try await runner.publisher.publish(publication, to: target.destination) }
         return SAMBuildResult(target: request.target, tags: tags, finalImage: Self.finalImage(request.target, target: target, name: names.first),
-                              digest: report.digest, mediaType: report.mediaType, runtime: request.base.runtime,
-                              samVersion: request.base.samVersion, timestamp: timestamp, created: created,
-                              base: built.base, layers: built.image.newLayers, transfer: report, attestations: attestations)
+                              runtime: request.base.runtime, samVersion: request.base.samVersion, timestamp: timestamp,
+                              created: built.created, base: built.base, layers: built.image.newLayers, publication: published,
+                              inputs: mutation.platforms.flatMap(\.inputs))
     }
 
     /// `TARGET_REPO:TAG` as typed for a registry; `oci:DIR:NAME`, `docker-archive:FILE:NAME`.

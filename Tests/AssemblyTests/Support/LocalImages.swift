@@ -1,6 +1,7 @@
 import Foundation
 import Layers
 import OCI
+import Registry
 import Streams
 import TestSupport
 @testable import Assembly
@@ -135,7 +136,8 @@ extension TemporaryDirectory {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Writes `source` to `destination` through the one image writer, as every command does.
+/// Publishes `source` to `destination` through the one publisher, as every command does.
 func write(_ source: ImageSource, _ destination: ImageDestination, names: [String], platform: Platform? = nil) async throws -> WriteReport {
-    try await ImageWriter(source: source, destination: destination, options: WriteOptions(platform: platform)).write(names: names)
+    try await Publisher(context: RunContext(client: RegistryClient(), jobs: 4))
+        .publish(Publication(image: source, names: names, platform: platform), to: destination).content
 }
