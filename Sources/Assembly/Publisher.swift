@@ -19,7 +19,9 @@ public struct Publisher: Sendable {
             let content = try await ImageWriter(source: publication.image, destination: destination, context: context,
                                                 platform: publication.platform, format: publication.format)
                 .write(expecting: publication.expecting)
-            let attachments = try await attach(publication.attesters, to: content, at: destination)
+            let attachments = try await step("attachments (nothing was named)") {
+                try await attach(publication.attesters, to: content, at: destination)
+            }
             try checkStillWanted()
             try await destination.name(content.root, as: publication.names)
             for name in publication.names { context.emit(.manifestPushed(content.digest, mediaType: content.mediaType, tag: name)) }
