@@ -57,6 +57,7 @@ struct AppendCommand: AsyncParsableCommand {
     var cacheDir: String?
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Flag(help: "Do not attach the SBOM and provenance referrers.") var noAttestations = false
+    @OptionGroup var format: FormatOption
     @OptionGroup var lockOptions: LockOptions
     @Flag(help: "Print one JSON object instead of the reference line.") var json = false
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
@@ -86,6 +87,7 @@ struct AppendCommand: AsyncParsableCommand {
         let platforms = try AppendArguments.platforms(platform)
         guard (1...CopyCommand.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(CopyCommand.maxJobs) (got \(jobs))") }
         let plan = try makePlan(environment: environment)
+        let manifestFormat = try format.parsed()
         try lockOptions.check()
         let existingLock = try lockOptions.load()
 
@@ -111,8 +113,10 @@ struct AppendCommand: AsyncParsableCommand {
             let request = AttestationRequest(recipe: "append", parameters: parameters(), tag: names.first)
             attesters.append(BuildAttester(mutation: mutation, request: request, subjectName: destination.reference(name: nil)))
         }
-        let publication = Publication(image: mutation.image, names: names, attesters: attesters, expecting: destination.pinned)
+        let publication = Publication(image: mutation.image, names: names, attesters: attesters, expecting: destination.pinned,
+                                      format: manifestFormat)
         let published = try await step("target \(targetLocation)") { try await runner.publisher.publish(publication, to: destination.destination) }
+        progress.noteFlavour(destination, published)
         progress.summary(published.content)
         // Side outputs only now, from what was published.
         try lockOptions.save(existing: existingLock, merging: mutation.platforms.flatMap(\.inputs))

@@ -74,6 +74,7 @@ struct BuildCommand: AsyncParsableCommand {
     var created: String?
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Flag(help: "Do not attach the SBOM and provenance referrers.") var noAttestations = false
+    @OptionGroup var format: FormatOption
     @OptionGroup var lockOptions: LockOptions
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
     @Flag(help: "Print one JSON object instead of the reference line (an array for several bases).") var json = false
@@ -85,6 +86,7 @@ struct BuildCommand: AsyncParsableCommand {
         let requests = try makeRequests(environment: environment, now: now)
         guard (1...CopyCommand.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(CopyCommand.maxJobs) (got \(jobs))") }
         if let outputEnv { try OutputPath.checkWritable(outputEnv, what: "--output-env") }
+        let manifestFormat = try format.parsed()
         try lockOptions.check()
         let existingLock = try lockOptions.load()
         for request in requests where request.base.isMirror {
@@ -103,6 +105,7 @@ struct BuildCommand: AsyncParsableCommand {
                                         lock: lockOptions.open(existingLock))
         var build = SAMBuild(runner: runner)
         build.attest = !noAttestations
+        build.format = manifestFormat
         if !noAttestations {
             var noted: Set<String> = []
             for target in targets where noted.insert(target.destination.description).inserted { progress.noteAttestations(target) }

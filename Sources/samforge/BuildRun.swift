@@ -37,6 +37,7 @@ struct BuildRun {
         if request.dockerCLI == nil { progress.note("docker CLI: skipped") }
         do {
             let result = try await build.run(request, to: target, now: now)
+            progress.noteFlavour(target, result.publication)
             progress.summary(result.publication.content)
             return .success(result)
         } catch {

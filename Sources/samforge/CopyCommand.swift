@@ -35,7 +35,7 @@ struct CopyCommand: AsyncParsableCommand {
     @Argument(help: "Where the image is written to.") var destination: String
     @Option(help: ArgumentHelp("Copy only this platform of an index.", valueName: "os/arch[/variant]")) var platform: String?
     @Flag(name: [.customShort("a"), .long], help: "Copy every tag of repository SRC to repository DST.") var allTags = false
-    @Option(name: [.customShort("f"), .long], help: ArgumentHelp("Rewrite manifests as OCI or Docker schema2 (blobs keep their digests; default: unchanged).", valueName: "oci|v2s2")) var format: String?
+    @OptionGroup var format: FormatOption
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Option(help: ArgumentHelp("Write the digest of the copy (sha256:...) to FILE.", valueName: "FILE")) var digestFile: String?
     @Flag(help: "Do not copy referrers (SBOMs, provenance, signatures).") var noReferrers = false
@@ -62,7 +62,7 @@ struct CopyCommand: AsyncParsableCommand {
         let from = try ImageLocation(parsing: source)
         let to = try ImageLocation(parsing: destination)
         let wanted = try platform.map { try Platform(parsing: $0) }
-        _ = try manifestFormat()
+        _ = try format.parsed()
         guard (1...Self.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(Self.maxJobs) (got \(jobs))") }
         if let digestFile { try OutputPath.checkWritable(digestFile, what: "--digest-file") }
         let client = registry.makeClient(pushHosts: to.registryReference.map { [$0.host] } ?? [])
@@ -95,23 +95,16 @@ struct CopyCommand: AsyncParsableCommand {
         progress.note("copying \(from) to \(target.destination.description)")
         let attesters: [Attester] = noReferrers ? [] : [CopiedReferrers(source: source, note: { progress.note($0) })]
         let publication = Publication(image: source, names: target.names, attesters: attesters, expecting: target.pinned,
-                                      platform: platform, format: try manifestFormat())
+                                      platform: platform, format: try format.parsed())
         let published = try await Publisher(context: context).publish(publication, to: target.destination)
         if !published.attachments.isEmpty { progress.note("referrers: \(published.attachments.count) copied") }
+        progress.noteFlavour(target, published)
         progress.summary(published.content)
         let report = published.content
         return Result(reference: target.pinnedReference(name: published.names.first, digest: report.digest), digest: report.digest,
                       mediaType: report.mediaType, platform: report.platform?.description, blobsCopied: report.blobsCopied,
                       blobsSkipped: report.blobsSkipped, blobsMounted: report.blobsMounted, bytesCopied: report.bytesCopied,
                       referrersCopied: published.attachments.count)
-    }
-
-    func manifestFormat() throws -> ManifestFormat? {
-        guard let format else { return nil }
-        guard let parsed = ManifestFormat(rawValue: format.lowercased()) else {
-            throw UsageError("--format takes oci or v2s2 (got \"\(format)\")")
-        }
-        return parsed
     }
 
     /// Every tag `listTags` reports, each copied as its own image (registry → registry only).

@@ -118,6 +118,27 @@ struct PublicationSeamTests {
         #expect(several.status == 2 && several.errorLine.contains("holds one platform"), "\(several.stderr)")
     }
 
+    /// `build --format oci` from a Docker-schema2 base: a layout skopeo and umoci read, whose
+    /// SBOM and provenance name the converted manifest; without it, one line says how.
+    @Test func buildWritesTheFormatAskedAndItsAttachmentsNameIt() throws {
+        let directory = try TemporaryDirectory().path
+        let built = try BuildHarness.build(target: "oci:\(directory)/layout", extra: ["--format", "oci"])
+        try #require(built.status == 0, "\(built.stderr)")
+        let parts = built.lastLine.split(separator: "@").map(String.init)
+        let inspected = try CopyKit.skopeoInspect(parts[0])
+        #expect(inspected["Digest"] as? String == parts[1])
+        let raw = try CopyKit.skopeoInspect(parts[0], raw: true)
+        #expect(raw["mediaType"] as? String == "application/vnd.oci.image.manifest.v1+json")
+        let tag = String(parts[0].split(separator: ":").last ?? "")
+        _ = try CopyKit.shell("umoci unpack --rootless --image \"$1\" \"$2\"", ["\(directory)/layout:\(tag)", directory + "/bundle"])
+        #expect(FileManager.default.isExecutableFile(atPath: directory + "/bundle/rootfs/opt/harness/scripts/sam-plugin.sh"))
+        let referrers = try CopyKit.succeed(["inspect", "--referrers", "--json", parts[0]]).stdout
+        #expect(referrers.contains("application/spdx+json") && referrers.contains(parts[1]), "\(referrers)")
+
+        let kept = try BuildHarness.build(target: "oci:\(directory)/docker")
+        #expect(kept.status == 0 && kept.stderr.contains("Docker schema2 manifests kept as they are"), "\(kept.stderr)")
+    }
+
     /// Side outputs come from the publication's result, after its commit: a failed command
     /// writes no --output-env, --digest-file or lock.
     @Test func aFailedCommandWritesNoSideOutput() throws {
