@@ -16,6 +16,8 @@ public struct ImageWriter: Sendable {
     public var platform: Platform?
     /// Rewrite manifests into this format (`--format`); nil keeps them byte for byte.
     public var format: ManifestFormat?
+    /// Blobs already moved for this write (a base's layers, while its new layers were built).
+    var prefetched: Prefetched?
 
     public init(source: ImageSource, destination: ImageDestination, context: RunContext,
                 platform: Platform? = nil, format: ManifestFormat? = nil) {
@@ -29,14 +31,14 @@ public struct ImageWriter: Sendable {
     /// Writes the content. `expecting`: the digest the destination was pinned to; a different
     /// image is refused before any blob moves.
     public func write(expecting: Digest? = nil) async throws -> WriteReport {
-        let tally = Tally()
+        let tally = prefetched?.tally ?? Tally()
         let root = try await source.rootManifest()
         let plan = try await plan(root)
         if let expecting, expecting != plan.root.digest {
             throw AssemblyError.usage("\(destination.description): the destination pins \(expecting) but the image is \(plan.root.digest)")
         }
         let jobs = max(1, min(context.jobs, destination.maxConcurrentBlobWrites))
-        let blobs = try blobs(of: plan.sourceManifests)
+        let blobs = try blobs(of: plan.sourceManifests).filter { !(prefetched?.digests.contains($0.digest) ?? false) }
         context.emit(.blobsPlanned(count: blobs.count, size: blobs.reduce(0) { $0 + max(0, $1.size) }))
         try await BlobTransfer(source: source, destination: destination, context: context).transferAll(blobs, jobs: jobs, tally: tally)
         for manifest in plan.children + [plan.root] {
@@ -52,6 +54,12 @@ public struct ImageWriter: Sendable {
         report.platform = plan.platform
         tally.fill(&report)
         return report
+    }
+
+    /// Blobs moved ahead of the write, and their outcomes (counted in its report).
+    struct Prefetched: Sendable {
+        let digests: Set<Digest>
+        let tally: Tally
     }
 
     /// What is written: the manifests as the destination gets them (converted by `--format`),

@@ -33,45 +33,73 @@ public final class PlanRunner: @unchecked Sendable {
         set { layers.onContent = newValue }
     }
 
-    /// The publisher of what this runner makes, with the run's context.
-    public var publisher: Publisher { Publisher(context: context) }
+    /// The publisher of what this runner makes, with the run's context; `label` in front of
+    /// what fails while writing to the destination.
+    public func publisher(label: String? = nil) -> Publisher { Publisher(context: context, label: label) }
 
     /// Applies `plan` to the chosen platforms of the image at `location` (at its pinned digest
     /// when the run's lock pins it).
     public func mutate(_ location: ImageLocation, with plan: ImagePlan, platforms: PlatformChoice, role: String = "base image") async throws -> Mutation {
-        var open = OCI.Platform.linuxAMD64
-        if case .one(let one) = platforms { open = one }
-        let source = try await step(role) { try await inputs.open(location, platform: open) }
-        return try await mutate(source, at: location, with: plan, platforms: platforms, role: role)
+        try await apply(plan, to: try await base(location, platforms: platforms, role: role))
     }
 
     /// Applies `plan` to the chosen platforms of `base`, read from `location` (which the
-    /// resolved inputs name; the source's own description without one). `role` names the base
-    /// in messages.
+    /// resolved inputs name; the source's own description without one).
     public func mutate(_ base: ImageSource, at location: ImageLocation? = nil, with plan: ImagePlan, platforms: PlatformChoice,
                        role: String = "base image") async throws -> Mutation {
-        let chosen = try await step(role) { try await resolve(base, platforms) }
+        try await apply(plan, to: try await self.base(base, at: location, platforms: platforms, role: role))
+    }
+
+    /// A base resolved for a plan: its chosen images, read but not yet built on. Its layers can
+    /// move to the destination while the plan's new layers are built (`Publisher`'s prefetch).
+    public struct Base: Sendable {
+        public let source: ImageSource
+        let location: ImageLocation?
+        let chosen: Chosen
+        /// Every layer of the chosen images, each once: what the result keeps of the base.
+        public var layers: [Descriptor] {
+            var seen: Set<Digest> = []
+            return chosen.images.flatMap(\.image.image.layers).filter { seen.insert($0.digest).inserted }
+        }
+    }
+
+    /// The image at `location` (at its pinned digest when the run's lock pins it), resolved for
+    /// `platforms`.
+    public func base(_ location: ImageLocation, platforms: PlatformChoice, role: String = "base image") async throws -> Base {
+        var open = OCI.Platform.linuxAMD64
+        if case .one(let one) = platforms { open = one }
+        let source = try await step(role) { try await inputs.open(location, platform: open) }
+        return try await base(source, at: location, platforms: platforms, role: role)
+    }
+
+    func base(_ source: ImageSource, at location: ImageLocation?, platforms: PlatformChoice, role: String) async throws -> Base {
+        Base(source: source, location: location, chosen: try await step(role) { try await resolve(source, platforms) })
+    }
+
+    /// The plan's layers and config changes on every chosen platform of `base`.
+    public func apply(_ plan: ImagePlan, to base: Base) async throws -> Mutation {
         var built: [Mutation.Platform] = []
-        for (entry, resolved) in chosen.images {
+        for (entry, resolved) in base.chosen.images {
             let platform = entry?.platform ?? resolved.config.platform ?? .linuxAMD64
             let image = try await compose(resolved, plan: plan, platform: platform)
             let baseInput = ResolvedInput(kind: .baseImage, role: "base image",
-                                          source: .image(location: location?.description ?? base.description, reference: location?.registryReference,
-                                                         root: resolved.root.digest, platform: resolved.config.platform ?? platform,
-                                                         manifest: resolved.manifest.digest))
+                                          source: .image(location: base.location?.description ?? base.source.description,
+                                                         reference: base.location?.registryReference, root: resolved.root.digest,
+                                                         platform: resolved.config.platform ?? platform, manifest: resolved.manifest.digest))
             built.append(.init(base: resolved, image: image, inputs: [baseInput] + (try await inputs.resolved(plan, platform: platform))))
         }
-        guard let index = chosen.index else {
-            return Mutation(image: MutatedImage(base: base, image: built[0].image), platforms: built, dropped: [])
+        guard let index = base.chosen.index else {
+            return Mutation(image: MutatedImage(base: base.source, image: built[0].image), platforms: built, dropped: [])
         }
-        let children = zip(chosen.images, built).compactMap { pair in pair.0.entry.map { (entry: $0, image: pair.1.image) } }
+        let children = zip(base.chosen.images, built).compactMap { pair in pair.0.entry.map { (entry: $0, image: pair.1.image) } }
         let composed = try ImageComposer.composeIndex(base: index, children: children)
-        return Mutation(image: MutatedImage(base: base, index: composed, images: built.map(\.image)), platforms: built, dropped: chosen.dropped)
+        return Mutation(image: MutatedImage(base: base.source, index: composed, images: built.map(\.image)), platforms: built,
+                        dropped: base.chosen.dropped)
     }
 
     /// The base images a choice names: one image, or the chosen children of an index (with
     /// their entries, and the platforms left out).
-    struct Chosen {
+    struct Chosen: Sendable {
         var images: [(entry: Descriptor?, image: ResolvedImage)]
         var index: ImageIndex?
         var dropped: [OCI.Platform] = []

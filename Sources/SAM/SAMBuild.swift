@@ -4,9 +4,9 @@ import Foundation
 import OCI
 
 /// `samforge build` for one base: the recipe's plan applied to the base by the run's
-/// `PlanRunner`, written to the target under the computed tags. Every input is fetched and
-/// every layer written before the first byte is written to the target, so a missing plugin
-/// file or tool writes nothing at all.
+/// `PlanRunner`, published to the target under the computed tags. The base's layers move to the
+/// target while the new layers are built; a missing plugin file or tool then fails the
+/// publication before anything is named (and a layout or archive it created is removed).
 public struct SAMBuild: Sendable {
     public let runner: PlanRunner
     /// Attach an SBOM and a provenance statement (OCI 1.1 referrers) to every image.
@@ -22,20 +22,25 @@ public struct SAMBuild: Sendable {
     ///   (one instant for every image of a run).
     public func run(_ request: SAMBuildRequest, to target: ImageTarget, now: Int64) async throws -> SAMBuildResult {
         let plan = SAMRecipe.plan(for: request)
-        let mutation = try await runner.mutate(request.base.location, with: plan, platforms: .one(request.platform), role: "SAM base image")
-        guard let built = mutation.platforms.first else { throw SAMInputError("\(request.base.location): nothing to build") }
-
+        let base = try await runner.base(request.base.location, platforms: .one(request.platform), role: "SAM base image")
         let timestamp = SAMTags.timestamp(epoch: request.sourceDateEpoch ?? now)
         var tags = [request.primaryTag]
         if request.timestampTag { tags.append(SAMTags.timestamped(request.primaryTag, timestamp: timestamp)) }
         let names = tags.compactMap { target.name(forTag: $0, defaultRepository: TargetRepository.defaultArchiveRepository) }
-        var attesters: [Attester] = []
-        if attest {
-            let request = AttestationRequest(recipe: "sam-plugin", parameters: request.parameters, tag: names.first)
-            attesters.append(BuildAttester(mutation: mutation, request: request, subjectName: target.reference(name: nil)))
+        let subjectName = target.reference(name: nil)
+        let (runner, attest, format, parameters) = (self.runner, self.attest, self.format, request.parameters)
+        // The base's layers move to the target while the new layers are built.
+        let publisher = runner.publisher(label: "target \(request.target.text)")
+        let (published, mutation) = try await publisher.publish(to: target.destination, prefetching: base.layers, from: base.source) {
+            let mutation = try await runner.apply(plan, to: base)
+            var attesters: [Attester] = []
+            if attest {
+                let request = AttestationRequest(recipe: "sam-plugin", parameters: parameters, tag: names.first)
+                attesters.append(BuildAttester(mutation: mutation, request: request, subjectName: subjectName))
+            }
+            return (Publication(image: mutation.image, names: names, attesters: attesters, expecting: target.pinned, format: format), mutation)
         }
-        let publication = Publication(image: mutation.image, names: names, attesters: attesters, expecting: target.pinned, format: format)
-        let published = try await step("target \(request.target.text)") { try await runner.publisher.publish(publication, to: target.destination) }
+        guard let built = mutation.platforms.first else { throw SAMInputError("\(request.base.location): nothing to build") }
         return SAMBuildResult(target: request.target, tags: tags, finalImage: Self.finalImage(request.target, target: target, name: names.first),
                               runtime: request.base.runtime, samVersion: request.base.samVersion, timestamp: timestamp,
                               created: built.created, base: built.base, layers: built.image.newLayers, publication: published,

@@ -103,19 +103,21 @@ struct AppendCommand: AsyncParsableCommand {
         let context = RunContext(client: client, jobs: jobs, onEvent: progress.event)
         let runner = try makePlanRunner(context: context, cacheDir: cacheDir, environment: environment, progress: progress,
                                         lock: lockOptions.open(existingLock))
-        let mutation = try await runner.mutate(baseLocation, with: plan, platforms: platforms)
-        if !mutation.dropped.isEmpty {
-            progress.note("platforms left out (not chosen): \(mutation.dropped.map(\.description).joined(separator: ", "))")
+        let base = try await runner.base(baseLocation, platforms: platforms)
+        if !noAttestations { progress.noteAttestations(destination) }
+        let (attest, parameters, subjectName) = (!noAttestations, parameters(), destination.reference(name: nil))
+        // The base's layers move to the target while the new layer is built.
+        let publisher = runner.publisher(label: "target \(targetLocation)")
+        let (published, mutation) = try await publisher.publish(to: destination.destination, prefetching: base.layers, from: base.source) {
+            let mutation = try await runner.apply(plan, to: base)
+            if !mutation.dropped.isEmpty {
+                progress.note("platforms left out (not chosen): \(mutation.dropped.map(\.description).joined(separator: ", "))")
+            }
+            let request = AttestationRequest(recipe: "append", parameters: parameters, tag: names.first)
+            let attesters: [Attester] = attest ? [BuildAttester(mutation: mutation, request: request, subjectName: subjectName)] : []
+            return (Publication(image: mutation.image, names: names, attesters: attesters, expecting: destination.pinned,
+                                format: manifestFormat), mutation)
         }
-        var attesters: [Attester] = []
-        if !noAttestations {
-            progress.noteAttestations(destination)
-            let request = AttestationRequest(recipe: "append", parameters: parameters(), tag: names.first)
-            attesters.append(BuildAttester(mutation: mutation, request: request, subjectName: destination.reference(name: nil)))
-        }
-        let publication = Publication(image: mutation.image, names: names, attesters: attesters, expecting: destination.pinned,
-                                      format: manifestFormat)
-        let published = try await step("target \(targetLocation)") { try await runner.publisher.publish(publication, to: destination.destination) }
         progress.noteFlavour(destination, published)
         progress.summary(published.content)
         // Side outputs only now, from what was published.
@@ -126,7 +128,7 @@ struct AppendCommand: AsyncParsableCommand {
         let reference = destination.pinnedReference(name: names.first, digest: published.digest)
         guard json else { return Output.line(reference) }
         func attached(_ kind: String) -> [Digest]? {
-            attesters.isEmpty || destination.destination.referrersSupport == .none ? nil
+            noAttestations || destination.destination.referrersSupport == .none ? nil
                 : published.attachments.filter { $0.kind == kind }.map(\.descriptor.digest)
         }
         let content = published.content

@@ -4,7 +4,7 @@ import OCI
 
 /// `--format oci|v2s2`, for every command that writes images (`copy`, `append`, `build`).
 struct FormatOption: ParsableArguments {
-    @Option(name: [.customShort("f"), .long], help: ArgumentHelp("Write manifests as OCI or Docker schema2 (blobs keep their digests; default: as the source or base has them).", valueName: "oci|v2s2"))
+    @Option(name: [.customShort("f"), .long], help: ArgumentHelp("Write manifests as OCI or Docker schema2 (blobs keep their digests; default: as they are).", valueName: "oci|v2s2"))
     var format: String?
 
     /// The format asked for; checked before any traffic.
