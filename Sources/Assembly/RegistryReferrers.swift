@@ -12,7 +12,7 @@ extension RegistrySource {
     public func cosignTags(of digest: Digest) async throws -> [TaggedArtifact] {
         try await client.fromPullSources(repository) { source in
             var tags: [TaggedArtifact] = []
-            for suffix in ["sig", "att", "sbom"] {
+            for suffix in OCILayout.cosignSuffixes {
                 let tag = "\(ReferrersIndex.tag(for: digest)).\(suffix)"
                 if try await client.manifestExists(Self.reference(source).withTag(tag)) {
                     tags.append(TaggedArtifact(tag: tag, source: RegistrySource(client: client, reference: reference.withTag(tag))))
@@ -31,7 +31,15 @@ extension RegistryDestination {
     public var referrersSupport: ReferrersSupport { .registry }
 
     /// Attached the registry's way: `RegistryClient.attachReferrers(_:to:in:)`.
-    public func attachReferrers(_ referrers: [Descriptor], to subject: Descriptor) async throws {
+    public func attach(referrers: [Descriptor], to subject: Descriptor) async throws {
         try await client.attachReferrers(referrers, to: subject, in: target)
+    }
+
+    public func attach(_ artifact: RawManifest, tag: String) async throws {
+        try await client.putManifest(artifact, to: repository.withTag(tag))
+    }
+
+    public func taggedManifest(_ tag: String) async throws -> RawManifest? {
+        try await client.fetchManifestIfPresent(repository.withTag(tag))
     }
 }
