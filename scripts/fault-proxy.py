@@ -59,12 +59,13 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import fault_control
 import fault_limits
 import fault_personality
 import fault_referrers
 import fault_storage
 import fault_tags
-from fault_state import CHAOS, FAULTS, LOCK, LOG, PUTS, SAVED_AUTH, STALLED, STATS, arm_chaos, chaos_fault, take_fault
+from fault_state import LOCK, LOG, PUTS, SAVED_AUTH, STALLED, STATS, chaos_fault, take_fault
 
 HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host"}
 TAG_FAULTS = {"hostiletags", "looptags", "endlesstags", "linkhost"}
@@ -99,48 +100,7 @@ class Proxy(BaseHTTPRequestHandler):
             pass  # the client gave up first
 
     def control(self):
-        url = urllib.parse.urlsplit(self.path)
-        query = dict(urllib.parse.parse_qsl(url.query))
-        if url.path == "/__stats":
-            with LOCK:
-                return self.reply_json(200, dict(STATS))
-        if url.path == "/__stalled":
-            with LOCK:
-                return self.reply_json(200, [p for p in STALLED if query.get("match", "") in p])
-        if url.path == "/__puts":
-            with LOCK:
-                return self.reply_json(200, [p for p in PUTS if query.get("match", "") in p])
-        if url.path == "/__log":
-            with LOCK:
-                return self.reply_json(200, [p for p in LOG if query.get("match", "") in p])
-        if url.path.startswith("/__personality"):
-            name = url.path[len("/__personality/"):]
-            if self.command == "GET" or not name:
-                return self.reply_json(200, fault_personality.snapshot())
-            return self.reply_json(200, fault_personality.arm(name, query))
-        if url.path == "/__reset":
-            fault_personality.reset()
-            with LOCK:
-                FAULTS.clear()
-                STALLED.clear()
-                PUTS.clear()
-                LOG.clear()
-                CHAOS.update(rng=None, rate=0.0)
-                for key in list(STATS):
-                    STATS[key] = 0
-            return self.reply_json(200, {})
-        kind = url.path.rsplit("/", 1)[-1]
-        if kind == "chaos":
-            arm_chaos(int(query.get("seed", "1")), float(query.get("rate", "0.04")))
-            return self.reply_json(200, {"chaos": query})
-        fault = {"kind": kind, "match": query.get("match", ""), "count": int(query.get("count", "1")),
-                 "code": int(query.get("code", "503")), "retry_after": query.get("retry_after"),
-                 "seconds": float(query.get("seconds", "30")), "bytes": query.get("bytes", "0"),
-                 "also": query.get("also", ""), "host": query.get("host", ""), "method": query.get("method", ""),
-                 "larger": int(query.get("larger", "-1")), "after": int(query.get("after", "0"))}
-        with LOCK:
-            FAULTS.append(fault)
-        return self.reply_json(200, fault)
+        return fault_control.answer(self)
 
     def do_CONNECT(self):
         # A proxy that refuses to tunnel (HTTPS_PROXY pointing here).
@@ -279,7 +239,7 @@ class Proxy(BaseHTTPRequestHandler):
 
     def relay(self, response, fault):
         if fault and fault["kind"] == "endless" and response.status == 200:
-            return serve_endless(self, response)
+            return fault_control.serve_endless(self, response, HOP)
         status, headers, replacement = fault_personality.adjust(self, response.status, response.getheaders())
         if replacement is not None:
             response.read()
@@ -350,44 +310,6 @@ class Proxy(BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
 
 
-def watch_parent(pid):
-    """A proxy a test started ends with the test process, however that ends."""
-    while True:
-        time.sleep(1)
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            os._exit(0)
-
-
-# ---------------------------------------------------------------- endless bodies
-# (hostile-input tests: a registry whose blob never ends must not hang or grow its client)
-
-ENDLESS_CHUNK = bytes(range(256)) * 256  # 64 KiB, not all zeros (a gzip reader must not skip it)
-
-
-def serve_endless(handler, response):
-    """The upstream body, then the same 64 KiB chunk forever: no Content-Length, so only the
-    client can end it (by hanging up); the connection is closed afterwards."""
-    handler.send_response(response.status)
-    for key, value in response.getheaders():
-        if key.lower() not in HOP and key.lower() != "content-length":
-            handler.send_header(key, value)
-    handler.send_header("Connection", "close")
-    handler.end_headers()
-    handler.close_connection = True
-    try:
-        while True:
-            chunk = response.read(65536)
-            if not chunk:
-                break
-            handler.wfile.write(chunk)
-        while True:
-            handler.wfile.write(ENDLESS_CHUNK)
-    except OSError:
-        pass  # the client hung up: what a well-behaved client does
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True, help="0: any free port (see --port-file)")
@@ -406,7 +328,7 @@ def main():
             f.write(str(Proxy.port))
         os.rename(args.port_file + ".tmp", args.port_file)
     if args.parent_pid:
-        threading.Thread(target=watch_parent, args=(args.parent_pid,), daemon=True).start()
+        threading.Thread(target=fault_control.watch_parent, args=(args.parent_pid,), daemon=True).start()
     server.serve_forever()
 
 

@@ -117,12 +117,11 @@ extension RegistryClient {
     /// Waits for the request's turn in its host's budget (`--max-requests-per-second`).
     private func pace(_ request: HTTPRequest) async throws {
         guard !pacer.isEmpty else { return }
-        do {
-            let waited = try await pacer.waitTurn(host: hostOf(request.url), deadline: options.deadline, interruptible: request.interruptible)
-            if waited >= 1 { options.log?("waited \(formatDelay(waited)) for \(hostOf(request.url))'s request budget") }
-        } catch is RequestPacer.PacingTimeout {
-            throw commandTimedOut(request)
-        }
+        let wait = pacer.reserveTurn(host: hostOf(request.url))
+        guard wait > 0 else { return }
+        try checkDeadline(request, after: wait)
+        if wait >= 1 { options.log?("waiting \(formatDelay(wait)) for \(hostOf(request.url))'s request budget") }
+        try await backoff(wait, interruptible: request.interruptible)
     }
 
     /// No request starts, and no retry waits, past the command's `--timeout`.

@@ -1,10 +1,9 @@
 import Foundation
-import Streams
 
 /// The run's request budget per registry (`--max-requests-per-second HOST=N`): requests to HOST
 /// start at least 1/N s apart, whichever transfer or matrix entry sends them (ECR Public allows
-/// one anonymous pull a second). Each request reserves its turn under a lock, then waits for it
-/// in slices, so a signal or the command's deadline is noticed while waiting.
+/// one anonymous pull a second). Each request reserves its turn under a lock; the client waits
+/// for it as for a retry (in slices a signal ends, never past the deadline).
 final class RequestPacer: @unchecked Sendable {
     private let intervals: [String: UInt64]
     private let lock = NSLock()
@@ -33,9 +32,9 @@ final class RequestPacer: @unchecked Sendable {
         return intervals[bare].map { (bare, $0) }
     }
 
-    /// Waits for this request's turn; nil when HOST has no budget. Returns the wait in seconds.
-    @discardableResult
-    func waitTurn(host: String, deadline: Deadline?, interruptible: Bool) async throws -> Double {
+    /// Reserves the next turn of `host`'s budget: the seconds to wait for it (0 when the host has
+    /// no budget or its turn is now).
+    func reserveTurn(host: String) -> Double {
         guard let (key, step) = interval(for: host) else { return 0 }
         let now = DispatchTime.now().uptimeNanoseconds
         let turn: UInt64 = lock.withLock {
@@ -43,18 +42,6 @@ final class RequestPacer: @unchecked Sendable {
             nextTurn[key] = turn + step
             return turn
         }
-        let wait = Double(turn - now) / 1_000_000_000
-        if let deadline, deadline.remaining <= wait { throw PacingTimeout() }
-        var remaining = wait
-        while remaining > 0 {
-            if interruptible { try Interruption.check() }
-            let slice = min(remaining, 0.05)
-            try await Task.sleep(nanoseconds: UInt64(slice * 1_000_000_000))
-            remaining -= slice
-        }
-        return wait
+        return Double(turn - now) / 1_000_000_000
     }
-
-    /// The turn would come after the command's `--timeout`.
-    struct PacingTimeout: Error {}
 }
