@@ -142,7 +142,10 @@ public final class VerifyingKey: @unchecked Sendable {
             throw SigningError.badKey("\(what) is not a PEM public key (expected -----BEGIN PUBLIC KEY-----, as cosign.pub)")
         }
         guard block.type == "PUBLIC KEY" else {
-            throw SigningError.badKey("\(what) holds a \(block.type), not a PUBLIC KEY (verify takes the public key, cosign.pub)")
+            if block.type.hasSuffix("PRIVATE KEY") {
+                throw SigningError.badKey("\(what) is a private key; verifying takes the public key (cosign.pub)")
+            }
+            throw SigningError.badKey("\(what) holds a PEM \(block.type) block, not a PUBLIC KEY (as cosign.pub)")
         }
         try self.init(spki: block.bytes, what: what)
     }

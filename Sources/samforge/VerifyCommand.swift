@@ -14,18 +14,18 @@ struct VerifyCommand: AsyncParsableCommand {
         discussion: """
         LOCATION is a registry reference or oci:DIR[:TAG]; its digest (an index's own, for \
         a multi-platform tag) is what the signature must name.
-        Both of cosign's formats are read: the sha256-HEX.sig tag (cosign 2) and Sigstore \
-        bundle referrers (cosign 3, the Referrers API or the sha256-HEX index tag).
-        It succeeds when one signature by the key verifies over its exact payload and names \
-        the digest, and prints each one found: the digest, the format, where it was.
+        Both of cosign's formats are read: the sha256-HEX.sig tag of cosign 2 and the \
+        Sigstore bundle referrers of cosign 3.
+        It succeeds when a signature by the key verifies over its exact payload and names \
+        the digest, and prints each one with its format and the place it was found in.
         Otherwise it exits 1 with one line: unsigned, signed with another key, tampered, or a \
         signature of another digest.
         Key-based and offline, as cosign verify --key K --insecure-ignore-tlog: no \
         transparency log is consulted.
         Only ECDSA P-256 keys are supported for now (cosign's default).
         With --attestation TYPE it checks a signed attestation of that predicate type \
-        instead (cosign verify-attestation): a URI or one of cosign's names, such as \
-        slsaprovenance1 or spdxjson.
+        (cosign verify-attestation): a URI or one of cosign's names, such as slsaprovenance1 \
+        or spdxjson.
         Examples:
           samforge verify --key cosign.pub registry.example.com/team/app:1
           samforge verify --key cosign.pub --attestation https://spdx.dev/Document \\
@@ -35,9 +35,9 @@ struct VerifyCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("The public key (PEM, as cosign.pub).", valueName: "cosign.pub")) var key: String
     @Argument(help: "The signed image.") var location: String
-    @Option(help: ArgumentHelp("Verify a signed attestation of this predicate type instead.", valueName: "type"))
+    @Option(help: ArgumentHelp("Check a signed attestation of this predicate type.", valueName: "type"))
     var attestation: String?
-    @Flag(help: "Print what verified as JSON (with --attestation, the statements).") var json = false
+    @Flag(help: "Print what verified as JSON, with any statement.") var json = false
     @OptionGroup var registry: RegistryFlags
 
     func run() async throws {
