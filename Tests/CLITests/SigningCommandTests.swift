@@ -10,15 +10,8 @@ struct SigningCommandTests {
     static let image = "sam/build-nodejs18.x:1.143.0"  // a Docker manifest list: the index is what is signed
     static let provenance = "https://slsa.dev/provenance/v1"
 
-    static var script: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("scripts/cosign-verify.py").path
-    }
-
     static func python(_ arguments: [String], password: String? = nil) throws -> CommandResult {
-        var environment = ProcessInfo.processInfo.environment
-        environment["COSIGN_PASSWORD"] = password
-        return try Command.run("python3", [script] + arguments, environment: environment)
+        try CosignPython.run(arguments, password: password)
     }
 
     /// A key pair made by the Python signer, in a directory of its own.

@@ -32,7 +32,7 @@ struct CosignVectorTests {
         let password = try Self.password(key)
         let signing = try KeyFile.loadPrivate(path: path) { .text(password) }
         // The same public key the independent implementation derives.
-        let python = try PythonCosign.run(["decrypt-key", path], password: password)
+        let python = try CosignPython.run(["decrypt-key", path], password: password)
         #expect(python.status == 0, "\(python.stderr)")
         #expect(String(decoding: signing.publicKey.pem, as: UTF8.self) == python.stdout)
         let message = Array("payload".utf8)

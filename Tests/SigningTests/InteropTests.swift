@@ -33,19 +33,19 @@ import TestSupport
         let publicKey = try KeyTests.write(key.publicKey.pem, name: "cosign.pub")
         var arguments = ["verify", "--key", publicKey, "--digest", digest.description, "oci:" + layout.path]
         if kind == .legacyAttestation || kind == .bundleAttestation { arguments += ["--attestation", "https://slsa.dev/provenance/v1"] }
-        let python = try PythonCosign.run(arguments)
+        let python = try CosignPython.run(arguments)
         #expect(python.status == 0, "\(python.stderr)")
         #expect(python.stdout.contains(kind.rawValue.hasPrefix("legacy") ? "\"legacy\"" : "\"bundle\""), "\(python.stdout)")
         // And the other key's verifier refuses it.
         let other = try KeyTests.write(try SigningKey.generate().publicKey.pem, name: "other.pub")
-        #expect(try PythonCosign.run(["verify", "--key", other] + arguments.dropFirst(3)).status == 1)
+        #expect(try CosignPython.run(["verify", "--key", other] + arguments.dropFirst(3)).status == 1)
     }
 
     @Test(arguments: Kind.allCases)
     func whatPythonSignsVerifiesInSamforge(kind: Kind) async throws {
         let layout = try TestLayout()
         let directory = try TemporaryDirectory().path
-        #expect(try PythonCosign.run(["generate-key-pair", directory], password: "pw").status == 0)
+        #expect(try CosignPython.run(["generate-key-pair", directory], password: "pw").status == 0)
         let digest = layout.subject.digest
         var arguments = ["sign", "--key", directory + "/cosign.key", "--digest", digest.description,
                          "--format", kind.rawValue.hasPrefix("legacy") ? "legacy" : "bundle",
@@ -56,10 +56,10 @@ import TestSupport
             try Data(Self.statement(digest)).write(to: URL(fileURLWithPath: statement))
             arguments += ["--attestation", "https://slsa.dev/provenance/v1", "--statement", statement]
         }
-        let signed = try PythonCosign.run(arguments, password: "pw")
+        let signed = try CosignPython.run(arguments, password: "pw")
         #expect(signed.status == 0, "\(signed.stderr)")
         // A second signature appended to the same tag (legacy) or another referrer (bundle).
-        #expect(try PythonCosign.run(arguments, password: "pw").status == 0)
+        #expect(try CosignPython.run(arguments, password: "pw").status == 0)
 
         let source = OCILayoutSource(directory: layout.path, name: "app:1")
         let evidence = try await SignatureEvidence.read(source, digest: digest)

@@ -23,14 +23,14 @@ import TestSupport
         let path = try Self.write(try Self.encryptedPEM(key, password: "correct horse", n: n))
         let reread = try KeyFile.loadPrivate(path: path) { .text("correct horse") }
         #expect(reread.publicKey.spki == key.publicKey.spki)
-        let python = try PythonCosign.run(["decrypt-key", path], password: "correct horse")
+        let python = try CosignPython.run(["decrypt-key", path], password: "correct horse")
         #expect(python.status == 0, "\(python.stderr)")
         #expect(python.stdout == String(decoding: key.publicKey.pem, as: UTF8.self))
     }
 
     @Test func aKeyPythonEncryptedOpensHere() throws {
         let directory = try TemporaryDirectory().path
-        let made = try PythonCosign.run(["generate-key-pair", directory], password: "from python")
+        let made = try CosignPython.run(["generate-key-pair", directory], password: "from python")
         #expect(made.status == 0, "\(made.stderr)")
         let key = try KeyFile.loadPrivate(path: directory + "/cosign.key") { .text("from python") }
         #expect(key.publicKey.spki == (try KeyFile.loadPublic(path: directory + "/cosign.pub")).spki)

@@ -22,19 +22,6 @@ enum CosignVectors {
     }
 }
 
-/// scripts/cosign-verify.py: the independent implementation of cosign's checks.
-enum PythonCosign {
-    static var script: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("scripts/cosign-verify.py").path
-    }
-    static func run(_ arguments: [String], password: String? = nil) throws -> CommandResult {
-        var environment = ProcessInfo.processInfo.environment
-        environment["COSIGN_PASSWORD"] = password
-        return try Command.run("python3", [script] + arguments, environment: environment)
-    }
-}
-
 extension SecretBytes {
     static func text(_ string: String) -> SecretBytes {
         Array(string.utf8).withUnsafeBytes { SecretBytes(copying: $0) }
