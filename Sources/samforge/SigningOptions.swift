@@ -8,7 +8,7 @@ import Signing
 /// `--sign-key` and `--signature-format`, for `build` and `append`: every image written and
 /// its SBOM and provenance signed, in cosign's formats.
 struct SigningOptions: ParsableArguments {
-    @Option(name: .customLong("sign-key"), help: ArgumentHelp("Sign every image written, and its SBOM and provenance, with this cosign key (a file, or env://VAR).", valueName: "KEY"))
+    @Option(name: .customLong("sign-key"), help: ArgumentHelp("Sign the images, SBOM and provenance with this cosign key (a file or env://VAR).", valueName: "KEY"))
     var key: String?
     @Option(name: .customLong("signature-format"), help: ArgumentHelp("cosign's formats to write: legacy (.sig/.att tags), bundle (referrers) or both.", valueName: "legacy|bundle|both"))
     var format: String = SignatureFormats.both.rawValue
