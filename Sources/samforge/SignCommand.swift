@@ -27,7 +27,7 @@ struct SignCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("The private key (cosign.key), or env://VAR.", valueName: "cosign.key")) var key: String
+    @Option(help: ArgumentHelp("The private key (cosign.key), or env://VAR.", valueName: "cosign.key")) var key: String?
     @Argument(help: "The image to sign.") var location: String
     @Flag(help: "Also sign each platform's image of an index.") var recursive = false
     @Option(name: .customLong("signature-format"), help: ArgumentHelp("cosign's formats to write: legacy (.sig tag), bundle (referrer) or both.", valueName: "legacy|bundle|both"))
@@ -36,6 +36,8 @@ struct SignCommand: AsyncParsableCommand {
     @OptionGroup var registry: RegistryFlags
 
     func run() async throws {
+        // Checked here, not by the parser, so an unknown option is what a typo reports first.
+        guard let key else { throw UsageError("sign needs --key cosign.key (the private key, or env://VAR)") }
         let parsed = try ImageLocation(parsing: location)
         if case .dockerArchive = parsed {
             throw UsageError("a docker archive keeps no signatures: sign the image where it was pushed, or in an oci: layout")

@@ -33,7 +33,7 @@ struct VerifyCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("The public key (PEM, as cosign.pub).", valueName: "cosign.pub")) var key: String
+    @Option(help: ArgumentHelp("The public key (PEM, as cosign.pub).", valueName: "cosign.pub")) var key: String?
     @Argument(help: "The signed image.") var location: String
     @Option(help: ArgumentHelp("Check a signed attestation of this predicate type.", valueName: "type"))
     var attestation: String?
@@ -41,6 +41,8 @@ struct VerifyCommand: AsyncParsableCommand {
     @OptionGroup var registry: RegistryFlags
 
     func run() async throws {
+        // Checked here, not by the parser, so an unknown option is what a typo reports first.
+        guard let key else { throw UsageError("verify needs --key cosign.pub (the public key to check the signatures with)") }
         let parsed = try ImageLocation(parsing: location)
         if case .dockerArchive = parsed {
             throw UsageError("a docker archive holds no signatures: verify the image where it was pushed, or copy it to oci:DIR with its signatures")

@@ -197,7 +197,7 @@ struct SigningCommandTests {
         #expect(outcome.status == 1 && outcome.line.contains("the signature's payload was altered or removed"), "\(outcome.line)")
 
         // Input to fix: exit 2 before any traffic.
-        for (arguments, says) in [(["verify", location], "missing expected argument '--key <cosign.pub>'"),
+        for (arguments, says) in [(["verify", location], "verify needs --key cosign.pub"),
                                   (["verify", "--key", key, "--attestation", "nonsense", location], "--attestation nonsense is neither a URI nor one of cosign's names"),
                                   (["verify", "--key", keys + "/missing.pub", location], "cannot read the key"),
                                   (["verify", "--key", keys + "/cosign.key", location], "is a private key; verifying takes the public key (cosign.pub)"),
