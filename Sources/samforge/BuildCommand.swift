@@ -4,6 +4,7 @@ import Build
 import Foundation
 import Layers
 import SAM
+import Signing
 import Streams
 
 struct BuildCommand: AsyncParsableCommand {
@@ -76,6 +77,7 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(help: "Do not attach the SBOM and provenance referrers.") var noAttestations = false
     @OptionGroup var format: FormatOption
     @OptionGroup var lockOptions: LockOptions
+    @OptionGroup var signing: SigningOptions
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
     @Flag(help: "Print one JSON object instead of the reference line (an array for several bases).") var json = false
     @OptionGroup var registry: RegistryFlags
@@ -105,6 +107,10 @@ struct BuildCommand: AsyncParsableCommand {
         var build = SAMBuild(runner: runner)
         build.attest = !noAttestations
         build.format = manifestFormat
+        let signatureFormats = try signing.formats()
+        if let signer = try signing.signer(for: targets) {
+            build.signer = { mutation, subjectName in SigningOptions.attester(signer, formats: signatureFormats, mutation: mutation, subjectName: subjectName) }
+        }
         if !noAttestations {
             var noted: Set<String> = []
             for target in targets where noted.insert(target.destination.description).inserted { progress.noteAttestations(target) }

@@ -28,7 +28,8 @@ struct Samforge: AsyncParsableCommand {
           echo "$TOKEN" | samforge login -u ci --password-stdin registry.example.com
         """,
         subcommands: [BuildCommand.self, AppendCommand.self, CopyCommand.self, InspectCommand.self, DiffCommand.self, DigestCommand.self,
-                      ManifestCommand.self, ConfigCommand.self, TagsCommand.self, LoginCommand.self, LogoutCommand.self,
+                      ManifestCommand.self, ConfigCommand.self, TagsCommand.self, SignCommand.self, VerifyCommand.self, GenerateKeyPairCommand.self,
+                      LoginCommand.self, LogoutCommand.self,
                       PipelineCommand.self, VersionCommand.self]
     )
 }
