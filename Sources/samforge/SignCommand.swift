@@ -45,7 +45,7 @@ struct SignCommand: AsyncParsableCommand {
         guard let formats = SignatureFormats(rawValue: format) else {
             throw UsageError("--signature-format must be legacy, bundle or both (got \(escapedForMessage(format)))")
         }
-        let client = registry.makeClient(pushHosts: parsed.registryReference.map { [$0.host] } ?? [])
+        let client = registry.makeClient(pushTargets: parsed.registryReference.map { [$0] } ?? [])
         let source = try parsed.openSource(client: client)
         let target = try parsed.openTarget(client: client)
         let signer = ImageSigner(key: try SigningOptions.load(key))
