@@ -89,8 +89,11 @@ enum Containerd {
     }
 }
 
-/// podman and buildah, rootful, on the world's storage root (never the machine's).
+/// podman and buildah, rootful, on the world's storage root (never the machine's), runc's
+/// container state there too (its default is /run/runc).
 enum Podman {
+    static var runcRoot: String { "root=\(Consumers.storage)/runc" }
+
     static var storageFlags: [String] {
         ["--root", Consumers.storage + "/root", "--runroot", Consumers.storage + "/run", "--storage-driver", Consumers.storageDriver]
     }
@@ -103,8 +106,8 @@ enum Podman {
 
     @discardableResult
     static func podman(_ arguments: [String]) throws -> CommandResult {
-        try Consumers.succeed("podman", storageFlags + ["--tmpdir", Consumers.storage + "/tmp", "--cgroup-manager", "cgroupfs",
-                                                        "--events-backend", "file"] + arguments)
+        try Consumers.succeed("podman", storageFlags + ["--tmpdir", Consumers.storage + "/tmp", "--runtime-flag", runcRoot,
+                                                        "--cgroup-manager", "cgroupfs", "--events-backend", "file"] + arguments)
     }
 
     @discardableResult
@@ -121,7 +124,7 @@ enum Podman {
     static func buildahRun(_ reference: String, _ command: [String], pull: [String] = ["--tls-verify=false"]) throws -> String {
         let container = try buildah(["from", "-q"] + pull + [reference]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         defer { _ = try? Command.run("buildah", storageFlags + ["rm", container]) }
-        return try buildah(["run", container, "--"] + command).stdout
+        return try buildah(["run", "--runtime-flag", runcRoot, container, "--"] + command).stdout
     }
 
     /// The digests podman recorded for an image it pulled (`REPO@sha256:…`, `RepoDigests`).

@@ -45,3 +45,12 @@ struct ConsumerRegistryTests {
         #expect(Consumers.lines(try Containerd.run(target, ["/var/lang/bin/python3"])) == ["Python 3.12.11 (samforge fixture)"])
     }
 }
+
+@Suite("test world: consumers")
+struct ConsumerPresenceTests {
+    /// scripts/test runs as root and starts containerd; the consumer suites must not be skipped
+    /// silently because it did not.
+    @Test func containerdIsUpWhenTheWorldIsRequired() {
+        #expect(!TestWorld.required || Consumers.available, "scripts/test promised a world but SAMFORGE_TEST_CONTAINERD is unset (not root?)")
+    }
+}
