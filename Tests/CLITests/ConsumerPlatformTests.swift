@@ -23,7 +23,7 @@ struct ConsumerPlatformTests {
                                           "--copy-from", "\(plain)/\(BuildHarness.dockerCLI):/usr/local/bin/docker",
                                           "\(plain)/\(BuildHarness.nodeList)", target])
         let digest = try #require(result.lastLine.split(separator: "@").last.map(String.init))
-        let children = try childDigests(target)
+        let children = Dictionary(uniqueKeysWithValues: try BuildHarness.childDigests(target).map { ($0.platform, $0.digest) })
         #expect(Set(children.keys) == ["linux/amd64", "linux/arm64/v8"])
         let chosen = try #require(children[platform.indexEntry])
 
@@ -39,18 +39,5 @@ struct ConsumerPlatformTests {
 
         let output = try Containerd.run(target, ["/usr/local/bin/docker"], platform: platform.pull)
         #expect(Consumers.lines(output) == ["Docker version 26.0.1, build fixture-\(platform.architecture)"])
-    }
-
-    /// platform (`os/arch[/variant]`) → child manifest digest, from the index skopeo reads.
-    func childDigests(_ reference: String) throws -> [String: String] {
-        let index = try BuildHarness.rawManifest(reference)
-        let entries = try #require(index["manifests"] as? [[String: Any]])
-        var children: [String: String] = [:]
-        for entry in entries {
-            let platform = try #require(entry["platform"] as? [String: Any])
-            let name = [platform["os"], platform["architecture"], platform["variant"]].compactMap { $0 as? String }.joined(separator: "/")
-            children[name] = try #require(entry["digest"] as? String)
-        }
-        return children
     }
 }
