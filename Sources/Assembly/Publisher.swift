@@ -36,27 +36,28 @@ public struct Publisher: Sendable {
     /// layers are built and compressed): a build then takes the longer of the two, not their
     /// sum. Blobs may land before `make` fails; nothing is named, and the abort is the same.
     public func publish<Made: Sendable>(to destination: ImageDestination, prefetching blobs: [Descriptor], from source: ImageSource,
-                                        _ make: @Sendable () async throws -> (Publication, Made)) async throws -> (PublicationResult, Made) {
+                                        _ make: @escaping @Sendable () async throws -> (Publication, Made)) async throws -> (PublicationResult, Made) {
         let tally = Tally()
         let context = self.context
         let jobs = max(1, min(context.jobs, destination.maxConcurrentBlobWrites))
-        let prefetch = Task {
-            context.emit(.blobsPlanned(count: blobs.count, size: blobs.reduce(0) { $0 + max(0, $1.size) }))
-            try await BlobTransfer(source: source, destination: destination, context: context).transferAll(blobs, jobs: jobs, tally: tally)
-        }
         do {
-            let (publication, made): (Publication, Made)
-            do { (publication, made) = try await make() } catch {
-                prefetch.cancel()
-                _ = try? await prefetch.value
-                throw error
+            // Both at once; the first to fail cancels the other.
+            let made = try await withThrowingTaskGroup(of: (Publication, Made)?.self) { group in
+                group.addTask {
+                    context.emit(.blobsPlanned(count: blobs.count, size: blobs.reduce(0) { $0 + max(0, $1.size) }))
+                    try await labelled {
+                        try await BlobTransfer(source: source, destination: destination, context: context).transferAll(blobs, jobs: jobs, tally: tally)
+                    }
+                    return nil
+                }
+                group.addTask { try await make() }
+                var made: (Publication, Made)?
+                for try await value in group where value != nil { made = value }
+                return made
             }
+            guard let (publication, value) = made else { throw CancellationError() }
             let prefetched = ImageWriter.Prefetched(digests: Set(blobs.map(\.digest)), tally: tally)
-            let result = try await labelled {
-                try await withTaskCancellationHandler { try await prefetch.value } onCancel: { prefetch.cancel() }
-                return try await run(publication, to: destination, prefetched: prefetched)
-            }
-            return (result, made)
+            return (try await labelled { try await run(publication, to: destination, prefetched: prefetched) }, value)
         } catch {
             await destination.abort()
             throw error

@@ -70,6 +70,7 @@ import TestSupport
         let mutation = try await runner.mutate(base, with: try note(directory), platforms: .one(.linuxAMD64))
         let target = try ImageLocation.ociLayout(directory: directory + "/out", reference: nil).openTarget(client: runner.context.client)
         let report = try await runner.publisher().publish(Publication(image: mutation.image, names: ["1"]), to: target.destination).content
+        #expect(try ImageValidation.problem("oci:\(directory)/out:1") == nil)
         let readBack = try await ResolvedImage.resolve(OCILayoutSource(directory: directory + "/out", name: "1"), platform: .linuxAMD64)
         #expect(readBack.manifest.digest == report.digest)
         #expect(readBack.config.config?.Env == ["PATH=/bin", "NOTE=1"])
