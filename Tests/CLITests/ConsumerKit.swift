@@ -32,9 +32,8 @@ enum Consumers {
         return result
     }
 
-    static func lines(_ text: String) -> [String] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
-    }
+    /// The non-empty lines a consumer printed.
+    static func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
 }
 
 /// containerd, as a Kubernetes node uses it: `ctr` pulls through `--hosts-dir` (the node's
@@ -59,8 +58,8 @@ enum Containerd {
 
     /// `ctr images import` of a docker-archive or oci-archive file (unpacked); returns its output.
     @discardableResult
-    static func importArchive(_ path: String, baseName: String? = nil) throws -> CommandResult {
-        try succeed(["images", "import", "--snapshotter", Consumers.snapshotter] + (baseName.map { ["--base-name", $0] } ?? []) + [path])
+    static func importArchive(_ path: String) throws -> CommandResult {
+        try succeed(["images", "import", "--snapshotter", Consumers.snapshotter, path])
     }
 
     /// The digest containerd's image `name` points at (`ctr images ls`' DIGEST column).
@@ -100,8 +99,9 @@ enum Podman {
 
     /// podman 4.3 as root asks runc for RLIMIT_NOFILE 1048576 and RLIMIT_NPROC 4194304; raising
     /// a hard limit needs CAP_SYS_RESOURCE, which this sandbox's capability set lacks ("error
-    /// setting rlimits for ready process: … operation not permitted"). Limits below the
-    /// caller's let `podman run` start. No network: nothing here needs one.
+    /// setting rlimits for ready process: … operation not permitted"). Limits under the hard
+    /// ones here (20000 files; conmon runs with 32768 processes) let `podman run` start.
+    /// No network: nothing here needs one.
     static let runFlags = ["--rm", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
 
     @discardableResult
@@ -121,8 +121,8 @@ enum Podman {
     }
 
     /// `buildah from` + `buildah run` in the working container (removed after); stdout.
-    static func buildahRun(_ reference: String, _ command: [String], pull: [String] = ["--tls-verify=false"]) throws -> String {
-        let container = try buildah(["from", "-q"] + pull + [reference]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    static func buildahRun(_ reference: String, _ command: [String]) throws -> String {
+        let container = try buildah(["from", "-q", "--tls-verify=false", reference]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         defer { _ = try? Command.run("buildah", storageFlags + ["rm", container]) }
         return try buildah(["run", "--runtime-flag", runcRoot, container, "--"] + command).stdout
     }
