@@ -91,7 +91,7 @@ struct AppendCommand: AsyncParsableCommand {
         try lockOptions.check()
         let existingLock = try lockOptions.load()
 
-        let client = registry.makeClient(pushHosts: targetLocation.registryReference.map { [$0.host] } ?? [], environment: environment)
+        let client = registry.makeClient(pushTargets: targetLocation.registryReference.map { [$0] } ?? [], environment: environment)
         let destination = try targetLocation.openTarget(client: client)
         if destination.destination.requiresSinglePlatform, !platforms.isSingle {
             throw UsageError("\(target): a docker archive holds one platform's image; give --platform one os/arch (or write to a registry or an oci: layout for several)")

@@ -93,8 +93,7 @@ struct BuildCommand: AsyncParsableCommand {
             Output.warning("\(request.base.location) is not an official image from \(SAMBaseReference.officialRegistry)/\(SAMBaseReference.officialNamespace); building on it as a mirror of one")
         }
 
-        let pushHosts = Set(requests.compactMap { $0.target.reference?.host })
-        let client = registry.makeClient(pushHosts: Array(pushHosts), environment: environment)
+        let client = registry.makeClient(pushTargets: requests.compactMap { $0.target.reference }, environment: environment)
         // One destination per publication (a layout or an archive keeps each one's names until
         // its commit); every path is checked now, before any traffic.
         let targets = try requests.map { try $0.target.location.openTarget(client: client) }
