@@ -2,26 +2,6 @@ import Foundation
 import OCI
 import Streams
 
-extension OCILayoutDestination {
-    public var referrersSupport: ReferrersSupport { .layoutIndex }
-
-    /// The artifacts are entries of index.json already (written by digest); they get their
-    /// `artifactType`, so a reader tells them from images (and lists them for their subject).
-    public func attachReferrers(_ referrers: [Descriptor], to subject: Descriptor) async throws {
-        let (directory, location) = (self.directory, description)
-        try await BlockingWork.run {
-            guard var document = try OCILayout.readIndexDocument(directory, location: location) else { return }
-            var entries = document["manifests"]?.arrayValue ?? []
-            for referrer in referrers {
-                entries.removeAll { $0["digest"]?.stringValue == referrer.digest.description && $0["annotations"]?[OCILayout.refNameAnnotation] == nil }
-                entries.append(try OCILayout.encode(referrer))
-            }
-            document["manifests"] = .array(entries)
-            try LocalBlob.writeSmallFile(try CanonicalJSON.encode(document), to: directory + "/" + OCILayout.indexFile)
-        }
-    }
-}
-
 extension OCILayoutSource {
     /// index.json's artifact entries whose manifest names `digest` as its subject.
     public func referrers(of digest: Digest) async throws -> [Descriptor] {
@@ -33,6 +13,21 @@ extension OCILayoutSource {
                       let subject = try? manifest.decodeManifest().subject else { return false }
                 return subject.digest == digest
             }
+        }
+    }
+
+    /// index.json's entries named the cosign way for `digest` (`sha256-HEX.sig`, `.att`,
+    /// `.sbom`, bare or after a repository, `REPO:sha256-HEX.sig`), each read at its digest.
+    /// With several repositories' entries, the one of this source's own repository wins.
+    public func cosignTags(of digest: Digest) async throws -> [TaggedArtifact] {
+        let (directory, location, name) = (self.directory, description, self.name)
+        let entries = try await BlockingWork.run { try OCILayout.readIndex(directory, location: location) }
+        let ownRepository = name.flatMap { name in name.lastIndex(of: ":").map { String(name[..<$0]) } }
+        return OCILayout.cosignSuffixes.compactMap { suffix -> TaggedArtifact? in
+            let tag = "\(ReferrersIndex.tag(for: digest)).\(suffix)"
+            let named = entries.filter { OCILayout.refName($0) == tag || OCILayout.refName($0)?.hasSuffix(":" + tag) == true }
+            guard let chosen = named.first(where: { OCILayout.refName($0) == ownRepository.map { $0 + ":" + tag } }) ?? named.first else { return nil }
+            return TaggedArtifact(tag: tag, source: PinnedSource(base: self, digest: chosen.digest))
         }
     }
 }

@@ -17,23 +17,26 @@ public final class RecompressedImage: ImageSource, @unchecked Sendable {
     /// Picks the one child of an index the writer will write (`--platform`, a one-platform
     /// destination), so the others are not recompressed for nothing; nil: every child.
     let choose: @Sendable (ImageIndex) throws -> Descriptor?
+    let onOCI: (@Sendable () -> Void)?
     private let planned = Memo()
 
     /// - Parameter onLayer: a line's worth for each layer recompressed (or found in the cache).
+    /// - Parameter onOCI: called once when a Docker schema2 manifest has to become OCI.
     public init(base: ImageSource, compression: Compression, cache: BlobCache,
                 choosing choose: @escaping @Sendable (ImageIndex) throws -> Descriptor? = { _ in nil },
-                onLayer: (@Sendable (String) -> Void)? = nil) {
+                onLayer: (@Sendable (String) -> Void)? = nil, onOCI: (@Sendable () -> Void)? = nil) {
         self.base = base
         self.compression = compression
         self.choose = choose
+        self.onOCI = onOCI
         recompression = LayerRecompression(compression: compression, cache: cache, onLayer: onLayer)
     }
 
-    /// The same, choosing what `destination` will get of an index as the writer does.
-    public convenience init(base: ImageSource, compression: Compression, cache: BlobCache, for destination: ImageDestination,
-                            options: WriteOptions, onLayer: (@Sendable (String) -> Void)? = nil) {
-        let writer = ImageWriter(source: base, destination: destination, options: options)
-        self.init(base: base, compression: compression, cache: cache, choosing: { try writer.singleChild(of: $0) }, onLayer: onLayer)
+    /// The same, recompressing only what `writer` will write of an index (its platform, or the
+    /// one a one-platform destination takes); `onOCI` when a Docker schema2 image becomes OCI.
+    public convenience init(base: ImageSource, compression: Compression, cache: BlobCache, writer: ImageWriter,
+                            onLayer: (@Sendable (String) -> Void)? = nil, onOCI: (@Sendable () -> Void)? = nil) {
+        self.init(base: base, compression: compression, cache: cache, choosing: { try writer.singleChild(of: $0) }, onLayer: onLayer, onOCI: onOCI)
     }
 
     public var description: String { base.description }
@@ -71,6 +74,7 @@ public final class RecompressedImage: ImageSource, @unchecked Sendable {
             guard root.isIndex else {
                 var plan = Plan(root: root)
                 plan.root = try await rewrite(root, into: &plan)
+                if plan.becameOCI { onOCI?() }
                 return plan
             }
             var plan = Plan(root: root)
@@ -86,9 +90,11 @@ public final class RecompressedImage: ImageSource, @unchecked Sendable {
                 plan.children[new.digest] = new
             }
             plan.root = try Self.rewrite(index: root, keeping: chosen, children: rewritten, oci: plan.becameOCI)
+            if plan.becameOCI { onOCI?() }
             return plan
         }
     }
+
 
     /// One image manifest with its layers recompressed (the same bytes when none needed it).
     private func rewrite(_ raw: RawManifest, into plan: inout Plan) async throws -> RawManifest {

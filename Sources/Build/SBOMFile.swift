@@ -1,13 +1,21 @@
+import Assembly
 import Attestations
 import Foundation
 import OCI
 import Streams
 
-extension PlanRunner {
-    /// The SBOM of `record` as a referrer of `subject`, its document streamed into a file of the
-    /// workspace and hashed on the way: the SBOM of a copy of 100,000 files is about 50 MB, and
-    /// like every other blob it is never held whole in memory. Returns the artifact and the file.
-    func sbomArtifact(_ record: BuildRecord, subject: Descriptor) async throws -> (artifact: ReferrerArtifact, file: String) {
+extension BuildAttester {
+    /// The SBOM of `record` as a referrer of `subject`. With a workspace its document is streamed
+    /// into a file there and hashed on the way: the SBOM of a copy of 100,000 files is about
+    /// 50 MB, and like every other blob it is never held whole in memory.
+    func sbom(_ record: BuildRecord, subject: Descriptor) async throws -> Attachment {
+        let description = "\(Self.sbomKind) of \(subject.digest.short)"
+        guard let workspace else {
+            let artifact = try ReferrerArtifact(document: try SPDXDocument.encode(record), mediaType: SPDXDocument.mediaType,
+                                                title: "sbom.spdx.json", subject: subject, created: record.created)
+            let source = MemoryImageSource(manifest: artifact.manifest, blobs: artifact.blobs, description: description)
+            return Attachment(artifact: source, link: .referrer(subject: subject), kind: Self.sbomKind)
+        }
         let path = workspace.makePath("sbom.spdx.json")
         let (digest, size) = try await BlockingWork.run {
             let file = try FileSink(path: path)
@@ -23,6 +31,7 @@ extension PlanRunner {
         }
         let artifact = try ReferrerArtifact(documentDigest: digest, size: size, mediaType: SPDXDocument.mediaType,
                                             title: "sbom.spdx.json", subject: subject, created: record.created)
-        return (artifact, path)
+        let source = MemoryImageSource(manifest: artifact.manifest, blobs: artifact.blobs, files: [digest: path], description: description)
+        return Attachment(artifact: source, link: .referrer(subject: subject), kind: Self.sbomKind)
     }
 }

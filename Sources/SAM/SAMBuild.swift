@@ -5,18 +5,19 @@ import Layers
 import OCI
 
 /// `samforge build` for one base: the recipe's plan applied to the base by the run's
-/// `PlanRunner`, written to the target under the computed tags. Every input is fetched and
-/// every layer written before the first byte is written to the target, so a missing plugin
-/// file or tool writes nothing at all.
+/// `PlanRunner`, published to the target under the computed tags. The base's layers move to the
+/// target while the new layers are built; a missing plugin file or tool then fails the
+/// publication before anything is named (and a layout or archive it created is removed).
 public struct SAMBuild: Sendable {
     public let runner: PlanRunner
-    public var jobs = 4
     /// Attach an SBOM and a provenance statement (OCI 1.1 referrers) to every image.
     public var attest = true
+    /// Rewrite the manifests (`--format`), e.g. OCI for a Docker-schema2 base.
+    public var format: ManifestFormat?
     /// How the new layers are compressed (`--compression`).
     public var compression: Compression = .gzip
-    /// Every transfer event (progress lines, the terminal status line).
-    public var onEvent: (@Sendable (TransferEvent) -> Void)?
+    /// The last attester (`--sign-key`): made from the mutation and the name the image goes by.
+    public var signer: (@Sendable (_ mutation: Mutation, _ subjectName: String) -> Attester)?
 
     public init(runner: PlanRunner) {
         self.runner = runner
@@ -25,24 +26,33 @@ public struct SAMBuild: Sendable {
     /// - Parameter now: the clock, for the timestamp tag when SOURCE_DATE_EPOCH is not set
     ///   (one instant for every image of a run).
     public func run(_ request: SAMBuildRequest, to target: ImageTarget, now: Int64) async throws -> SAMBuildResult {
-        var plan = SAMRecipe.plan(for: request)
-        plan.compression = compression
-        let mutation = try await runner.mutate(request.base.location, with: plan, platforms: .one(request.platform), role: "SAM base image")
-        guard let built = mutation.platforms.first else { throw SAMInputError("\(request.base.location): nothing to build") }
-
+        var recipe = SAMRecipe.plan(for: request)
+        recipe.compression = compression
+        let plan = recipe
+        let base = try await runner.base(request.base.location, platforms: .one(request.platform), role: "SAM base image")
         let timestamp = SAMTags.timestamp(epoch: request.sourceDateEpoch ?? now)
         var tags = [request.primaryTag]
         if request.timestampTag { tags.append(SAMTags.timestamped(request.primaryTag, timestamp: timestamp)) }
         let names = tags.compactMap { target.name(forTag: $0, defaultRepository: TargetRepository.defaultArchiveRepository) }
-        let attestation = attest ? AttestationRequest(recipe: "sam-plugin", parameters: request.parameters, base: request.base.location, tag: names.first) : nil
-        let (report, attestations) = try await step("target \(request.target.text)") {
-            try await runner.publish(mutation, plan: plan, to: target, names: names, attestation: attestation, jobs: jobs, onEvent: onEvent)
+        let subjectName = target.reference(name: nil)
+        let (runner, attest, format, parameters, signer) = (self.runner, self.attest, self.format, request.parameters, self.signer)
+        // The base's layers move to the target while the new layers are built.
+        let publisher = runner.publisher(label: "target \(request.target.text)")
+        let (published, mutation) = try await publisher.publish(to: target.destination, prefetching: base.layers, from: base.source) {
+            let mutation = try await runner.apply(plan, to: base)
+            var attesters: [Attester] = []
+            if attest {
+                let request = AttestationRequest(recipe: "sam-plugin", parameters: parameters, tag: names.first)
+                attesters.append(BuildAttester(mutation: mutation, request: request, subjectName: subjectName, workspace: runner.workspace))
+            }
+            if let signer { attesters.append(signer(mutation, subjectName)) }
+            return (Publication(image: mutation.image, names: names, attesters: attesters, expecting: target.pinned, format: format), mutation)
         }
-        let created = (try? ImageConfig.decode(built.image.configBytes))?.created ?? ""
+        guard let built = mutation.platforms.first else { throw SAMInputError("\(request.base.location): nothing to build") }
         return SAMBuildResult(target: request.target, tags: tags, finalImage: Self.finalImage(request.target, target: target, name: names.first),
-                              digest: report.digest, mediaType: report.mediaType, runtime: request.base.runtime,
-                              samVersion: request.base.samVersion, timestamp: timestamp, created: created,
-                              base: built.base, layers: built.image.newLayers, transfer: report, attestations: attestations)
+                              runtime: request.base.runtime, samVersion: request.base.samVersion, timestamp: timestamp,
+                              created: built.created, base: built.base, layers: built.image.newLayers, publication: published,
+                              inputs: mutation.platforms.flatMap(\.inputs))
     }
 
     /// `TARGET_REPO:TAG` as typed for a registry; `oci:DIR:NAME`, `docker-archive:FILE:NAME`.

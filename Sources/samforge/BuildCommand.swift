@@ -4,6 +4,7 @@ import Build
 import Foundation
 import Layers
 import SAM
+import Signing
 import Streams
 
 struct BuildCommand: AsyncParsableCommand {
@@ -74,8 +75,10 @@ struct BuildCommand: AsyncParsableCommand {
     var created: String?
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Flag(help: "Do not attach the SBOM and provenance referrers.") var noAttestations = false
+    @OptionGroup var format: FormatOption
     @OptionGroup var compression: CompressionOption
     @OptionGroup var lockOptions: LockOptions
+    @OptionGroup var signing: SigningOptions
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
     @Flag(help: "Print one JSON object instead of the reference line (an array for several bases).") var json = false
     @OptionGroup var registry: RegistryFlags
@@ -84,40 +87,48 @@ struct BuildCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let now = Int64(Date().timeIntervalSince1970)
         let requests = try makeRequests(environment: environment, now: now)
-        let layerCompression = try compression.parsed()
         guard (1...CopyCommand.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(CopyCommand.maxJobs) (got \(jobs))") }
         if let outputEnv { try OutputPath.checkWritable(outputEnv, what: "--output-env") }
+        let manifestFormat = try format.parsed()
+        let layerCompression = try compression.parsed(format: manifestFormat)
         try lockOptions.check()
+        let existingLock = try lockOptions.load()
         for request in requests where request.base.isMirror {
             Output.warning("\(request.base.location) is not an official image from \(SAMBaseReference.officialRegistry)/\(SAMBaseReference.officialNamespace); building on it as a mirror of one")
         }
 
-        let pushHosts = Set(requests.compactMap { $0.target.reference?.host })
-        let client = registry.makeClient(pushHosts: Array(pushHosts), environment: environment)
-        var targets: [String: ImageTarget] = [:]
-        for request in requests where targets[request.target.text] == nil {
-            targets[request.target.text] = try request.target.location.openTarget(client: client)
-        }
+        let client = registry.makeClient(pushTargets: requests.compactMap { $0.target.reference }, environment: environment)
+        // One destination per publication (a layout or an archive keeps each one's names until
+        // its commit); every path is checked now, before any traffic.
+        let targets = try requests.map { try $0.target.location.openTarget(client: client) }
         let progress = TransferProgress(quiet: quiet)
         defer { progress.end() }
-        let runner = try makePlanRunner(client: client, cacheDir: cacheDir, environment: environment, jobs: jobs,
-                                        progress: progress, lock: lockOptions)
+        let context = RunContext(client: client, jobs: jobs, onEvent: progress.event)
+        let runner = try makePlanRunner(context: context, cacheDir: cacheDir, environment: environment, progress: progress,
+                                        lock: lockOptions.open(existingLock))
         var build = SAMBuild(runner: runner)
-        build.jobs = jobs
         build.attest = !noAttestations
         build.compression = layerCompression
-        build.onEvent = { progress.event($0) }
-        if !noAttestations { targets.values.forEach(progress.noteAttestations) }
+        build.format = manifestFormat
+        let signatureFormats = try signing.formats()
+        if let signer = try signing.signer(for: targets) {
+            build.signer = { mutation, subjectName in SigningOptions.attester(signer, formats: signatureFormats, mutation: mutation, subjectName: subjectName) }
+        }
+        if !noAttestations {
+            var noted: Set<String> = []
+            for target in targets where noted.insert(target.destination.description).inserted { progress.noteAttestations(target) }
+        }
 
-        let outcomes = try await BuildRun(build: build, targets: targets, progress: progress, concurrency: jobs).run(requests, now: now)
+        let outcomes = try await BuildRun(build: build, progress: progress, concurrency: jobs).run(Array(zip(requests, targets)), now: now)
         let results = outcomes.compactMap { try? $0.get() }
+        // Side outputs only now, from the publications that succeeded.
         if !json { for result in results { Output.line(result.finalReference) } }
         if requests.count > 1 { BuildRun.summaryTable(requests, outcomes).forEach(Output.progress) }
-        try lockOptions.save(runner.inputLock)
+        try lockOptions.save(existing: existingLock, merging: results.flatMap(\.inputs))
         do { try runner.finish() } catch {
             if !quiet { Output.warning("cache not pruned: \(oneLine(error))") }
         }
-        if let outputEnv { try Self.append(Self.outputEnvironment(results), to: outputEnv) }
+        if let outputEnv, !results.isEmpty { try Self.append(Self.outputEnvironment(results), to: outputEnv) }
         if json {
             if requests.count == 1, let only = results.first { try Output.json(only.report) } else { try Output.json(BuildRun.jsonArray(requests, outcomes)) }
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OCI
 import Registry
+import Signing
 
 /// samforge as a Harness CI / Drone plugin step: the step's `settings:` arrive as PLUGIN_<NAME>
 /// variables (as drone-kaniko and plugins/docker read them). Run with no arguments and
@@ -15,7 +16,10 @@ enum PluginMode {
     /// Credentials: never options, never in argv.
     static let targetUser = "PLUGIN_USERNAME", targetPassword = "PLUGIN_PASSWORD"
     static let sourceUser = "PLUGIN_SOURCE_USERNAME", sourcePassword = "PLUGIN_SOURCE_PASSWORD"
-    static var credentialVariables: [String] { [targetUser, targetPassword, sourceUser, sourcePassword] }
+    /// The signing key's password (the key itself is the sign_key setting, PLUGIN_SIGN_KEY,
+    /// whose value is the key's text and is read from the environment, never put in argv).
+    static let signKeyPassword = "PLUGIN_SIGN_KEY_PASSWORD"
+    static var credentialVariables: [String] { [targetUser, targetPassword, sourceUser, sourcePassword, signKeyPassword] }
 
     /// A build option as the build command declares it.
     struct Setting: Equatable {
@@ -90,7 +94,7 @@ enum PluginMode {
         for name in environment.keys.sorted() where name.hasPrefix(prefix) {
             guard byVariable[name] != nil || credentialVariables.contains(name) else {
                 let known = (settings.map { String($0.variable.dropFirst(prefix.count)).lowercased() }
-                             + ["username", "password", "source_username", "source_password"]).joined(separator: ", ")
+                             + ["username", "password", "source_username", "source_password", "sign_key_password"]).joined(separator: ", ")
                 throw UsageError("\(name) is not a samforge build setting (settings: \(known))")
             }
         }
@@ -104,6 +108,8 @@ enum PluginMode {
                 case "false": break
                 default: throw UsageError("\(setting.variable) must be true or false")
                 }
+            case .option where setting.option == "sign-key":
+                arguments += ["--sign-key", "env://" + setting.variable]
             case .option:
                 arguments += ["--" + setting.option, value]
             case .repeatingOption:
@@ -122,6 +128,13 @@ enum PluginMode {
             names["--output-env"] = "DRONE_OUTPUT"
         }
         return Invocation(arguments: arguments, credentials: try credentials(environment: environment, arguments: arguments), names: names)
+    }
+
+    /// PLUGIN_SIGN_KEY_PASSWORD becomes the password of the signing key (as COSIGN_PASSWORD,
+    /// which wins when both are set); it leaves the environment either way.
+    static func exportSigningPassword() {
+        if let value = getenv(signKeyPassword), getenv(Password.variable) == nil { setenv(Password.variable, value, 1) }
+        unsetenv(signKeyPassword)
     }
 
     static func credentials(environment: [String: String], arguments: [String]) throws -> PluginCredentials {
