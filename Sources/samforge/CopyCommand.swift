@@ -39,7 +39,7 @@ struct CopyCommand: AsyncParsableCommand {
     @OptionGroup var format: FormatOption
     @Option(name: .customLong("compression"), help: ArgumentHelp("Recompress every layer not in ALGO (gzip or zstd), at :LEVEL if given (gzip 1-9, zstd 1-19); zstd makes the manifests OCI.", valueName: "ALGO[:LEVEL]"))
     var compression: String?
-    @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Where --compression keeps recompressed layers (default $XDG_CACHE_HOME/samforge, else ~/.cache/samforge).", valueName: "DIR"))
+    @Option(name: .customLong("cache-dir"), help: ArgumentHelp("The layer cache, where --compression keeps the layers it recompressed (default as for append).", valueName: "DIR"))
     var cacheDir: String?
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Option(help: ArgumentHelp("Write the digest of the copy (sha256:...) to FILE.", valueName: "FILE")) var digestFile: String?
