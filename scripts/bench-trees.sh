@@ -10,6 +10,8 @@
 #   zstd against zstd -T0 (level 3 both);
 # - token requests in one copy of the 16-blob bench image to the token registry.
 
+# The process's own footprint (runtime, libraries), what per-entry figures are counted above.
+run samforge-version "$SAMFORGE" version
 TREE_LAYOUT="$work/tree"
 read -r TREE_ENTRIES TREE_BYTES < <(scripts/bench-tree-layout "$TREE_LAYOUT" $TREE_DIRS)
 TREE="oci:$TREE_LAYOUT:base"
@@ -63,12 +65,13 @@ DOCKER_USERNAME="$SAMFORGE_TEST_TOKEN_USER" DOCKER_PASSWORD="$SAMFORGE_TEST_TOKE
 TOKEN_REQUESTS=$(curl -fsS "$SAMFORGE_TEST_TOKEN_ISSUER/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token_requests"])')
 
 trees_report() {
-    per10k() { echo "scale=1; ${RSS_OF[$1]} * 10000 / $2" | bc; }
+    # MB per 10k entries above the process's own footprint (`samforge version`).
+    per10k() { echo "scale=1; (${RSS_OF[$1]} - ${RSS_OF[samforge-version]}) * 10000 / $2" | bc; }
     echo
     echo "== real trees ($TREE_ENTRIES entries, $((TREE_BYTES >> 20)) MB uncompressed; /usr/share: $SHARE_ENTRIES entries) =="
     echo "copy-from /usr/share:   samforge / GNU tar -x + tar c | gzip -6 = $(ratio tree-copy-share gnu-tar-gzip-share)  (${SECONDS_OF[tree-copy-share]} s, ${RSS_OF[tree-copy-share]} MB peak; GNU ${SECONDS_OF[gnu-tar-gzip-share]} s)"
-    echo "copy-from the whole tree: ${SECONDS_OF[tree-copy-all]} s, ${RSS_OF[tree-copy-all]} MB peak = $(per10k tree-copy-all "$TREE_ENTRIES") MB per 10k entries"
-    echo "build, plugin scripts of $PLUGIN_ENTRIES files: ${SECONDS_OF[plugin-build]} s, ${RSS_OF[plugin-build]} MB peak = $(per10k plugin-build "$PLUGIN_ENTRIES") MB per 10k entries"
+    echo "copy-from the whole tree: ${SECONDS_OF[tree-copy-all]} s, ${RSS_OF[tree-copy-all]} MB peak: $(per10k tree-copy-all "$TREE_ENTRIES") MB per 10k entries above samforge's own ${RSS_OF[samforge-version]} MB"
+    echo "build, plugin scripts of $PLUGIN_ENTRIES files: ${SECONDS_OF[plugin-build]} s, ${RSS_OF[plugin-build]} MB peak: $(per10k plugin-build "$PLUGIN_ENTRIES") MB per 10k entries"
     echo "inspect --files all:    samforge / gzip -dc | tar -t = $(ratio tree-inspect-files gnu-tar-list)  (${SECONDS_OF[tree-inspect-files]} s, ${RSS_OF[tree-inspect-files]} MB peak)"
     echo "diff --files:           ${SECONDS_OF[tree-diff-files]} s, ${RSS_OF[tree-diff-files]} MB peak"
     echo "200 MB binary, gzip:    samforge / gzip -6      = $(ratio layer-gzip gzip-6)  (${SECONDS_OF[layer-gzip]} s, $GZIP_LAYER_MB MB)"
