@@ -8,7 +8,7 @@ import Streams
 /// case. A stream cut short, or anything after the last frame that is not a frame, is an error.
 /// Memory: one input buffer and a window of at most 128 MiB (libzstd's streaming limit), so a
 /// hostile frame cannot ask for more.
-final class ZstdSource: ByteSource, @unchecked Sendable {
+final class ZstdSource: DecodingSource, @unchecked Sendable {
     private let upstream: ByteSource
     private let context: OpaquePointer
     private let input: UnsafeMutableRawBufferPointer
@@ -16,8 +16,7 @@ final class ZstdSource: ByteSource, @unchecked Sendable {
     private var upstreamEnded = false
     /// libzstd's hint after the last call: 0 when a frame has just ended.
     private var frameEnded = true
-    /// The first failure, thrown again by every later read (see `GunzipSource`).
-    private var failed: Error?
+    var failure: Error?
 
     init(_ upstream: ByteSource, bufferSize: Int = ZSTD_DStreamInSize()) throws {
         guard let context = ZSTD_createDCtx() else { throw LayerError.decompression("zstd: cannot allocate a decompression context") }
@@ -33,15 +32,7 @@ final class ZstdSource: ByteSource, @unchecked Sendable {
         input.deallocate()
     }
 
-    func read(into target: UnsafeMutableRawBufferPointer) throws -> Int {
-        if let failed { throw failed }
-        do { return try decompressSome(into: target) } catch {
-            failed = error
-            throw error
-        }
-    }
-
-    private func decompressSome(into target: UnsafeMutableRawBufferPointer) throws -> Int {
+    func decode(into target: UnsafeMutableRawBufferPointer) throws -> Int {
         guard let base = target.baseAddress, target.count > 0 else { return 0 }
         while true {
             if buffer.pos == buffer.size, !upstreamEnded {
