@@ -31,7 +31,7 @@ struct LayerEntries {
     /// `path` must be a regular file the layer holds (an executable a recipe names).
     func requireFile(_ path: String, source: String) throws {
         let key = try LayerPaths.normalize(path)
-        guard let spec = specs.last(where: { $0.path == key }) else { throw BuildError.missingPath(source: source, path: path) }
+        guard let spec = specs.last(where: { $0.path.utf8.elementsEqual(key.utf8) }) else { throw BuildError.missingPath(source: source, path: path) }
         switch spec.content {
         case .file, .staged: break
         default: throw BuildError.notARegularFile(source: source, path: path)

@@ -20,13 +20,13 @@ struct LayerPlan {
     /// Sorted by path, one spec per path: the one added last.
     private static func lastOfEachPath(_ specs: [LayerEntrySpec]) -> [LayerEntrySpec] {
         let order = specs.indices.sorted { a, b in
-            specs[a].path == specs[b].path ? a < b : LayerPath.precedes(specs[a].path, specs[b].path)
+            same(specs[a].path, specs[b].path) ? a < b : LayerPath.precedes(specs[a].path, specs[b].path)
         }
         var result: [LayerEntrySpec] = []
         result.reserveCapacity(order.count)
         for (position, index) in order.enumerated() {
             let next = position + 1 < order.count ? order[position + 1] : nil
-            if let next, specs[next].path == specs[index].path { continue }  // a later one wins
+            if let next, same(specs[next].path, specs[index].path) { continue }  // a later one wins
             result.append(specs[index])
         }
         return result
@@ -39,26 +39,30 @@ struct LayerPlan {
             let middle = (low + high) / 2
             if LayerPath.precedes(entries[middle].path, path) { low = middle + 1 } else { high = middle }
         }
-        return low < entries.count && entries[low].path == path ? low : nil
+        return low < entries.count && same(entries[low].path, path) ? low : nil
     }
+
+    /// Paths are the same when their bytes are: Swift's `==` would merge the NFC and NFD
+    /// spellings of a name, which a tar keeps apart.
+    static func same(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
 
     /// Every parent gets an entry (0755, root-owned) unless one was asked for; a parent that
     /// exists but is not a directory is an error rather than a silently broken tree.
     private static func addMissingParents(_ all: inout [LayerEntrySpec]) throws(LayerError) {
-        var added: Set<String> = []
+        var added: Set<PathKey> = []
         for spec in all {
             var parent = LayerPath.parent(of: spec.path)
-            while let current = parent, !current.isEmpty, !added.contains(current) {
+            while let current = parent, !current.isEmpty, !added.contains(PathKey(current)) {
                 if let existing = find(current, in: all) {
                     guard all[existing].content == .directory else { throw .notADirectory("/" + current) }
                     break  // its own parents are handled when it is visited
                 }
-                added.insert(current)
+                added.insert(PathKey(current))
                 parent = LayerPath.parent(of: current)
             }
         }
         guard !added.isEmpty else { return }
-        let parents = added.sorted(by: LayerPath.precedes).map { LayerEntrySpec.directory($0) }
+        let parents = added.map { String(decoding: $0.bytes, as: UTF8.self) }.sorted(by: LayerPath.precedes).map { LayerEntrySpec.directory($0) }
         var merged: [LayerEntrySpec] = []
         merged.reserveCapacity(all.count + parents.count)
         var next = 0
