@@ -35,8 +35,9 @@ public enum LayerCompression: String, Sendable, Equatable {
         return .none
     }
 
-    /// The uncompressed stream of a layer blob, with the decoder its first bytes call for.
-    static func decoding(_ source: ByteSource) throws -> ByteSource {
+    /// The uncompressed stream of a layer blob, with the decoder its first bytes call for (an
+    /// in-process one: gzip, zstd; plain tar as it is; anything else refused by name).
+    public static func decoding(_ source: ByteSource) throws -> ByteSource {
         let peeked = try PeekedSource(source, count: magicLength)
         switch try detect(peeked.prefix) {
         case .gzip: return try GunzipSource(peeked)
