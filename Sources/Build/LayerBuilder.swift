@@ -17,6 +17,24 @@ final class LayerBuilder: @unchecked Sendable {
         self.inputs = inputs
     }
 
+    /// Every layer of `plan` for `platform`, in order, built side by side: reading one layer's
+    /// image (decompressing, merging) overlaps with compressing another's files on two cores,
+    /// as the plugin files and the docker CLI of `build` do. A failure is the first layer's
+    /// in plan order, whatever finished first.
+    func layers(of plan: ImagePlan, platform: Platform) async throws -> [NewLayer] {
+        let outcomes = await withTaskGroup(of: (Int, Result<NewLayer, Error>).self) { group in
+            for (index, layer) in plan.layers.enumerated() {
+                group.addTask { [self] in
+                    do { return (index, .success(try await self.layer(layer, of: plan, platform: platform))) } catch { return (index, .failure(error)) }
+                }
+            }
+            var outcomes = [Result<NewLayer, Error>?](repeating: nil, count: plan.layers.count)
+            for await (index, outcome) in group { outcomes[index] = outcome }
+            return outcomes
+        }
+        return try outcomes.map { try ($0 ?? .failure(CancellationError())).get() }
+    }
+
     /// `layer` of `plan` for `platform`. `selectors`: every path the plan takes from each image,
     /// so an image's layers are streamed once for all of them.
     func layer(_ layer: ImagePlan.Layer, of plan: ImagePlan, platform: Platform) async throws -> NewLayer {

@@ -130,8 +130,7 @@ public final class PlanRunner: @unchecked Sendable {
     /// The plan's layers for `platform` on top of `base`, and its config changes.
     private func compose(_ base: ResolvedImage, plan: ImagePlan, platform: OCI.Platform) async throws -> ComposedImage {
         progress?("base: \(base.source.description) → \(base.manifest.digest) (\(counted(base.image.layers.count, "layer")), \(base.isDockerFlavour ? "Docker schema2" : "OCI"), \(platform))")
-        var newLayers: [NewLayer] = []
-        for layer in plan.layers { newLayers.append(try await layers.layer(layer, of: plan, platform: platform)) }
+        let newLayers = try await layers.layers(of: plan, platform: platform)
         producedLock.withLock { produced.formUnion(newLayers.map(\.digest)) }
         var changes = plan.changes
         switch plan.created {
