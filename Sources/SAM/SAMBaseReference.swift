@@ -21,8 +21,17 @@ public struct SAMBaseReference: Sendable, Hashable {
     public struct RejectionError: KindedError, Sendable, Equatable {
         public let input: String
         public let reason: String
+        /// Where the value came from (`--sam-base-image`, `SAM_BASE_IMAGE`, a matrix entry's
+        /// `sam-base-image`), when the caller knows.
+        public var name: String?
         public var kind: ErrorKind { .usage }
-        public var description: String { "invalid SAM base image \"\(escapedForMessage(input))\": \(reason)" }
+        public var description: String { "\(name ?? "invalid SAM base image") \"\(escapedForMessage(input))\": \(reason)" }
+
+        public func named(_ name: String) -> RejectionError {
+            var named = self
+            named.name = name
+            return named
+        }
     }
 
     public static let officialRegistry = "public.ecr.aws"

@@ -47,6 +47,13 @@ extension BuildCommand {
     func makeRequest(base: String?, environment: [String: String], now: Int64,
                      version: String? = nil, targetRepo: String? = nil, pluginImage: String? = nil) throws -> SAMBuildRequest {
         var options = SAMBuildOptions()
+        // A matrix entry's own values are named by its keys (the message says which entry).
+        if matrix != nil {
+            options.names.samBaseImage = "sam-base-image"
+            if version != nil { options.names.version = "version" }
+            if targetRepo != nil { options.names.targetRepo = "target-repo" }
+            if pluginImage != nil { options.names.pluginImage = "plugin-image" }
+        }
         options.samBaseImage = base
         options.pluginImage = pluginImage ?? self.pluginImage
         options.version = version ?? self.version
