@@ -22,6 +22,7 @@ enum Entry {
             FileHandle.standardError.write(Data(("samforge: error: " + oneLine(error) + "\n").utf8))
             exit(ExitStatus.usage)
         }
+        for warning in plugin?.warnings ?? [] { Output.warning(warning) }
         await PluginCredentials.$current.withValue(plugin?.credentials) {
             await run(arguments: plugin.map { ["build"] + $0.arguments }, plugin: plugin)
         }

@@ -137,22 +137,24 @@ struct PluginModeTests {
 
     static let refusals: [Refusal] = [
         .init(label: "unknown setting", environment: ["PLUGIN_TARGET_REPOSITORY": "x"],
-              message: "PLUGIN_TARGET_REPOSITORY is not a samforge build setting (settings: sam_base_image, plugin_image, version,"),
+              message: "PLUGIN_TARGET_REPOSITORY (did you mean PLUGIN_TARGET_REPO?) is not a samforge build setting (settings: sam_base_image, plugin_image, version,"),
         .init(label: "a secret under an unknown name is not echoed", environment: ["PLUGIN_PASSWRD": "s3cr3t-value"],
-              message: "PLUGIN_PASSWRD is not a samforge build setting"),
+              message: "PLUGIN_PASSWRD (did you mean PLUGIN_PASSWORD?) is not a samforge build setting"),
         .init(label: "malformed boolean", environment: ["PLUGIN_TIMESTAMP_TAG": "yes"], message: "PLUGIN_TIMESTAMP_TAG must be true or false"),
         .init(label: "empty list item", environment: ["PLUGIN_INSECURE_REGISTRY": "a,,b"],
               message: "PLUGIN_INSECURE_REGISTRY has an empty item: give values separated by single commas"),
         .init(label: "trailing comma", environment: ["PLUGIN_SAM_BASE_IMAGE": "public.ecr.aws/sam/build-nodejs18.x:1.143.0,"],
               message: "PLUGIN_SAM_BASE_IMAGE has an empty item"),
-        .init(label: "user without password", environment: ["PLUGIN_PASSWORD": ""],
-              message: "set both PLUGIN_USERNAME and PLUGIN_PASSWORD, or neither"),
         .init(label: "source password without user", environment: ["PLUGIN_SOURCE_USERNAME": ""],
               message: "set both PLUGIN_SOURCE_USERNAME and PLUGIN_SOURCE_PASSWORD, or neither"),
         .init(label: "source credentials without a plugin image", environment: ["PLUGIN_PLUGIN_IMAGE": ""],
               message: "PLUGIN_SOURCE_USERNAME is set but no plugin image is (PLUGIN_PLUGIN_IMAGE)"),
         .init(label: "invalid base named by its setting", environment: ["PLUGIN_SAM_BASE_IMAGE": "public.ecr.aws/sam/build-nodejs18.x:latest"],
-              message: "floating tag \"latest\""),
+              message: "PLUGIN_SAM_BASE_IMAGE \"public.ecr.aws/sam/build-nodejs18.x:latest\": floating tag \"latest\""),
+        .init(label: "a target with a tag named by its setting", environment: ["PLUGIN_TARGET_REPO": "registry.example.com/x:1"],
+              message: "PLUGIN_TARGET_REPO \"registry.example.com/x:1\": give a repository without tag or digest"),
+        .init(label: "an invalid version named by its setting", environment: ["PLUGIN_VERSION": "1/2"],
+              message: "PLUGIN_VERSION \"1/2\": it starts the image tag"),
         .init(label: "build's checks speak in settings", environment: ["PLUGIN_NO_DOCKER_CLI": "true"],
               message: "choose one of PLUGIN_DOCKER_CLI_IMAGE, PLUGIN_DOCKER_CLI_FILE and PLUGIN_NO_DOCKER_CLI"),
         .init(label: "bad DRONE_OUTPUT", environment: ["DRONE_OUTPUT": "/nonexistent/dir/out"],
@@ -217,14 +219,100 @@ struct PluginModeTests {
         let result = try Command.samforge([], environment: environment)
         #expect(result.status == 2, "\(result.stderr)")
         #expect(!result.stderr.contains("is not a samforge build setting"), "\(result.stderr)")
-        #expect(result.errorLine.contains("invalid SAM base image \"x\""), "\(result.stderr)")
+        #expect(result.errorLine.contains("PLUGIN_SAM_BASE_IMAGE \"x\": repository must be a SAM build image"), "\(result.stderr)")
     }
 
-    /// Arguments, or no trigger variable: samforge is the usual command line.
+    /// The target's pair behaves as DOCKER_USERNAME/DOCKER_PASSWORD do in a Run step (the
+    /// generated Plugin step leaves the user name optional): half of it is ignored with one
+    /// warning, in both forms alike. To a registry without auth both forms build; to the token
+    /// registry both fail to push (exit 1) and push nothing.
+    @Test(arguments: [(user: "", password: "s3cr3t-value"), (user: "ci", password: "")])
+    func halfATargetCredentialPairIsIgnoredInBothForms(_ pair: (user: String, password: String)) throws {
+        for host in [TestWorld.plain, TestWorld.token] {
+            let pluginTarget = BuildHarness.newTarget("half-plugin", host: host)
+            var plugin = try Self.settings(target: pluginTarget, plugin: "\(TestWorld.plain)/\(BuildHarness.plugin)")
+            plugin["PLUGIN_SOURCE_USERNAME"] = ""
+            plugin["PLUGIN_SOURCE_PASSWORD"] = ""
+            plugin["PLUGIN_USERNAME"] = pair.user
+            plugin["PLUGIN_PASSWORD"] = pair.password
+            let viaPlugin = try Self.plugin(plugin)
+
+            let runTarget = BuildHarness.newTarget("half-run", host: host)
+            let viaRun = try BuildHarness.build(target: runTarget, environment: [
+                "SOURCE_DATE_EPOCH": BuildHarness.epoch, "DOCKER_USERNAME": pair.user, "DOCKER_PASSWORD": pair.password,
+                "DOCKER_CONFIG": try TemporaryDirectory().path,
+            ])
+            let expected: Int32 = host == TestWorld.plain ? 0 : 1
+            for (form, result, prefix) in [("plugin", viaPlugin, "PLUGIN_"), ("run", viaRun, "DOCKER_")] {
+                #expect(result.status == expected, "\(form) to \(host): \(result.stderr)")
+                let warnings = result.stderr.split(separator: "\n").filter { $0.hasPrefix("samforge: warning: ") && $0.contains("USERNAME") }
+                #expect(warnings.count == 1, "\(form): \(result.stderr)")
+                let set = pair.user.isEmpty ? "\(prefix)PASSWORD is set but \(prefix)USERNAME is empty" : "\(prefix)USERNAME is set but \(prefix)PASSWORD is empty"
+                #expect(warnings.first?.contains(set + ": both are ignored") == true, "\(form): \(result.stderr)")
+                #expect(!result.stderr.contains("s3cr3t-value"))
+            }
+            if host == TestWorld.token {
+                #expect(try BuildHarness.hasNoTags(pluginTarget) && BuildHarness.hasNoTags(runTarget))
+            }
+        }
+    }
+
+    /// Arguments turn plugin mode off: samforge is the usual command line.
     @Test func argumentsTurnPluginModeOff() throws {
         let version = try Command.samforge(["version"], environment: ["PLUGIN_SAM_BASE_IMAGE": "x", "PLUGIN_FOO": "1"])
         #expect(version.status == 0 && version.stdout == "0.1.0\n", "\(version.stderr)")
-        let bare = try Command.samforge([], environment: ["PLUGIN_VERSION": "1.1.2", "PLUGIN_SAM_BASE_IMAGE": ""])
-        #expect(bare.status == 0 && bare.stdout.contains("USAGE: samforge [<registry options>] <command>"), "\(bare.stderr)")
+    }
+}
+
+/// With no arguments, PLUGIN_ variables but no trigger (sam_base_image misspelt, or empty) are
+/// a plugin step that would build nothing: refused before anything runs, naming the settings,
+/// never the root help and exit 0 (the step would go green).
+@Suite("samforge plugin mode: settings without sam_base_image")
+struct PluginModeTriggerTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let label: String
+        let environment: [String: String]
+        let fragments: [String]
+        var testDescription: String { label }
+    }
+
+    static let cases: [Case] = [
+        .init(label: "PLUGIN_SAM_BASE_IMAGES (Harness settings: sam_base_images)",
+              environment: ["PLUGIN_SAM_BASE_IMAGES": "public.ecr.aws/sam/build-nodejs18.x:1.143.0", "PLUGIN_VERSION": "1.1.2"],
+              fragments: ["PLUGIN_SAM_BASE_IMAGES (did you mean PLUGIN_SAM_BASE_IMAGE?) is not a samforge build setting"]),
+        .init(label: "a misspelt matrix", environment: ["PLUGIN_MATRX": "/config/matrix.yaml"],
+              fragments: ["PLUGIN_MATRX (did you mean PLUGIN_MATRIX?) is not"]),
+        .init(label: "two unknown settings", environment: ["PLUGIN_SAM_BASE": "x", "PLUGIN_TARGET": "y"],
+              fragments: ["PLUGIN_SAM_BASE", "PLUGIN_TARGET", "are not samforge build settings"]),
+        .init(label: "a secret under an unknown name", environment: ["PLUGIN_PASWORD": "s3cr3t-value"],
+              fragments: ["PLUGIN_PASWORD (did you mean PLUGIN_PASSWORD?) is not"]),
+        .init(label: "known settings, no base", environment: ["PLUGIN_VERSION": "1.1.2", "PLUGIN_TARGET_REPO": "r.example/x"],
+              fragments: ["plugin settings are set (PLUGIN_TARGET_REPO, PLUGIN_VERSION) but neither PLUGIN_SAM_BASE_IMAGE nor PLUGIN_MATRIX has a value",
+                          "give the step's sam_base_image or matrix setting"]),
+        .init(label: "an empty base (an expression that evaluated to nothing)",
+              environment: ["PLUGIN_SAM_BASE_IMAGE": "", "PLUGIN_VERSION": "1.1.2"],
+              fragments: ["(PLUGIN_SAM_BASE_IMAGE, PLUGIN_VERSION) but neither PLUGIN_SAM_BASE_IMAGE nor PLUGIN_MATRIX has a value"]),
+        .init(label: "credentials only", environment: ["PLUGIN_USERNAME": "ci", "PLUGIN_PASSWORD": "s3cr3t-value"],
+              fragments: ["plugin settings are set (PLUGIN_PASSWORD, PLUGIN_USERNAME)"]),
+    ]
+
+    @Test(arguments: cases) func refusedWithOneLineNamingTheSettings(_ check: Case) throws {
+        // Only the case's PLUGIN_ variables: none from the test process.
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PLUGIN_") }
+        environment.merge(check.environment) { _, new in new }
+        let result = try Command.run(Command.samforgePath, [], environment: environment)
+        #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.isEmpty, "printed: \(result.stdout.prefix(100))")
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines.first?.hasPrefix("samforge: error: ") == true, "\(result.stderr)")
+        for fragment in check.fragments { #expect(result.stderr.contains(fragment), "\(result.stderr)") }
+        #expect(!result.stderr.contains("s3cr3t-value"))
+    }
+
+    /// No PLUGIN_ variable at all, no arguments: the root help, as always.
+    @Test func noSettingsIsTheCommandLine() throws {
+        let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PLUGIN_") }
+        let result = try Command.run(Command.samforgePath, [], environment: environment)
+        #expect(result.status == 0 && result.stdout.contains("USAGE: samforge [<registry options>] <command>"), "\(result.stderr)")
     }
 }
