@@ -43,7 +43,7 @@ public struct BlobCache: Sendable {
 
     /// A fresh path in `root/tmp`; nothing is created there yet.
     public func makeTemporaryPath() -> String {
-        temporaryDirectory + "/" + UUID().uuidString.lowercased() + ".partial"
+        temporaryDirectory + "/" + uniqueName() + ".partial"
     }
 
     /// Moves a finished temporary file into place under `digest` (the caller computed it while

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Assembly
+import CSystem
 import Foundation
 import OCI
 import Pipelines
@@ -16,7 +17,7 @@ enum Entry {
         // Plugin mode (a Harness/Drone plugin step): no arguments, settings in PLUGIN_*.
         let plugin: PluginMode.Invocation?
         do {
-            plugin = try PluginMode.invocation(arguments: Array(CommandLine.arguments.dropFirst()),
+            plugin = try PluginMode.invocation(arguments: Array(processArguments().dropFirst()),
                                                environment: ProcessInfo.processInfo.environment)
         } catch {
             FileHandle.standardError.write(Data(("samforge: error: " + oneLine(error) + "\n").utf8))
@@ -30,7 +31,7 @@ enum Entry {
 
     /// Parses `arguments` (nil: the process's own) and runs the command; exits on failure.
     static func run(arguments: [String]?, plugin: PluginMode.Invocation?) async {
-        let given = arguments ?? Array(CommandLine.arguments.dropFirst())
+        let given = arguments ?? Array(processArguments().dropFirst())
         let shape: ArgumentShape
         do {
             shape = plugin == nil ? try ArgumentShape(given) : ArgumentShape(plain: given)
@@ -79,6 +80,15 @@ enum Entry {
             exit(ExitStatus.code(for: error))
         }
     }
+}
+
+/// The process's arguments as glibc gave them to main, captured by CSystem's constructor:
+/// Swift's CommandLine reads /proc/self/cmdline on Linux, and without /proc (a bare chroot, a
+/// debug container) it would see none, and every command would print the root help.
+func processArguments() -> [String] {
+    let count = Int(csystem_argc())
+    guard count > 0, let argv = csystem_argv() else { return CommandLine.arguments }
+    return (0..<count).map { argv[$0].map { String(cString: $0) } ?? "" }
 }
 
 enum ExitStatus {
