@@ -35,7 +35,7 @@ public final class OCILayoutDestination: ImageDestination, @unchecked Sendable {
         do {
             try manager.createDirectory(atPath: OCILayout.blobDirectory(directory), withIntermediateDirectories: true)
         } catch {
-            throw AssemblyError.invalidImage("\(location): cannot create directory: \(error.localizedDescription)")
+            throw AssemblyError.usage("\(location): cannot create directory: \(describeSystemError(error))")
         }
         let markerPath = directory + "/" + OCILayout.markerFile
         if !manager.fileExists(atPath: markerPath) {

@@ -83,7 +83,7 @@ public struct SAMBuildRequest: Sendable {
         }
         if let platform = options.platform {
             let parsed: Platform
-            do { parsed = try Platform(parsing: platform) } catch { throw SAMInputError(error.description) }
+            do { parsed = try Platform(parsing: platform) } catch { throw SAMInputError("--platform: \(error.description)") }
             guard parsed.os == "linux", parsed.architecture == "amd64", parsed.variant == nil || parsed.variant == "v1" else {
                 throw SAMInputError("--platform \(platform): the SAM plugin image is built for linux/amd64 only")
             }

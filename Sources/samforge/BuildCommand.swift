@@ -87,7 +87,6 @@ struct BuildCommand: AsyncParsableCommand {
         guard (1...CopyCommand.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(CopyCommand.maxJobs) (got \(jobs))") }
         if let outputEnv { try OutputPath.checkWritable(outputEnv, what: "--output-env") }
         try lockOptions.check()
-        if !quiet, let warning = Self.mirrorWarning(requests.map(\.base)) { Output.warning(warning) }
 
         let pushHosts = Set(requests.compactMap { $0.target.reference?.host })
         let client = registry.makeClient(pushHosts: Array(pushHosts), environment: environment)
@@ -95,6 +94,8 @@ struct BuildCommand: AsyncParsableCommand {
         for request in requests where targets[request.target.text] == nil {
             targets[request.target.text] = try request.target.location.openTarget(client: client)
         }
+        // Every check has passed: advice now, once for the run.
+        if !quiet, let warning = Self.mirrorWarning(requests.map(\.base)) { Output.warning(warning) }
         let progress = TransferProgress(quiet: quiet)
         defer { progress.end() }
         let runner = try makePlanRunner(client: client, cacheDir: cacheDir, environment: environment, jobs: jobs,

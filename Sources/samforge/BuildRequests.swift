@@ -17,10 +17,17 @@ extension BuildCommand {
             return requests
         }
         guard samBaseImage.isEmpty else { throw UsageError("--matrix names the bases: --sam-base-image cannot be used with it") }
-        let file = try BuildMatrix.load(path: matrix)
+        let file: BuildMatrix
+        do { file = try BuildMatrix.load(path: matrix) } catch { throw UsageError("--matrix \(error.message)") }
         let index = try BuildMatrix.selectedIndex(explicit: matrixIndex, environment: environment)
         let offset = index ?? 0
-        let requests = try file.selection(index).enumerated().map { number, entry in
+        let selected: [BuildMatrix.Entry]
+        do { selected = try file.selection(index) } catch {
+            // Named as the user gave it: the flag, or the variable an Indexed Job sets.
+            let source = matrixIndex != nil ? "--matrix-index" : BuildMatrix.jobIndexVariable
+            throw UsageError("\(source) \(offset): \(error.message) (--matrix \(matrix))")
+        }
+        let requests = try selected.enumerated().map { number, entry in
             do {
                 return try makeRequest(base: entry.samBaseImage, environment: environment, now: now,
                                        version: entry.version, targetRepo: entry.targetRepo, pluginImage: entry.pluginImage)

@@ -117,5 +117,5 @@ func oneLine(_ error: Error) -> String {
     let text = String(describing: error)
     let joined = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     // Whatever an error quotes (a registry's message, a name from a layer) reaches no terminal raw.
-    return escapedForMessage(joined)
+    return plainPunctuation(escapedForMessage(joined))
 }

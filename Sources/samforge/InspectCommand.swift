@@ -38,7 +38,7 @@ struct InspectCommand: AsyncParsableCommand {
 
     func run() async throws {
         let parsed = try ImageLocation(parsing: location)
-        let wanted = try platform.map { try Platform(parsing: $0) }
+        let wanted = try platform.map(platformOption)
         try checkViews()
         let source = try parsed.openSource(client: registry.makeClient(), platform: wanted ?? .linuxAMD64)
 

@@ -12,7 +12,8 @@ struct LockOptions: ParsableArguments {
     /// Before any transfer: the file must be writable (it is written at the end).
     func check() throws {
         if update && file == nil { throw UsageError("--update-lock needs --lock FILE") }
-        if let file { try OutputPath.checkWritable(file, what: "--lock") }
+        // Written next to itself and renamed over (an atomic write).
+        if let file { try OutputPath.checkWritable(file, what: "--lock", write: .replace) }
     }
 
     /// The run's lock: the file's pins (unless --update-lock), or nothing to pin yet.

@@ -37,7 +37,7 @@ struct PipelineInputs: ParsableArguments {
         }
         let matrix: BuildMatrix
         if let matrixFile {
-            matrix = try BuildMatrix.load(path: matrixFile)
+            do { matrix = try BuildMatrix.load(path: matrixFile) } catch { throw UsageError("--matrix \(error.message)") }
         } else if !samBaseImage.isEmpty {
             matrix = try BuildMatrix(bases: samBaseImage)
         } else {

@@ -109,7 +109,7 @@ public struct CredentialStore: Sendable {
             guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
-            throw CredentialError(message: "cannot write credentials file \(path): \(error.localizedDescription)")
+            throw CredentialError(message: "cannot write credentials file \(path): \(describeSystemError(error))")
         }
     }
 }
