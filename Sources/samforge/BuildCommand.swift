@@ -12,8 +12,8 @@ struct BuildCommand: AsyncParsableCommand {
         commandName: "build",
         abstract: "Build the Harness AWS SAM plugin image and push it.",
         usage: """
-        samforge build [<options>] --sam-base-image <REF>... --plugin-image <REF>
-        --version <V> --target-repo <REPO>
+        samforge build [<options>] (--sam-base-image <REF>... | --matrix <FILE>)
+        --plugin-image <REF> --version <V> --target-repo <REPO>
         """,
         discussion: """
         It does what the Harness sam-image-build Dockerfile does, without a daemon: \

@@ -12,7 +12,14 @@ struct ReferrersView: Encodable {
         var digest: Digest
         var size: Int64
         var annotations: [String: String]?
+        /// The artifact's layers: the documents themselves (`samforge blob LOCATION@DIGEST`).
+        var documents: [Document]?
         var referrers: [Node]
+    }
+    struct Document: Encodable {
+        var mediaType: String
+        var digest: Digest
+        var size: Int64
     }
     struct Subject: Encodable {
         var digest: Digest
@@ -39,8 +46,11 @@ struct ReferrersView: Encodable {
         var nodes: [Node] = []
         for referrer in try await source.referrers(of: digest) {
             let below = depth < maximumDepth ? try await self.nodes(of: referrer.digest, source, depth: depth + 1) : []
+            // An index referrer has no documents of its own; a manifest's layers are them.
+            let documents = MediaType.isIndex(referrer.mediaType) ? nil
+                : try await source.manifest(referrer.digest).decodeManifest().layers.map { Document(mediaType: $0.mediaType, digest: $0.digest, size: $0.size) }
             nodes.append(Node(artifactType: referrer.artifactType, mediaType: referrer.mediaType, digest: referrer.digest,
-                              size: referrer.size, annotations: referrer.annotations, referrers: below))
+                              size: referrer.size, annotations: referrer.annotations, documents: documents, referrers: below))
         }
         return nodes
     }
@@ -64,6 +74,9 @@ struct ReferrersView: Encodable {
             let inner = prefix + (last ? "    " : "│   ")
             for (key, value) in (node.annotations ?? [:]).sorted(by: { $0.key < $1.key }) {
                 lines.append(inner + "  " + escapedForMessage(key) + "=" + escapedForMessage(value))
+            }
+            for document in node.documents ?? [] {
+                lines.append(inner + "  document \(document.digest)  \(humanSize(document.size))  \(escapedForMessage(document.mediaType))")
             }
             render(node.referrers, prefix: inner, into: &lines)
         }
