@@ -109,8 +109,9 @@ public enum FileInput: Sendable, Hashable, CustomStringConvertible {
     case url(String)
 
     /// `http(s)://…` is a URL; `file://PATH` and anything else a local path, which must be a
-    /// readable regular file (checked now, before any network traffic).
-    public init(parsing text: String, option: String) throws(BuildError) {
+    /// readable regular file, or with `directories` a directory (a tree to add; checked now,
+    /// before any network traffic).
+    public init(parsing text: String, option: String, directories: Bool = false) throws(BuildError) {
         let lower = text.lowercased()
         if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
             guard let url = URL(string: text), url.host != nil else { throw .input("\(option) \(redactedURL(text)): not a valid URL") }
@@ -118,10 +119,18 @@ public enum FileInput: Sendable, Hashable, CustomStringConvertible {
             return
         }
         let path = lower.hasPrefix("file://") ? String(text.dropFirst("file://".count)) : text
+        if directories, !path.isEmpty, LocalTree.isDirectory(path) {
+            // Every entry is checked now (names, kinds, readable), before any traffic.
+            do { _ = try LocalTree.walk(path, source: "\(option) \(text)") } catch let error as BuildError { throw error } catch {
+                throw .input("\(option) \(text): \(error)")
+            }
+            self = .local(path)
+            return
+        }
         var isDirectory: ObjCBool = false
         guard !path.isEmpty, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
               FileManager.default.isReadableFile(atPath: path) else {
-            throw .input("\(option) \(text): no such readable file (give a file or an http(s) URL)")
+            throw .input("\(option) \(text): no such readable file (give a file\(directories ? ", a directory" : "") or an http(s) URL)")
         }
         self = .local(path)
     }

@@ -56,6 +56,12 @@ final class LayerBuilder: @unchecked Sendable {
             switch operation {
             case .directory(let path, let mode):
                 try entries.set(.directory(path, mode: mode))
+            case .file(let file) where file.input.isLocal && LocalTree.isDirectory(file.input.description):
+                // A tree: its files may share inodes (hard links), which the layer keeps.
+                for spec in try await BlockingWork.run({ try LocalTree.specs(file.input.description, destination: file.destination,
+                                                                                 mode: file.mode, source: file.role) }) {
+                    try entries.set(spec, staged: true)
+                }
             case .file(let file):
                 let path = try await localPath(of: file)
                 let mode = try file.mode ?? (file.input.isLocal ? Self.permissions(of: path) : 0o644)

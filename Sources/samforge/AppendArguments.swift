@@ -14,7 +14,7 @@ enum AppendArguments {
         let source = String(text[..<split.lowerBound])
         let (destination, mode) = try pathAndMode(String(text[text.index(after: split.lowerBound)...]), option: "--file", text: text)
         let input: FileInput
-        do { input = try FileInput(parsing: source, option: "--file") } catch { throw UsageError(error.description) }
+        do { input = try FileInput(parsing: source, option: "--file", directories: true) } catch { throw UsageError(error.description) }
         return ImagePlan.FileCopy(input, to: destination, mode: mode, role: "--file \(input)")
     }
 

@@ -36,7 +36,7 @@ struct AppendCommand: AsyncParsableCommand {
 
     @Argument(help: "The base image: any location, or scratch.") var base: String
     @Argument(help: "Where the result goes: any location.") var target: String
-    @Option(name: .customLong("file"), help: ArgumentHelp("Add a local file or a download at /DEST, with an octal MODE if given (repeatable).", valueName: "SRC:/DEST[:MODE]"))
+    @Option(name: .customLong("file"), help: ArgumentHelp("Add a local file, a local directory tree or a download at /DEST, with an octal MODE if given (repeatable).", valueName: "SRC:/DEST[:MODE]"))
     var files: [String] = []
     @Option(name: .customLong("dir"), help: ArgumentHelp("Add an empty directory, with mode 0755 unless another is given (repeatable).", valueName: "/PATH[:MODE]"))
     var directories: [String] = []
