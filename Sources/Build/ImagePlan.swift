@@ -32,8 +32,8 @@ public struct ImagePlan: Sendable {
     /// One new layer. Later operations win over earlier ones for the same path.
     public struct Layer: Sendable {
         public var operations: [Operation]
-        /// The history entry's `created_by`; `.digest(of:)` parts are filled in with the
-        /// manifest digest the image resolved to.
+        /// The history entry's `created_by`; `.imageID(of:)` parts are filled in with the
+        /// image ID (config digest) the image resolved to.
         public var history: [HistoryPart]
         public var comment: String?
         /// How progress lines name the layer ("plugin files").
@@ -56,7 +56,11 @@ public struct ImagePlan: Sendable {
 
     public enum HistoryPart: Sendable, Equatable {
         case text(String)
-        case digest(of: ImageLocation)
+        /// An input image by its image ID, the digest of its config (`docker images` shows it):
+        /// the same bytes wherever the image is read from (a registry, a mirror, a layout, a
+        /// docker archive), where its location and manifest digest are not (an archive keeps no
+        /// manifest), so the same inputs give the same history, and the same image digest.
+        case imageID(of: ImageLocation)
     }
 
     /// ADD: a local file or a download at `destination`, root-owned.

@@ -180,7 +180,7 @@ struct AppendCommand: AsyncParsableCommand {
         for text in copies {
             let copy = try AppendArguments.copy(text)
             operations.append(.copy(copy))
-            history += [.text("COPY --from=\(Self.historyName(copy.image))@"), .digest(of: copy.image), .text(" \(copy.source) \(copy.destination)")]
+            history += [.text("COPY --from="), .imageID(of: copy.image), .text(" \(copy.source) \(copy.destination)")]
         }
         var changes = ConfigChanges()
         changes.env = try env.map { try AppendArguments.pair($0, option: "--env") }
@@ -212,10 +212,5 @@ struct AppendCommand: AsyncParsableCommand {
             result.append(part)
         }
         return result
-    }
-
-    /// A registry image by repository (history then does not depend on a mirror's address).
-    static func historyName(_ location: ImageLocation) -> String {
-        location.registryReference?.repository ?? location.description
     }
 }
