@@ -1,4 +1,5 @@
 import OCI
+import Registry
 import Streams
 
 /// Moves blobs from a source to a destination: skip what is there (HEAD), mount within a
@@ -9,8 +10,9 @@ import Streams
 struct BlobTransfer: Sendable {
     let source: ImageSource
     let destination: ImageDestination
-    let ledger: TransferLedger
-    let onEvent: (@Sendable (TransferEvent) -> Void)?
+    let context: RunContext
+    var ledger: TransferLedger { context.ledger }
+    var onEvent: (@Sendable (TransferEvent) -> Void)? { context.onEvent }
 
     func transferAll(_ blobs: [Descriptor], jobs: Int, tally: Tally) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -35,9 +37,11 @@ struct BlobTransfer: Sendable {
         }
     }
 
-    /// Within one retry budget per blob (`BlobRetry`): a restart checks again what is there.
+    /// A pipe from a source GET to an upload cannot be rewound, so the registry client cannot
+    /// resend it: after a transient failure the whole transfer starts again (a new GET, a new
+    /// session), within the run's retry budget; a restart checks again what is there.
     func transfer(_ blob: Descriptor) async throws -> TransferEvent {
-        try await BlobRetry(policy: ledger.retry, announce: ledger.announceRetry).run(blob) { try await transferOnce(blob) }
+        try await context.client.retrying("blob \(blob.digest.short)") { try await transferOnce(blob) }
     }
 
     private func transferOnce(_ blob: Descriptor) async throws -> TransferEvent {

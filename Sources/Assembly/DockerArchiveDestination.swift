@@ -3,16 +3,22 @@ import OCI
 import Streams
 
 /// Writes one image as a `docker save` archive (`docker-archive:FILE[:REF]`), streaming: each
-/// blob becomes a tar member whose header carries the size the descriptor promises, then the
-/// bytes as they arrive (verified), so nothing is staged. `manifest.json` and `repositories`
-/// follow the blobs at `commit()`; the archive is written to a temporary file next to FILE and
-/// renamed over it only then. One blob at a time (a tar is sequential) and one platform only.
+/// blob becomes a tar member `blobs/sha256/<hex>` whose header carries the size the descriptor
+/// promises, then the bytes as they arrive (verified), so nothing is staged. The manifest goes
+/// in too, with `oci-layout` and `index.json` beside `manifest.json` and `repositories`, as
+/// Docker 25 and later save: loaders that read `manifest.json` (docker, podman, skopeo) find
+/// the image as always, and a reader of the layout (containerd, samforge) gets the manifest's
+/// exact bytes back, so the digest samforge prints is the digest the archive holds. The
+/// archive is written to a temporary file next to FILE (opened with the first blob) and
+/// renamed over it only at `commit()`. One blob at a time (a tar is sequential), one platform.
 public final class DockerArchiveDestination: ImageDestination, @unchecked Sendable {
     public let file: String
     private let lock = NSLock()
     private var output: FileSink?
-    private var written: [Digest: String] = [:]
-    private var entry: DockerArchiveFormat.ImageEntry?
+    private var written: Set<Digest> = []
+    private var root: ImageManifest?
+    private var rootManifest: RawManifest?
+    private var repoTags: [String] = []
     private let temporaryPath: String
 
     public init(file: String) {
@@ -27,11 +33,11 @@ public final class DockerArchiveDestination: ImageDestination, @unchecked Sendab
     public var requiresSinglePlatform: Bool { true }
 
     public func hasBlob(_ descriptor: Descriptor) async throws -> Bool {
-        lock.withLock { written[descriptor.digest] != nil }
+        lock.withLock { written.contains(descriptor.digest) }
     }
 
     public func putBlob(_ descriptor: Descriptor, from source: ByteSource, verifiedBeforeEnd: Bool) async throws {
-        let name = DockerArchiveFormat.memberName(for: descriptor)
+        let name = DockerArchiveFormat.memberName(for: descriptor.digest)
         let what = "\(description): blob \(descriptor.digest.short)"
         try await BlockingWork.run { [self] in
             try lock.withLock {
@@ -42,51 +48,54 @@ public final class DockerArchiveDestination: ImageDestination, @unchecked Sendab
                 try source.pump(to: hashing)
                 try LocalBlob.check(hashing, against: descriptor, what: what)
                 try write([UInt8](repeating: 0, count: TarHeader.padding(after: descriptor.size)), to: sink)
-                written[descriptor.digest] = name
+                written.insert(descriptor.digest)
             }
         }
     }
 
     public func hasManifest(_ digest: Digest) async throws -> Bool { false }
 
+    /// The image's manifest, whose config and layers must all be in the archive already.
     public func putManifest(_ manifest: RawManifest) async throws {
-        throw AssemblyError.unsupported("\(description): a docker archive holds one platform's image, not an index (pick one with --platform)")
-    }
-
-    /// Records the image for manifest.json, `names` as its RepoTags (`name:tag`, as `docker
-    /// images` shows them); its config and layers must all be in the archive.
-    public func putRootManifest(_ manifest: RawManifest, names: [String]) async throws {
-        guard !manifest.isIndex else { try await putManifest(manifest); return }
+        guard !manifest.isIndex else {
+            throw AssemblyError.unsupported("\(description): a docker archive holds one platform's image, not an index (pick one with --platform)")
+        }
         let image: ImageManifest
         do { image = try manifest.decodeManifest() } catch {
             throw AssemblyError.invalidImage("\(description): unreadable manifest \(manifest.digest.short)")
         }
-        try lock.withLock {
-            func member(_ descriptor: Descriptor) throws -> String {
-                guard let name = written[descriptor.digest] else {
-                    throw AssemblyError.invalidImage("\(description): blob \(descriptor.digest) was not written before its manifest")
+        try await BlockingWork.run { [self] in
+            try lock.withLock {
+                for blob in [image.config] + image.layers where !written.contains(blob.digest) {
+                    throw AssemblyError.invalidImage("\(description): blob \(blob.digest) was not written before its manifest")
                 }
-                return name
+                guard root == nil else { throw AssemblyError.unsupported("\(description): a docker archive holds one image") }
+                try writeMember(DockerArchiveFormat.memberName(for: manifest.digest), manifest.bytes, to: try openedOutput())
+                (root, rootManifest) = (image, manifest)
             }
-            entry = DockerArchiveFormat.ImageEntry(Config: try member(image.config),
-                                                   RepoTags: names,
-                                                   Layers: try image.layers.map(member))
         }
     }
 
-    /// Appends manifest.json and repositories, ends the tar and renames it into place.
+    /// `names` become the image's RepoTags (`name:tag`, as `docker images` shows them).
+    public func name(_ root: RawManifest, as names: [String]) async throws {
+        lock.withLock { repoTags = names }
+    }
+
+    /// Appends the layout files, manifest.json and repositories, ends the tar and renames it
+    /// into place.
     public func commit() async throws {
         try await BlockingWork.run { [self] in
             try lock.withLock {
-                guard let entry else { throw AssemblyError.invalidImage("\(description): no image was written") }
+                guard let root, let rootManifest else { throw AssemblyError.invalidImage("\(description): no image was written") }
                 let sink = try openedOutput()
+                let layers = root.layers.map { DockerArchiveFormat.memberName(for: $0.digest) }
+                let entry = DockerArchiveFormat.ImageEntry(Config: DockerArchiveFormat.memberName(for: root.config.digest),
+                                                           RepoTags: repoTags, Layers: layers)
+                try writeMember(OCILayout.markerFile, Array("{\"imageLayoutVersion\":\"\(OCILayout.version)\"}".utf8), to: sink)
+                try writeMember(OCILayout.indexFile, DockerArchiveFormat.index(of: rootManifest, names: repoTags), to: sink)
                 try writeMember(DockerArchiveFormat.manifestFile, CanonicalJSON.encode([entry]), to: sink)
                 // Legacy loaders read name → tag → top layer ID; modern ones use manifest.json.
-                var repositories: [String: [String: String]] = [:]
-                for repoTag in entry.RepoTags ?? [] {
-                    guard let colon = repoTag.lastIndex(of: ":"), let top = entry.Layers.last else { continue }
-                    repositories[String(repoTag[..<colon]), default: [:]][String(repoTag[repoTag.index(after: colon)...])] = String(top.prefix(64))
-                }
+                let repositories = DockerArchiveFormat.repositories(repoTags, topLayer: root.layers.last?.digest)
                 if !repositories.isEmpty {
                     try writeMember(DockerArchiveFormat.repositoriesFile, CanonicalJSON.encode(repositories), to: sink)
                 }
@@ -97,7 +106,7 @@ public final class DockerArchiveDestination: ImageDestination, @unchecked Sendab
         }
     }
 
-    /// Removes the partial archive after a failed copy.
+    /// Removes the partial archive after a failed publication.
     public func abort() async {
         lock.withLock {
             output?.discard()

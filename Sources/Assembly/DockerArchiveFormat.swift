@@ -13,19 +13,40 @@ public enum DockerArchiveFormat {
         var Layers: [String]
     }
 
-    /// Member name of a blob: the config as `<hex>.json`; a layer as its blob, unchanged, named
-    /// by its compression (`<hex>.tar.gz`, `<hex>.tar.zst`, `<hex>.tar`), which `docker load`
-    /// sniffs and decompresses itself.
-    static func memberName(for descriptor: Descriptor) -> String {
-        let type = descriptor.mediaType
-        if type.hasSuffix("json") || type == MediaType.dockerConfig || type == MediaType.ociConfig {
-            return descriptor.digest.hex + ".json"
+    /// Member name of a blob (config, layer, manifest), as Docker 25 and later save it: the
+    /// OCI layout path `blobs/sha256/<hex>`; loaders sniff a layer's compression themselves.
+    static func memberName(for digest: Digest) -> String {
+        OCILayout.blobDirectoryName + "/" + digest.hex
+    }
+
+    /// The layout's index.json inside the archive: the manifest once per RepoTag, named as
+    /// Docker saves it (`io.containerd.image.name` the full reference, the ref name its tag),
+    /// or once unnamed.
+    static func index(of manifest: RawManifest, names: [String]) throws -> [UInt8] {
+        let entries: [Descriptor] = names.isEmpty ? [manifest.descriptor()] : names.map { name in
+            var descriptor = manifest.descriptor()
+            var annotations = [containerdNameAnnotation: name]
+            if let reference = try? Reference(parsing: name) {
+                annotations[containerdNameAnnotation] = reference.description
+                if let tag = reference.tag { annotations[OCILayout.refNameAnnotation] = tag }
+            }
+            descriptor.annotations = annotations
+            return descriptor
         }
-        switch MediaType.layerCompression(type) {
-        case .gzip: return descriptor.digest.hex + ".tar.gz"
-        case .zstd: return descriptor.digest.hex + ".tar.zst"
-        case .none: return descriptor.digest.hex + ".tar"
+        return try CanonicalJSON.encode(ImageIndex(mediaType: MediaType.ociIndex, manifests: entries))
+    }
+
+    static let containerdNameAnnotation = "io.containerd.image.name"
+
+    /// The legacy `repositories` file: name → tag → top layer ID.
+    static func repositories(_ repoTags: [String], topLayer: Digest?) -> [String: [String: String]] {
+        var repositories: [String: [String: String]] = [:]
+        guard let topLayer else { return repositories }
+        for repoTag in repoTags {
+            guard let colon = repoTag.lastIndex(of: ":") else { continue }
+            repositories[String(repoTag[..<colon]), default: [:]][String(repoTag[repoTag.index(after: colon)...])] = topLayer.hex
         }
+        return repositories
     }
 
     /// The name `docker images` shows (`alpine:3.20`, `ghcr.io/o/r:1`); nil for a digest-only
@@ -33,6 +54,16 @@ public enum DockerArchiveFormat {
     public static func repoTag(_ reference: Reference) -> String? {
         guard let tag = reference.tag else { return nil }
         return familiarName(reference) + ":" + tag
+    }
+
+    /// The RepoTag an archive gets when nothing names its image: the file's name without its
+    /// extension, as a repository (`out/app.tar` → `app:latest`; `image:latest` if nothing is left).
+    public static func defaultRepoTag(forFile file: String) -> String {
+        let base = (file.split(separator: "/").last.map(String.init) ?? file).split(separator: ".", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        var name = String(base.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "-" })
+        while name.hasPrefix("-") { name.removeFirst() }
+        while name.hasSuffix("-") { name.removeLast() }
+        return (name.isEmpty || (try? Reference(parsing: name)) == nil ? "image" : name) + ":latest"
     }
 
     static func familiarName(_ reference: Reference) -> String {

@@ -118,6 +118,11 @@ public final class DockerArchiveSource: ImageSource, @unchecked Sendable {
         let image = ImageManifest(mediaType: flavour.manifestType,
                                   config: Descriptor(mediaType: flavour.configType, digest: configDigest, size: Int64(configBytes.count)),
                                   layers: layers.map { Descriptor(mediaType: flavour.layerType($0.compression), digest: $0.digest, size: $0.size) })
+        // The manifest's own bytes when the archive keeps them (Docker 25+, samforge), so its
+        // digest is the one it had; else one rebuilt around the files.
+        if let exact = try exactManifest(tar: tar, archive: archive, matching: image, what: what) {
+            return Loaded(manifest: exact, repoTags: entry.RepoTags ?? [], slices: slices)
+        }
         let manifest: RawManifest
         do { manifest = try RawManifest.encoding(image, mediaType: flavour.manifestType) } catch {
             throw AssemblyError.invalidImage("\(what): cannot build a manifest: \(error)")

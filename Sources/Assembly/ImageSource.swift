@@ -44,65 +44,6 @@ public extension ImageSource {
     }
 }
 
-/// Something images are written to. Blobs first, manifests after the blobs they name, the
-/// root manifest last under its names; `commit` makes the result visible (index.json, the
-/// archive's manifest.json) so a failure never leaves a half-written image named.
-public protocol ImageDestination: Sendable {
-    var description: String { get }
-    /// Where blobs land: two writes of one run to the same identity share each blob's transfer.
-    var identity: String { get }
-    /// The registry repository this destination is, when blobs can be mounted into it.
-    var mountTarget: MountOrigin? { get }
-    /// How many blob writes may run at once (a tar archive takes one at a time).
-    var maxConcurrentBlobWrites: Int { get }
-    /// True when the destination holds one platform's image only (a docker archive): the
-    /// writer then picks one child of an index instead of writing it whole.
-    var requiresSinglePlatform: Bool { get }
-
-    func hasBlob(_ descriptor: Descriptor) async throws -> Bool
-    /// `verifiedBeforeEnd`: the source checks the digest before it delivers the last byte, so
-    /// the destination need not hash again (see `FinalByteHoldback`).
-    func putBlob(_ descriptor: Descriptor, from source: ByteSource, verifiedBeforeEnd: Bool) async throws
-    /// Links a blob from another repository of the same registry; false when the registry
-    /// would not (the caller then uploads it).
-    func mountBlob(_ descriptor: Descriptor, from origin: MountOrigin) async throws -> Bool
-    func hasManifest(_ digest: Digest) async throws -> Bool
-    /// Puts a manifest by digest (children of an index).
-    func putManifest(_ manifest: RawManifest) async throws
-    /// Puts the root manifest under each of `names` (tags, layout ref names, archive RepoTags),
-    /// or by digest alone when there are none.
-    func putRootManifest(_ manifest: RawManifest, names: [String]) async throws
-    /// Finishes writing (layout index, archive trailer); a no-op for registries.
-    func commit() async throws
-    /// Discards what a failed write left behind (a partial archive); the writer calls it on error.
-    func abort() async
-    /// How referrers (SBOMs, provenance, signatures) can be found from their subject here.
-    var referrersSupport: ReferrersSupport { get }
-    /// Makes `referrers`, already written by digest, findable from `subject`.
-    func attachReferrers(_ referrers: [Descriptor], to subject: Descriptor) async throws
-}
-
-public extension ImageDestination {
-    var mountTarget: MountOrigin? { nil }
-    var requiresSinglePlatform: Bool { false }
-    func mountBlob(_ descriptor: Descriptor, from origin: MountOrigin) async throws -> Bool { false }
-    func abort() async {}
-    var referrersSupport: ReferrersSupport { .none }
-    func attachReferrers(_ referrers: [Descriptor], to subject: Descriptor) async throws {
-        throw AssemblyError.unsupported("\(description) keeps no referrers")
-    }
-}
-
-/// Where a destination keeps the referrers of an image.
-public enum ReferrersSupport: Sendable, Equatable {
-    /// A registry: its Referrers API when it has one, else the referrers tag schema.
-    case registry
-    /// A layout: the artifacts are entries of index.json.
-    case layoutIndex
-    /// A docker archive: no place for them.
-    case none
-}
-
 /// An artifact a tag names (a cosign signature), with a source to read it from.
 public struct TaggedArtifact: Sendable {
     public let tag: String

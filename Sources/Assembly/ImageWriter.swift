@@ -2,73 +2,50 @@ import Foundation
 import OCI
 import Streams
 
-public struct WriteOptions: Sendable {
-    /// Blobs moved at once (`--jobs`); registries rate-limit unbounded parallelism.
-    public var jobs: Int
-    /// Write one platform's manifest of an index instead of the whole index.
-    public var platform: Platform?
-    /// Rewrite manifests into this format (`--format`); nil keeps them byte for byte.
-    public var format: ManifestFormat?
-    /// Shared by every write of a run (each blob moved once; mounts from earlier pushes).
-    public var ledger: TransferLedger
-    public var onEvent: (@Sendable (TransferEvent) -> Void)?
-
-    public init(jobs: Int = 4, platform: Platform? = nil, format: ManifestFormat? = nil,
-                ledger: TransferLedger? = nil, onEvent: (@Sendable (TransferEvent) -> Void)? = nil) {
-        self.jobs = jobs
-        self.platform = platform
-        self.format = format
-        self.ledger = ledger ?? TransferLedger(jobs: jobs)
-        self.onEvent = onEvent
-    }
-}
-
-/// The one path that writes images, for `copy`, `append` and `build` alike: reads any source
-/// (a registry, a layout, an archive, an image being built) and writes any destination.
-/// Blobs first (skipped when present, mounted within a registry, else moved and verified),
-/// child manifests next, the root manifest last under its names, then `commit`. A failure
-/// lets the destination discard what it wrote, and never leaves a name on a partial image.
+/// Writes an image's **content** — the one path that moves bytes, for the image of `copy`,
+/// `append` and `build` and for every artifact attached to it: reads any source (a registry,
+/// a layout, an archive, an image being built, an artifact in memory) and writes any
+/// destination. Blobs first (skipped when present, mounted within a registry, else moved and
+/// verified), then child manifests, then the root manifest, all by digest: nothing is named
+/// here (`Publisher` names, after the attachments), and a failure is the publisher's to abort.
 public struct ImageWriter: Sendable {
     public let source: ImageSource
     public let destination: ImageDestination
-    public let options: WriteOptions
+    public let context: RunContext
+    /// Write one platform's manifest of an index instead of the whole index (`--platform`).
+    public var platform: Platform?
+    /// Rewrite manifests into this format (`--format`); nil keeps them byte for byte.
+    public var format: ManifestFormat?
+    /// Blobs already moved for this write (a base's layers, while its new layers were built).
+    var prefetched: Prefetched?
 
-    public init(source: ImageSource, destination: ImageDestination, options: WriteOptions = WriteOptions()) {
+    public init(source: ImageSource, destination: ImageDestination, context: RunContext,
+                platform: Platform? = nil, format: ManifestFormat? = nil) {
         self.source = source
         self.destination = destination
-        self.options = options
+        self.context = context
+        self.platform = platform
+        self.format = format
     }
 
-    /// Writes the image under `names` (none: by digest only). `expecting`: the digest the
-    /// destination was pinned to; a different image is refused before any blob moves.
-    public func write(names: [String], expecting: Digest? = nil) async throws -> WriteReport {
-        do { return try await writeImage(names: names, expecting: expecting) } catch {
-            await destination.abort()
-            throw error
-        }
-    }
-
-    func writeImage(names: [String], expecting: Digest?) async throws -> WriteReport {
-        let tally = Tally()
+    /// Writes the content. `expecting`: the digest the destination was pinned to; a different
+    /// image is refused before any blob moves.
+    public func write(expecting: Digest? = nil) async throws -> WriteReport {
+        let tally = prefetched?.tally ?? Tally()
         let root = try await source.rootManifest()
         let plan = try await plan(root)
         if let expecting, expecting != plan.root.digest {
             throw AssemblyError.usage("\(destination.description): the destination pins \(expecting) but the image is \(plan.root.digest)")
         }
-        let jobs = max(1, min(options.jobs, destination.maxConcurrentBlobWrites))
-        let blobs = try blobs(of: plan.sourceManifests)
-        options.onEvent?(.blobsPlanned(count: blobs.count, size: blobs.reduce(0) { $0 + max(0, $1.size) }))
-        try await BlobTransfer(source: source, destination: destination, ledger: options.ledger, onEvent: options.onEvent)
-            .transferAll(blobs, jobs: jobs, tally: tally)
-        for manifest in plan.children {
+        let jobs = max(1, min(context.jobs, destination.maxConcurrentBlobWrites))
+        let blobs = try blobs(of: plan.sourceManifests).filter { !(prefetched?.digests.contains($0.digest) ?? false) }
+        context.emit(.blobsPlanned(count: blobs.count, size: blobs.reduce(0) { $0 + max(0, $1.size) }))
+        try await BlobTransfer(source: source, destination: destination, context: context).transferAll(blobs, jobs: jobs, tally: tally)
+        for manifest in plan.children + [plan.root] {
             if try await !destination.hasManifest(manifest.digest) { try await destination.putManifest(manifest) }
-            options.onEvent?(.manifestPushed(manifest.digest, mediaType: manifest.mediaType, tag: nil))
+            context.emit(.manifestPushed(manifest.digest, mediaType: manifest.mediaType, tag: nil))
         }
-        try await destination.putRootManifest(plan.root, names: names)
-        options.onEvent?(.manifestPushed(plan.root.digest, mediaType: plan.root.mediaType, tag: names.first))
-        try await destination.commit()
-        var report = WriteReport(digest: plan.root.digest, mediaType: plan.root.mediaType)
-        report.names = names
+        var report = WriteReport(root: plan.root)
         if root.isIndex, plan.children.isEmpty, let picked = plan.sourceManifests.first {
             report.manifests = [(picked.digest, plan.root.descriptor())]  // one platform picked from an index
         } else {
@@ -77,6 +54,12 @@ public struct ImageWriter: Sendable {
         report.platform = plan.platform
         tally.fill(&report)
         return report
+    }
+
+    /// Blobs moved ahead of the write, and their outcomes (counted in its report).
+    struct Prefetched: Sendable {
+        let digests: Set<Digest>
+        let tally: Tally
     }
 
     /// What is written: the manifests as the destination gets them (converted by `--format`),
@@ -121,7 +104,7 @@ public struct ImageWriter: Sendable {
 
     /// Runs a conversion when `--format` asks for one, its errors in the source's words.
     private func converting(_ raw: RawManifest, what: String, _ convert: (ManifestFormat) throws -> RawManifest) throws -> RawManifest {
-        guard let format = options.format else { return raw }
+        guard let format else { return raw }
         do { return try convert(format) } catch let error as ManifestFormat.ConversionError {
             throw AssemblyError.unsupported("\(source.description): \(error.message)")
         } catch {
@@ -131,18 +114,11 @@ public struct ImageWriter: Sendable {
 
     /// The child to write instead of the whole index: the `--platform` one, or for a
     /// destination that holds one platform (a docker archive) linux/amd64, else the index's
-    /// only child. nil means "write the whole index".
+    /// only platform. nil means "write the whole index".
     func singleChild(of index: ImageIndex) throws -> Descriptor? {
-        if let platform = options.platform {
-            guard let child = index.child(for: platform) else {
-                throw AssemblyError.notFound("\(source.description): no \(platform) image in the index (available: \(platformList(index)))")
-            }
-            return child
-        }
-        guard destination.requiresSinglePlatform else { return nil }
-        if let child = index.child(for: .linuxAMD64) { return child }
-        if index.manifests.count == 1 { return index.manifests[0] }
-        throw AssemblyError.notFound("\(source.description): \(destination.description) holds one platform and the index has no \(Platform.linuxAMD64) image; pick one with --platform (available: \(platformList(index)))")
+        guard platform != nil || destination.requiresSinglePlatform else { return nil }
+        return try PlatformMatcher.entry(of: index, preferring: platform, what: source.description,
+                                         onlyOne: "\(destination.description) holds one platform")
     }
 
     func decodeIndex(_ raw: RawManifest) throws -> ImageIndex {
@@ -162,9 +138,4 @@ public struct ImageWriter: Sendable {
         }
         return blobs
     }
-}
-
-func platformList(_ index: ImageIndex) -> String {
-    let names = index.manifests.compactMap { $0.platform?.description }
-    return names.isEmpty ? "none" : names.joined(separator: ", ")
 }

@@ -92,9 +92,11 @@ public extension ImageLocation {
             do { try OutputPath.checkWritable(file, what: "docker-archive:", write: .replace, label: "docker-archive:\(file)") } catch {
                 throw AssemblyError.usage(error.description)
             }
+            // As `docker save` names what it saves: REF, else the source's tagged reference, else
+            // a name from the file (`app.tar` → `app:latest`), so `docker load` never shows <none>.
             let named = reference ?? sourceReference.flatMap { source in source.tag.map { source.withTag($0) } }
-            return ImageTarget(location: self, destination: DockerArchiveDestination(file: file),
-                               names: named.flatMap(DockerArchiveFormat.repoTag).map { [$0] } ?? [], pinned: nil)
+            let repoTag = named.flatMap(DockerArchiveFormat.repoTag) ?? DockerArchiveFormat.defaultRepoTag(forFile: file)
+            return ImageTarget(location: self, destination: DockerArchiveDestination(file: file), names: [repoTag], pinned: nil)
         case .scratch:
             throw AssemblyError.usage("scratch is the empty image: it can be read (as a base), not written")
         }

@@ -12,7 +12,8 @@ enum OCILayout {
     /// index.json is read whole; real ones hold a handful of entries.
     static let indexLimit = 16 << 20
 
-    static func blobDirectory(_ directory: String) -> String { directory + "/blobs/sha256" }
+    static let blobDirectoryName = "blobs/sha256"
+    static func blobDirectory(_ directory: String) -> String { directory + "/" + blobDirectoryName }
     static func blobPath(_ directory: String, _ digest: Digest) -> String { blobDirectory(directory) + "/" + digest.hex }
 
     static func location(_ directory: String, _ name: String?) -> String { "oci:\(directory)" + (name.map { ":" + $0 } ?? "") }
@@ -63,13 +64,23 @@ enum OCILayout {
 
     static func refName(_ descriptor: Descriptor) -> String? { descriptor.annotations?[refNameAnnotation] }
 
+    /// What cosign tags beside an image: `sha256-<hex>.sig`, `.att`, `.sbom`.
+    static let cosignSuffixes = ["sig", "att", "sbom"]
+
+    static func isCosignTag(_ name: String) -> Bool {
+        let parts = name.split(separator: ".")
+        guard parts.count == 2, cosignSuffixes.contains(String(parts[1])), parts[0].hasPrefix("sha256-") else { return false }
+        return (try? Digest("sha256:" + parts[0].dropFirst("sha256-".count))) != nil
+    }
+
     /// The entry a name picks: an exact `ref.name`, else (for a short tag) a full reference
     /// ending in `:TAG` (skopeo, podman, containerd and buildkit write `example.test/app:1.0`).
     /// Two candidates are an error naming them, as umoci's "tag is ambiguous": picking one
     /// silently could copy the wrong image. Without a name, the layout must hold exactly one.
     static func select(_ all: [Descriptor], name: String?, location: String) throws -> Descriptor {
-        // Artifacts (SBOMs, provenance: entries with an artifactType) are no candidates.
-        let descriptors = all.filter { $0.artifactType == nil }
+        // Artifacts (SBOMs, provenance: entries with an artifactType; cosign's tagged
+        // signatures) are no candidates.
+        let descriptors = all.filter { $0.artifactType == nil && !(refName($0).map(isCosignTag) ?? false) }
         let names = descriptors.compactMap(refName)
         let available = names.isEmpty ? "none" : names.map { escapedForMessage($0) }.joined(separator: ", ")
         guard let name else {
@@ -77,7 +88,7 @@ enum OCILayout {
             if descriptors.isEmpty { throw AssemblyError.notFound("\(location): index.json lists no images") }
             throw AssemblyError.notFound("\(location): the layout holds \(descriptors.count) images; name one as \(location):TAG (available: \(available))")
         }
-        var candidates = descriptors.filter { refName($0) == name }
+        var candidates = all.filter { refName($0) == name }  // an exact name picks whatever it names
         if candidates.isEmpty, Reference.isValidTag(name) {
             candidates = descriptors.filter { entry in refName(entry).map { $0.contains("/") && $0.hasSuffix(":" + name) } ?? false }
         }

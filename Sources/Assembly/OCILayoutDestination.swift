@@ -2,50 +2,49 @@ import Foundation
 import OCI
 import Streams
 
-/// Writes an image into an OCI layout directory (`oci:DIR[:REF]`), created if missing.
-/// Blobs land under their digest through a verified temporary file; index.json changes only
-/// in `commit()`, so an interrupted copy never leaves the tag naming a half-written image.
+/// Writes an image into an OCI layout directory (`oci:DIR[:REF]`). Blobs land under their
+/// digest through a verified temporary file; the directory and its `oci-layout` marker are
+/// created with the first blob, not before (a command that fails earlier leaves nothing).
+/// Attachments and names are kept in memory and reach index.json only in `commit()`, so an
+/// interrupted write never names anything, and `abort()` removes a layout this run created.
 /// Manifests keep their exact bytes and media types (a Docker manifest list stays one).
 public final class OCILayoutDestination: ImageDestination, @unchecked Sendable {
     public let directory: String
     private let lock = NSLock()
-    private var root: (manifest: RawManifest, names: [String])?
-    /// The outermost directory this destination creates (nil when the layout existed): a failed
-    /// copy removes it rather than leave an empty layout behind.
-    private let createdDirectory: String?
+    private var changes = LayoutIndexChanges()
+    private var opened = false
+    private let claims: LayoutClaims.Claim
 
-    /// Creates the directory, `blobs/sha256` and the `oci-layout` marker as needed. A directory
-    /// that holds other files but no marker is refused rather than filled with blobs.
+    /// Checks the path now, before any transfer: an existing directory must be a layout (or
+    /// empty), a missing one must be creatable. Nothing is created yet.
     public init(directory: String) throws {
         self.directory = directory
         let location = OCILayout.location(directory, nil)
-        let manager = FileManager.default
         var isDirectory: ObjCBool = false
-        createdDirectory = Self.outermostMissing(directory)
-        if manager.fileExists(atPath: directory, isDirectory: &isDirectory) {
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw AssemblyError.invalidImage("\(location): exists and is not a directory") }
-            let markerPath = directory + "/" + OCILayout.markerFile
-            if manager.fileExists(atPath: markerPath) {
+            if FileManager.default.fileExists(atPath: directory + "/" + OCILayout.markerFile) {
                 try OCILayout.checkMarker(directory, location: location)
                 _ = try OCILayout.readIndexDocument(directory, location: location)  // refuse to overwrite a corrupt index
-            } else if let contents = try? manager.contentsOfDirectory(atPath: directory), !contents.isEmpty {
+            } else if let contents = try? FileManager.default.contentsOfDirectory(atPath: directory), !contents.isEmpty {
                 throw AssemblyError.invalidImage("\(location): directory is not empty and is not an OCI image layout (no \(OCILayout.markerFile) file)")
             }
+            // A file is created and removed: root passes access(2) on a read-only mount or /proc.
+            if let problem = OutputPath.creationProblem(in: directory) { throw AssemblyError.invalidImage("\(location): \(problem)") }
+        } else {
+            try Self.checkCreatable(directory, location: location)
         }
-        do {
-            try manager.createDirectory(atPath: OCILayout.blobDirectory(directory), withIntermediateDirectories: true)
-        } catch {
-            throw AssemblyError.usage("\(location): cannot create directory: \(describeSystemError(error))")
-        }
-        let markerPath = directory + "/" + OCILayout.markerFile
-        if !manager.fileExists(atPath: markerPath) {
-            try LocalBlob.writeSmallFile(Array("{\"imageLayoutVersion\":\"\(OCILayout.version)\"}".utf8), to: markerPath)
-        }
+        claims = LayoutClaims.shared.claim(Self.canonical(directory))
     }
 
     public var description: String { OCILayout.location(directory, nil) }
-    public var identity: String { "oci:" + URL(fileURLWithPath: directory).standardizedFileURL.path }
+    public var identity: String { "oci:" + Self.canonical(directory) }
     public var maxConcurrentBlobWrites: Int { .max }
+    public var referrersSupport: ReferrersSupport { .layoutIndex }
+
+    static func canonical(_ directory: String) -> String { URL(fileURLWithPath: directory).standardizedFileURL.path }
+
+    // MARK: content
 
     /// Present with the right size: blobs are only ever renamed into place after verification.
     public func hasBlob(_ descriptor: Descriptor) async throws -> Bool {
@@ -53,6 +52,7 @@ public final class OCILayoutDestination: ImageDestination, @unchecked Sendable {
     }
 
     public func putBlob(_ descriptor: Descriptor, from source: ByteSource, verifiedBeforeEnd: Bool) async throws {
+        try open()
         let (directory, what) = (self.directory, "\(description): blob \(descriptor.digest.short)")
         try await BlockingWork.run {
             try LocalBlob.write(source, to: OCILayout.blobPath(directory, descriptor.digest), temporaryDirectory: directory,
@@ -65,6 +65,7 @@ public final class OCILayoutDestination: ImageDestination, @unchecked Sendable {
     }
 
     public func putManifest(_ manifest: RawManifest) async throws {
+        try open()
         let (directory, what) = (self.directory, "\(description): manifest \(manifest.digest.short)")
         try await BlockingWork.run {
             try LocalBlob.write(MemorySource(manifest.bytes), to: OCILayout.blobPath(directory, manifest.digest),
@@ -72,55 +73,93 @@ public final class OCILayoutDestination: ImageDestination, @unchecked Sendable {
         }
     }
 
-    public func putRootManifest(_ manifest: RawManifest, names: [String]) async throws {
-        try await putManifest(manifest)
-        lock.withLock { root = (manifest, names) }
+    // MARK: attach, name (kept until commit)
+
+    /// The artifacts become entries of index.json with their `artifactType`, so a reader tells
+    /// them from images (and lists them for their subject).
+    public func attach(referrers: [Descriptor], to subject: Descriptor) async throws {
+        lock.withLock { changes.referrers += referrers }
     }
 
-    /// Blobs already written to an existing layout stay (they are valid, content-addressed);
-    /// a layout this copy created is removed.
-    public func abort() async {
-        if let createdDirectory { try? FileManager.default.removeItem(atPath: createdDirectory) }
+    /// A tagged artifact is an entry named by its tag (`sha256-HEX.sig`).
+    public func attach(_ artifact: RawManifest, tag: String) async throws {
+        lock.withLock { changes.named.append((artifact.descriptor(), tag)) }
     }
 
-    /// `a/b/c` with only `a` existing → `a/b`.
-    static func outermostMissing(_ directory: String) -> String? {
-        var missing: String?
-        var url = URL(fileURLWithPath: directory).standardizedFileURL
-        while url.path != "/" && !FileManager.default.fileExists(atPath: url.path) {
-            missing = url.path
-            url = url.deletingLastPathComponent()
-        }
-        return missing
-    }
-
-    /// Points index.json at the root, once per name (`org.opencontainers.image.ref.name`): an
-    /// entry with the same name is replaced; without names the entry is added unnamed (once per
-    /// digest). Other entries are kept as they are.
-    public func commit() async throws {
-        guard let (root, names) = lock.withLock({ self.root }) else { return }
+    public func taggedManifest(_ tag: String) async throws -> RawManifest? {
         let (directory, location) = (self.directory, description)
-        try await BlockingWork.run {
-            var document = try OCILayout.readIndexDocument(directory, location: location)
-                ?? .object(["schemaVersion": .int(2), "mediaType": .string(MediaType.ociIndex)])
-            var entries = document["manifests"]?.arrayValue ?? []
-            if names.isEmpty {
-                entries.removeAll { $0["digest"]?.stringValue == root.digest.description && $0["annotations"]?[OCILayout.refNameAnnotation] == nil }
-                entries.append(try OCILayout.encode(root.descriptor()))
+        guard FileManager.default.fileExists(atPath: directory + "/" + OCILayout.indexFile) else { return nil }
+        return try await BlockingWork.run {
+            guard let entry = try OCILayout.readIndex(directory, location: location).first(where: { OCILayout.refName($0) == tag }) else {
+                return nil
             }
-            if !names.isEmpty {
-                // Named now: an unnamed entry an earlier write left for it (before its referrers) goes.
-                entries.removeAll { $0["digest"]?.stringValue == root.digest.description && $0["annotations"]?[OCILayout.refNameAnnotation] == nil
-                    && $0["artifactType"] == nil }
-            }
-            for name in names {
-                entries.removeAll { $0["annotations"]?[OCILayout.refNameAnnotation]?.stringValue == name }
-                let descriptor = Descriptor(mediaType: root.mediaType, digest: root.digest, size: Int64(root.bytes.count),
-                                            annotations: [OCILayout.refNameAnnotation: name])
-                entries.append(try OCILayout.encode(descriptor))
-            }
-            document["manifests"] = .array(entries)
-            try LocalBlob.writeSmallFile(try CanonicalJSON.encode(document), to: directory + "/" + OCILayout.indexFile)
+            return try OCILayoutSource.readManifest(entry, directory: directory, location: location)
         }
+    }
+
+    public func name(_ root: RawManifest, as names: [String]) async throws {
+        lock.withLock {
+            if names.isEmpty { changes.unnamed.append(root.descriptor()) }
+            for name in names { changes.named.append((root.descriptor(), name)) }
+        }
+    }
+
+    // MARK: commit, abort
+
+    /// Applies the attachments and names to index.json in one atomic rewrite, under the
+    /// layout's lock (other publications of this run, or other processes, may commit too).
+    public func commit() async throws {
+        let (directory, location) = (self.directory, description)
+        let changes = lock.withLock { self.changes }
+        try open()  // everything may have been there already: the index still changes
+        try await BlockingWork.run {
+            try LayoutClaims.shared.exclusively(Self.canonical(directory)) {
+                var document = try OCILayout.readIndexDocument(directory, location: location)
+                    ?? .object(["schemaVersion": .int(2), "mediaType": .string(MediaType.ociIndex)])
+                document["manifests"] = .array(try changes.applied(to: document["manifests"]?.arrayValue ?? []))
+                try LocalBlob.writeSmallFile(try CanonicalJSON.encode(document), to: directory + "/" + OCILayout.indexFile)
+            }
+        }
+        claims.finish(committed: true)
+    }
+
+    /// Blobs already written to an existing layout stay (valid, content-addressed; index.json
+    /// is untouched); a layout this run created is removed once no publication of the run is
+    /// still writing to it and none committed there.
+    public func abort() async {
+        let wasOpened = lock.withLock { opened }
+        claims.finish(committed: false, opened: wasOpened)
+    }
+
+    /// Creates the directories and the marker, once (the first blob or manifest).
+    private func open() throws {
+        try lock.withLock {
+            guard !opened else { return }
+            try claims.open {
+                let location = description
+                do {
+                    try FileManager.default.createDirectory(atPath: OCILayout.blobDirectory(directory), withIntermediateDirectories: true)
+                } catch {
+                    throw AssemblyError.invalidImage("\(location): cannot create directory: \(describeSystemError(error))")
+                }
+                let markerPath = directory + "/" + OCILayout.markerFile
+                if !FileManager.default.fileExists(atPath: markerPath) {
+                    try LocalBlob.writeSmallFile(Array("{\"imageLayoutVersion\":\"\(OCILayout.version)\"}".utf8), to: markerPath)
+                }
+            }
+            opened = true
+        }
+    }
+
+    /// A missing layout directory must be creatable: its nearest existing ancestor a writable
+    /// directory.
+    static func checkCreatable(_ directory: String, location: String) throws {
+        var url = URL(fileURLWithPath: directory).standardizedFileURL
+        while url.path != "/" && !FileManager.default.fileExists(atPath: url.path) { url = url.deletingLastPathComponent() }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw AssemblyError.invalidImage("\(location): cannot create it: \(url.path) is not a directory")
+        }
+        if let problem = OutputPath.creationProblem(in: url.path) { throw AssemblyError.invalidImage("\(location): \(problem)") }
     }
 }

@@ -2,26 +2,6 @@ import Foundation
 import OCI
 import Streams
 
-extension OCILayoutDestination {
-    public var referrersSupport: ReferrersSupport { .layoutIndex }
-
-    /// The artifacts are entries of index.json already (written by digest); they get their
-    /// `artifactType`, so a reader tells them from images (and lists them for their subject).
-    public func attachReferrers(_ referrers: [Descriptor], to subject: Descriptor) async throws {
-        let (directory, location) = (self.directory, description)
-        try await BlockingWork.run {
-            guard var document = try OCILayout.readIndexDocument(directory, location: location) else { return }
-            var entries = document["manifests"]?.arrayValue ?? []
-            for referrer in referrers {
-                entries.removeAll { $0["digest"]?.stringValue == referrer.digest.description && $0["annotations"]?[OCILayout.refNameAnnotation] == nil }
-                entries.append(try OCILayout.encode(referrer))
-            }
-            document["manifests"] = .array(entries)
-            try LocalBlob.writeSmallFile(try CanonicalJSON.encode(document), to: directory + "/" + OCILayout.indexFile)
-        }
-    }
-}
-
 extension OCILayoutSource {
     /// index.json's artifact entries whose manifest names `digest` as its subject.
     public func referrers(of digest: Digest) async throws -> [Descriptor] {
@@ -33,6 +13,15 @@ extension OCILayoutSource {
                       let subject = try? manifest.decodeManifest().subject else { return false }
                 return subject.digest == digest
             }
+        }
+    }
+
+    /// Entries named the cosign way beside `digest` (`sha256-HEX.sig`, `.att`, `.sbom`).
+    public func cosignTags(of digest: Digest) async throws -> [TaggedArtifact] {
+        let (directory, location) = (self.directory, description)
+        let names = try await BlockingWork.run { try OCILayout.readIndex(directory, location: location).compactMap(OCILayout.refName) }
+        return OCILayout.cosignSuffixes.map { ReferrersIndex.tag(for: digest) + "." + $0 }.filter(names.contains).map { tag in
+            TaggedArtifact(tag: tag, source: OCILayoutSource(directory: directory, name: tag))
         }
     }
 }

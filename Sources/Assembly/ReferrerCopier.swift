@@ -1,44 +1,51 @@
 import OCI
 import Streams
 
-/// `copy` carries referrers: for every manifest a copy wrote, the source's referrers of it (an
+/// `copy`'s attachments: for every manifest the copy wrote, the source's referrers of it (an
 /// SBOM, a provenance statement, a signature; and theirs, two levels deep) and its cosign
-/// `sha256-HEX.sig|.att|.sbom` tags are written too, digests intact, and attached in the
-/// destination's own way (Referrers API or tag schema, layout entries).
-public struct ReferrerCopier: Sendable {
+/// `sha256-HEX.sig|.att|.sbom` tags, written byte for byte (digests intact) and linked the
+/// destination's own way (Referrers API or tag schema, layout entries). A manifest `--format`
+/// rewrote has another digest, which its referrers do not name: they are left out, with a note.
+public struct CopiedReferrers: Attester {
     public let source: ImageSource
-    public let destination: ImageDestination
-    public let options: WriteOptions
+    public let depth: Int
+    let note: (@Sendable (String) -> Void)?
 
-    public init(source: ImageSource, destination: ImageDestination, options: WriteOptions) {
+    public init(source: ImageSource, depth: Int = 2, note: (@Sendable (String) -> Void)? = nil) {
         self.source = source
-        self.destination = destination
-        self.options = options
+        self.depth = depth
+        self.note = note
     }
 
-    /// Returns how many artifacts were written.
-    public func copy(for manifests: [(source: Digest, written: Descriptor)], depth: Int = 2) async throws -> Int {
-        guard destination.referrersSupport != .none, depth > 0 else { return 0 }
-        var count = 0
-        for (sourceDigest, subject) in manifests {
-            let referrers = try await source.referrers(of: sourceDigest)
-            var written: [Descriptor] = []
-            for referrer in referrers {
-                let artifact = PinnedSource(base: source, digest: referrer.digest)
-                let report = try await ImageWriter(source: artifact, destination: destination, options: options).write(names: [])
-                var descriptor = referrer
-                descriptor.digest = report.digest
-                written.append(descriptor)
-                count += 1 + (try await copy(for: [(referrer.digest, report.manifests[0].written)], depth: depth - 1))
-            }
-            if !written.isEmpty { try await destination.attachReferrers(written, to: subject) }
-            for tagged in try await source.cosignTags(of: sourceDigest) {
-                _ = try await ImageWriter(source: tagged.source, destination: destination, options: options)
-                    .write(names: [ReferrersIndex.tag(for: subject.digest) + "." + (tagged.tag.split(separator: ".").last.map(String.init) ?? "sig")])
-                count += 1
-            }
+    public func attachments(for content: WriteReport, at destination: ImageDestination,
+                            earlier: [PublishedAttachment]) async throws -> [Attachment] {
+        var attachments: [Attachment] = []
+        var leftOut = 0
+        for (sourceDigest, subject) in content.manifests {
+            let found = try await collect(of: sourceDigest, subject: subject, depth: depth)
+            if sourceDigest == subject.digest { attachments += found } else { leftOut += found.count }
         }
-        return count
+        if leftOut > 0 { note?("referrers: \(leftOut) not copied (--format rewrote the manifests they refer to)") }
+        return attachments
+    }
+
+    /// The referrers and cosign tags of `digest` at the source, as attachments to `subject`;
+    /// each referrer before its own referrers (a registry may want the subject there first).
+    func collect(of digest: Digest, subject: Descriptor, depth: Int) async throws -> [Attachment] {
+        guard depth > 0 else { return [] }
+        var attachments: [Attachment] = []
+        for referrer in try await source.referrers(of: digest) {
+            attachments.append(Attachment(artifact: PinnedSource(base: source, digest: referrer.digest),
+                                          link: .referrer(subject: subject), kind: referrer.artifactType ?? "referrer"))
+            let written = Descriptor(mediaType: referrer.mediaType, digest: referrer.digest, size: referrer.size)
+            attachments += try await collect(of: referrer.digest, subject: written, depth: depth - 1)
+        }
+        for tagged in try await source.cosignTags(of: digest) {
+            let suffix = tagged.tag.split(separator: ".").last.map(String.init) ?? "sig"
+            attachments.append(Attachment(artifact: tagged.source, link: .tag(ReferrersIndex.tag(for: subject.digest) + "." + suffix, subject: subject),
+                                          kind: "cosign ." + suffix))
+        }
+        return attachments
     }
 }
 
@@ -58,4 +65,5 @@ public struct PinnedSource: ImageSource {
     public func mountOrigin(of descriptor: Descriptor) -> MountOrigin? { base.mountOrigin(of: descriptor) }
     public func localBlob(_ descriptor: Descriptor) throws -> RewindableSource? { try base.localBlob(descriptor) }
     public func referrers(of digest: Digest) async throws -> [Descriptor] { try await base.referrers(of: digest) }
+    public func cosignTags(of digest: Digest) async throws -> [TaggedArtifact] { try await base.cosignTags(of: digest) }
 }

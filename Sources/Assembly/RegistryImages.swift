@@ -40,8 +40,10 @@ public struct RegistrySource: ImageSource {
     }
 }
 
-/// A registry repository as a destination: blobs, then manifests by digest, then the root
-/// manifest under each tag (tags last, so a tag never names a half-pushed image).
+/// A registry repository as a destination: blobs and manifests by digest, artifacts linked
+/// through the Referrers API or the tag schema, then the root under each tag (tags last, so a
+/// tag never names a half-pushed image). Nothing to commit: each step is visible at once, so
+/// the order is the promise.
 public struct RegistryDestination: ImageDestination {
     public let client: RegistryClient
     /// The repository (any tag or digest on it is ignored: names come with the root manifest).
@@ -84,10 +86,7 @@ public struct RegistryDestination: ImageDestination {
         try await client.putManifest(manifest, to: repository.withDigest(manifest.digest))
     }
 
-    public func putRootManifest(_ manifest: RawManifest, names: [String]) async throws {
-        if names.isEmpty { return try await putManifest(manifest) }
-        for tag in names { try await client.putManifest(manifest, to: repository.withTag(tag)) }
+    public func name(_ root: RawManifest, as names: [String]) async throws {
+        for tag in names { try await client.putManifest(root, to: repository.withTag(tag)) }
     }
-
-    public func commit() async throws {}
 }

@@ -19,7 +19,7 @@ extension RegistrySource {
     public func cosignTags(of digest: Digest) async throws -> [TaggedArtifact] {
         try await client.fromPullSources(repository) { source in
             var tags: [TaggedArtifact] = []
-            for suffix in ["sig", "att", "sbom"] {
+            for suffix in OCILayout.cosignSuffixes {
                 let tag = "\(ReferrersIndex.tag(for: digest)).\(suffix)"
                 if try await client.manifestExists(Self.reference(source).withTag(tag)) {
                     tags.append(TaggedArtifact(tag: tag, source: RegistrySource(client: client, reference: reference.withTag(tag))))
@@ -40,11 +40,19 @@ extension RegistryDestination {
     /// A registry with the Referrers API lists an artifact for its subject by itself; for one
     /// without, the referrers tag schema: the `sha256-HEX` index, read, merged (existing entries
     /// kept) and written back.
-    public func attachReferrers(_ referrers: [Descriptor], to subject: Descriptor) async throws {
+    public func attach(referrers: [Descriptor], to subject: Descriptor) async throws {
         if try await client.referrersFromAPI(of: subject.digest, in: target) != nil { return }
         let tag = repository.withTag(ReferrersIndex.tag(for: subject.digest))
         let existing = try await client.fetchManifestIfPresent(tag)
         let merged = try ReferrersIndex.merged(existing, adding: referrers)
         if merged.digest != existing?.digest { try await client.putManifest(merged, to: tag) }
+    }
+
+    public func attach(_ artifact: RawManifest, tag: String) async throws {
+        try await client.putManifest(artifact, to: repository.withTag(tag))
+    }
+
+    public func taggedManifest(_ tag: String) async throws -> RawManifest? {
+        try await client.fetchManifestIfPresent(repository.withTag(tag))
     }
 }

@@ -21,7 +21,7 @@ public struct ResolvedImage: Sendable {
     /// config must agree with it (an index entry can lie about what it points at, and a single
     /// manifest says nothing about its platform at all).
     public static func resolve(_ source: ImageSource, platform: Platform) async throws -> ResolvedImage {
-        let resolved = try await load(source, wanted: platform) { index in index.child(for: platform) }
+        let resolved = try await load(source) { index in try PlatformMatcher.entry(of: index, platform, what: source.description) }
         guard let actual = resolved.config.platform else {
             throw AssemblyError.invalidImage("\(source.description): image config names no os/architecture")
         }
@@ -34,10 +34,7 @@ public struct ResolvedImage: Sendable {
     /// Lenient resolution for looking at an image: `platform` if given, else linux/amd64, else an
     /// index's only child. A single manifest is checked only against an explicit platform.
     public static func resolve(_ source: ImageSource, preferring platform: Platform?) async throws -> ResolvedImage {
-        let wanted = platform ?? .linuxAMD64
-        let resolved = try await load(source, wanted: wanted) { index in
-            index.child(for: wanted) ?? (platform == nil && index.manifests.count == 1 ? index.manifests.first : nil)
-        }
+        let resolved = try await load(source) { index in try PlatformMatcher.entry(of: index, preferring: platform, what: source.description) }
         if let platform, resolved.index == nil, let actual = resolved.config.platform, !actual.satisfies(platform) {
             throw AssemblyError.notFound("\(source.description): image is \(actual), not \(platform)")
         }
@@ -47,25 +44,28 @@ public struct ResolvedImage: Sendable {
     /// Exactly `child` of the index `source` names (a platform of a multi-platform base); its
     /// config must agree with the entry's platform when the entry names one.
     public static func resolve(_ source: ImageSource, child: Descriptor) async throws -> ResolvedImage {
-        let wanted = child.platform ?? .linuxAMD64
-        let resolved = try await load(source, wanted: wanted) { index in index.manifests.first { $0.digest == child.digest } }
+        let resolved = try await load(source) { index in
+            guard let entry = index.manifests.first(where: { $0.digest == child.digest }) else {
+                throw AssemblyError.notFound("\(source.description): the index no longer lists \(child.digest)")
+            }
+            return entry
+        }
         if let platform = child.platform, let actual = resolved.config.platform, !actual.satisfies(platform) {
             throw AssemblyError.invalidImage("\(source.description): the index says \(child.digest.short) is \(platform), its config says \(actual)")
         }
         return resolved
     }
 
-    /// Reads the root, lets `choose` pick an index's child (nil: none fits), fetches the config.
-    private static func load(_ source: ImageSource, wanted: Platform, choose: (ImageIndex) -> Descriptor?) async throws -> ResolvedImage {
+    /// Reads the root, lets `choose` pick an index's child (it throws when none fits), fetches
+    /// the config.
+    private static func load(_ source: ImageSource, choose: (ImageIndex) throws -> Descriptor) async throws -> ResolvedImage {
         let root = try await source.rootManifest()
         var index: ImageIndex?
         let manifest: RawManifest
         if root.isIndex {
             let decoded: ImageIndex
             do { decoded = try root.decodeIndex() } catch { throw AssemblyError.invalidImage("\(source.description): unreadable index") }
-            guard let child = choose(decoded) else {
-                throw AssemblyError.notFound("\(source.description): no \(wanted) image in the index (available: \(platformList(decoded)))")
-            }
+            let child = try choose(decoded)
             index = decoded
             manifest = try await source.manifest(child.digest)
             if manifest.isIndex { throw AssemblyError.unsupported("\(source.description): nested indexes are not supported") }

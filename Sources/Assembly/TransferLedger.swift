@@ -1,6 +1,5 @@
 import Foundation
 import OCI
-import Registry
 
 /// What every write of one run shares, so a run that writes several images (a build for
 /// several runtimes, an index's platforms) moves each blob once:
@@ -19,21 +18,13 @@ public final class TransferLedger: @unchecked Sendable {
     private struct UploadKey: Hashable { let host: String; let digest: Digest }
     /// One bound on blob transfers for every write of the run (several images at once).
     let pool: TransferPool
-    /// How often a blob's whole transfer may start again after a transient failure, and who
-    /// hears of each restart (the registry client's `--retry-times` and announcements).
-    let retry: RetryPolicy
-    let announceRetry: (@Sendable (String) -> Void)?
+    /// Blobs moved at once.
+    public let jobs: Int
 
     /// - Parameter jobs: blobs moved at once across every write of the run.
-    public init(jobs: Int = 4, retry: RetryPolicy = .none, announceRetry: (@Sendable (String) -> Void)? = nil) {
+    public init(jobs: Int = 4) {
+        self.jobs = max(1, jobs)
         pool = TransferPool(limit: max(1, jobs))
-        self.retry = retry
-        self.announceRetry = announceRetry
-    }
-
-    /// A ledger whose blob restarts follow `client`'s retry budget and announcements.
-    public convenience init(jobs: Int, client: RegistryClient) {
-        self.init(jobs: jobs, retry: client.options.retry, announceRetry: client.options.onRetry)
     }
 
     /// Runs `work` for `digest` at `destination` unless this run already did (or is doing) it;

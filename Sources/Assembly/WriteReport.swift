@@ -1,12 +1,14 @@
 import Foundation
 import OCI
 
-/// What happened to one blob or manifest during a write (for progress lines).
+/// What happened to one blob, manifest or attachment during a publication (progress lines).
 public enum TransferEvent: Sendable {
     case blobExists(Digest, size: Int64)
     case blobMounted(Digest, size: Int64, from: String)
     case blobCopied(Digest, size: Int64)
     case manifestPushed(Digest, mediaType: String, tag: String?)
+    /// An artifact (`what`: its artifact type, or the tag it goes by) made findable from `subject`.
+    case attached(Digest, what: String, to: Digest)
     /// A blob starts moving; `bytesMoved` then reports each chunk of it (progress meters).
     case blobStarted(Digest, size: Int64)
     case bytesMoved(Int)
@@ -15,14 +17,14 @@ public enum TransferEvent: Sendable {
     case blobsPlanned(count: Int, size: Int64)
 }
 
-/// What a write did: the digest the destination now names, under which names, and how many
-/// blobs moved.
+/// What a content write did: the root it wrote (by digest), every manifest with the source's
+/// digest for it, and how many blobs moved.
 public struct WriteReport: Sendable {
-    /// Of what the destination now names (index or manifest).
-    public var digest: Digest
-    public var mediaType: String
-    /// The names the root manifest was written under (tags, ref names, RepoTags).
-    public var names: [String] = []
+    /// The root manifest as the destination has it (an index or a manifest; converted by
+    /// `--format` when asked, else the source's bytes).
+    public var root: RawManifest
+    public var digest: Digest { root.digest }
+    public var mediaType: String { root.mediaType }
     /// The platform picked from an index (by `--platform`, or for a single-platform destination).
     public var platform: Platform?
     /// Every manifest written, the root's first (as the destination has them: converted by
@@ -33,9 +35,13 @@ public struct WriteReport: Sendable {
     public var blobsMounted = 0
     public var bytesCopied: Int64 = 0
 
-    public init(digest: Digest, mediaType: String) {
-        self.digest = digest
-        self.mediaType = mediaType
+    public init(root: RawManifest) {
+        self.root = root
+    }
+
+    /// The descriptor the destination has for what the source calls `digest`.
+    public func written(_ digest: Digest) -> Descriptor? {
+        manifests.first { $0.source == digest }?.written
     }
 }
 
@@ -51,7 +57,7 @@ final class Tally: @unchecked Sendable {
             case .blobExists: skipped += 1
             case .blobMounted: mounted += 1
             case .blobCopied(_, let size): copied += 1; bytes += size
-            case .manifestPushed, .blobStarted, .bytesMoved, .blobsPlanned: break
+            case .manifestPushed, .attached, .blobStarted, .bytesMoved, .blobsPlanned: break
             }
         }
     }

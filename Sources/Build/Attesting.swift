@@ -4,82 +4,63 @@ import Foundation
 import OCI
 import Streams
 
-/// What the documents say about a build besides what the runner knows.
+/// What the documents say about a build besides what the mutation knows.
 public struct AttestationRequest: Sendable {
     /// `sam-plugin` or `append` (the build type).
     public var recipe: String
     /// The command's inputs, never credentials.
     public var parameters: [String: String]
-    /// The base as given.
-    public var base: ImageLocation
     /// The name the image is written under (its primary tag), when it has one.
     public var tag: String?
 
-    public init(recipe: String, parameters: [String: String], base: ImageLocation, tag: String?) {
+    public init(recipe: String, parameters: [String: String], tag: String?) {
         self.recipe = recipe
         self.parameters = parameters
-        self.base = base
         self.tag = tag
     }
 }
 
-/// One platform's SBOM and provenance, as written.
-public struct Attestation: Sendable {
-    public let platform: Platform
-    public let subject: Descriptor
-    public let sbom: ReferrerArtifact
-    public let provenance: ReferrerArtifact
-}
+/// An SPDX SBOM and an in-toto SLSA provenance statement for each platform's image of a
+/// mutation, as OCI 1.1 referrers of the manifest the destination really has (after any
+/// `--format` rewrite), built from what the mutation resolved.
+public struct BuildAttester: Attester {
+    public static let sbomKind = "sbom"
+    public static let provenanceKind = "provenance"
 
-extension PlanRunner {
-    /// Writes an SPDX SBOM and an in-toto SLSA provenance statement for each platform's image
-    /// of `mutation` to `target`, as OCI 1.1 referrers of that platform's manifest, through the
-    /// same writer as every image. nil when the destination keeps no referrers (an archive).
-    public func attest(_ mutation: Mutation, plan: ImagePlan, request: AttestationRequest, to target: ImageTarget,
-                       onEvent: (@Sendable (TransferEvent) -> Void)? = nil) async throws -> [Attestation]? {
-        guard target.destination.referrersSupport != .none else { return nil }
-        var written: [Attestation] = []
+    public let mutation: Mutation
+    public let request: AttestationRequest
+    /// How the documents name the image: `registry.example.com/team/app`, `oci:DIR`, …
+    public let subjectName: String
+
+    public init(mutation: Mutation, request: AttestationRequest, subjectName: String) {
+        self.mutation = mutation
+        self.request = request
+        self.subjectName = subjectName
+    }
+
+    public func attachments(for content: WriteReport, at destination: ImageDestination,
+                            earlier: [PublishedAttachment]) async throws -> [Attachment] {
+        var attachments: [Attachment] = []
         for built in mutation.platforms {
-            let platform = built.base.config.platform ?? .linuxAMD64
-            let record = try await self.record(built, plan: plan, platform: platform, request: request, target: target)
-            let subject = built.image.manifest.descriptor()
-            let sbom = try ReferrerArtifact(document: try SPDXDocument.encode(record), mediaType: SPDXDocument.mediaType,
-                                            title: "sbom.spdx.json", subject: subject, created: record.created)
-            let provenance = try ReferrerArtifact(document: try ProvenanceStatement.encode(record), mediaType: ProvenanceStatement.mediaType,
-                                                  title: "provenance.intoto.json", subject: subject, created: record.created)
-            for artifact in [sbom, provenance] {
-                let source = MemoryImageSource(manifest: artifact.manifest, blobs: artifact.blobs, description: "\(artifact.artifactType) of \(subject.digest.short)")
-                _ = try await ImageWriter(source: source, destination: target.destination, options: WriteOptions(ledger: ledger, onEvent: onEvent))
-                    .write(names: [])
+            guard let subject = content.written(built.image.manifest.digest) else { continue }
+            let record = record(built, subject: subject)
+            let documents = [(Self.sbomKind, try SPDXDocument.encode(record), SPDXDocument.mediaType, "sbom.spdx.json"),
+                             (Self.provenanceKind, try ProvenanceStatement.encode(record), ProvenanceStatement.mediaType, "provenance.intoto.json")]
+            for (kind, document, mediaType, title) in documents {
+                let artifact = try ReferrerArtifact(document: document, mediaType: mediaType, title: title, subject: subject, created: record.created)
+                let source = MemoryImageSource(manifest: artifact.manifest, blobs: artifact.blobs,
+                                               description: "\(kind) of \(subject.digest.short)")
+                attachments.append(Attachment(artifact: source, link: .referrer(subject: subject), kind: kind))
             }
-            try await target.destination.attachReferrers([sbom.descriptor, provenance.descriptor], to: subject)
-            written.append(Attestation(platform: platform, subject: subject, sbom: sbom, provenance: provenance))
         }
-        return written
+        return attachments
     }
 
     /// Everything the documents say about one platform's image.
-    func record(_ built: Mutation.Platform, plan: ImagePlan, platform: Platform, request: AttestationRequest,
-                target: ImageTarget) async throws -> BuildRecord {
-        var used = [Self.imageInput(request.base, kind: .baseImage, role: "base image", digest: built.base.manifest.digest)]
-        var seen: Set<String> = []
-        for operation in plan.layers.flatMap(\.operations) {
-            switch operation {
-            case .copy(let copy) where seen.insert(copy.image.description).inserted:
-                let image = try await inputs.image(copy.image, platform: platform, role: copy.role)
-                used.append(Self.imageInput(copy.image, kind: .image, role: copy.role, digest: image.manifest.digest))
-            case .file(let file) where seen.insert(file.input.description).inserted:
-                let digest = try await inputs.sha256(of: file.input, role: file.role)
-                let kind: BuildRecord.Input.Kind = file.input.isLocal ? .file : .download
-                used.append(BuildRecord.Input(kind: kind, role: file.role, location: file.input.description, digest: digest))
-            default:
-                break
-            }
-        }
+    func record(_ built: Mutation.Platform, subject: Descriptor) -> BuildRecord {
         let files = built.image.newLayers.flatMap(\.files).map { BuildRecord.File(path: $0.path, sha256: $0.sha256, sha1: $0.sha1, size: $0.size) }
-        let created = (try? ImageConfig.decode(built.image.configBytes))?.created ?? "1970-01-01T00:00:00Z"
-        let subject = BuildRecord.Subject(name: target.reference(name: nil), tag: request.tag, manifest: built.image.manifest.descriptor())
-        return BuildRecord(subject: subject, platform: platform, inputs: used, files: Self.unique(files), created: created,
+        return BuildRecord(subject: BuildRecord.Subject(name: subjectName, tag: request.tag, manifest: subject), platform: built.platform,
+                           inputs: built.inputs.map(\.record), files: Self.unique(files), created: built.created,
                            recipe: request.recipe, parameters: request.parameters)
     }
 
@@ -88,11 +69,5 @@ extension PlanRunner {
         var byPath: [String: BuildRecord.File] = [:]
         for file in files { byPath[file.path] = file }
         return byPath.values.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
-    }
-
-    static func imageInput(_ location: ImageLocation, kind: BuildRecord.Input.Kind, role: String, digest: Digest) -> BuildRecord.Input {
-        let reference = location.registryReference
-        return BuildRecord.Input(kind: kind, role: role, location: location.description, repository: reference?.repositoryName,
-                                 tag: reference?.tag, digest: digest)
     }
 }

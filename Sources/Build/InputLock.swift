@@ -33,7 +33,29 @@ public struct InputLockFile: Codable, Equatable, Sendable {
         return lock
     }
 
-    /// Sorted keys, indented: a lock file diffs well in review.
+    /// This lock with what a successful publication resolved merged in: each of its inputs
+    /// pinned anew, every other pin kept (a lock is merged, never shrunk: a matrix entry run
+    /// alone keeps the other entries' pins).
+    public func merging(_ inputs: [ResolvedInput]) -> InputLockFile {
+        var merged = self
+        for input in inputs {
+            switch input.source {
+            case .image(let location, _, let root, let platform, let manifest):
+                var image = merged.images[location] ?? Image(digest: root, platforms: [:])
+                if image.digest != root { image.platforms = [:] }  // another image now: its old platforms go
+                image.digest = root
+                image.platforms[platform.description] = manifest
+                merged.images[location] = image
+            case .file(.url(let url), let sha256):
+                merged.downloads[redactedURL(url)] = Download(sha256: sha256)
+            case .file(.local, _):
+                break  // a local file is the user's own: nothing to pin
+            }
+        }
+        return merged
+    }
+
+    /// Sorted keys, indented: a lock file diffs well in review. Written atomically.
     public func write(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -44,11 +66,12 @@ public struct InputLockFile: Codable, Equatable, Sendable {
 }
 
 /// A run's use of a lock: the pins it takes inputs at (none when writing a new lock or with
-/// `--update-lock`) and everything it resolved, for the file written at the end.
+/// `--update-lock`). What the run resolved is not kept here: each publication's mutation
+/// carries it, and the command merges the lock from the publications that succeeded, after
+/// they did (a failed run leaves the file as it was).
 public final class InputLock: @unchecked Sendable {
     private let pins: InputLockFile
     private let lock = NSLock()
-    private var resolved = InputLockFile()
     private var warned: Set<String> = []
     let warn: (@Sendable (String) -> Void)?
 
@@ -57,9 +80,6 @@ public final class InputLock: @unchecked Sendable {
         self.pins = pins ?? InputLockFile()
         self.warn = warn
     }
-
-    /// What to write back: every input this run used, pinned or resolved.
-    public var file: InputLockFile { lock.withLock { resolved } }
 
     /// `location` as a source at its pinned digest, when the lock pins it (one warning line when
     /// the location names another image by now); else as it is.
@@ -73,21 +93,12 @@ public final class InputLock: @unchecked Sendable {
         return PinnedSource(base: source, digest: pin.digest)
     }
 
-    func record(_ location: ImageLocation, root: Digest, platform: Platform, manifest: Digest) {
-        lock.withLock {
-            var image = resolved.images[location.description] ?? InputLockFile.Image(digest: root, platforms: [:])
-            image.digest = root
-            image.platforms[platform.description] = manifest
-            resolved.images[location.description] = image
-        }
-    }
-
-    /// Checks a download against its pin (a different SHA-256 is an error) and records it.
+    /// Checks a download against its pin: a different SHA-256 is an error, every run, until
+    /// `--update-lock` takes the new one.
     func check(download url: String, sha256: Digest) throws {
         let key = redactedURL(url)
         if let pin = pins.downloads[key], pin.sha256 != sha256 {
             throw BuildError.download(url: key, detail: "its SHA-256 is \(sha256), the lock says \(pin.sha256) (--update-lock takes the new one)")
         }
-        lock.withLock { resolved.downloads[key] = .init(sha256: sha256) }
     }
 }

@@ -1,4 +1,5 @@
 import Assembly
+import Attestations
 import Foundation
 import Layers
 import OCI
@@ -13,17 +14,38 @@ final class PlanInputs: @unchecked Sendable {
     let client: RegistryClient
     let workspace: BuildWorkspace
     let progress: (@Sendable (String) -> Void)?
-    /// The run's lock: inputs taken at their pins, resolutions recorded.
-    var lock: InputLock?
+    /// The run's lock: inputs taken at their pins, downloads checked against theirs.
+    let lock: InputLock?
     private let images = Memo<ResolvedImage>()
     private let filesystems = Memo<Handoff<MergedFilesystem>>()
     private let downloads = Memo<String>()
     private let hashes = Memo<Digest>()
 
-    init(client: RegistryClient, workspace: BuildWorkspace, progress: (@Sendable (String) -> Void)?) {
+    init(client: RegistryClient, workspace: BuildWorkspace, lock: InputLock?, progress: (@Sendable (String) -> Void)?) {
         self.client = client
         self.workspace = workspace
+        self.lock = lock
         self.progress = progress
+    }
+
+    /// Every image and file `plan` reads for `platform`, each once, as this run resolved them
+    /// (memoized: nothing is fetched or hashed again).
+    func resolved(_ plan: ImagePlan, platform: Platform) async throws -> [ResolvedInput] {
+        var resolved: [ResolvedInput] = []
+        var seen: Set<String> = []
+        for operation in plan.layers.flatMap(\.operations) {
+            switch operation {
+            case .copy(let copy) where seen.insert(copy.image.description).inserted:
+                let image = try await self.image(copy.image, platform: platform, role: copy.role)
+                resolved.append(.image(copy.image, kind: .image, role: copy.role, resolved: image, platform: platform))
+            case .file(let file) where seen.insert(file.input.description).inserted:
+                let sha256 = try await self.sha256(of: file.input, role: file.role)
+                resolved.append(ResolvedInput(kind: file.input.isLocal ? .file : .download, role: file.role, source: .file(file.input, sha256: sha256)))
+            default:
+                break
+            }
+        }
+        return resolved
     }
 
     /// `location` for `platform` (an index's child, its config checked against it).
@@ -31,7 +53,6 @@ final class PlanInputs: @unchecked Sendable {
         try await images.value("\(location) \(platform)") { [self] in
             try await step(role) {
                 let image = try await ResolvedImage.resolve(try await open(location, platform: platform), platform: platform)
-                lock?.record(location, root: image.root.digest, platform: platform, manifest: image.manifest.digest)
                 progress?("\(role): \(location) → \(image.manifest.digest) (\(counted(image.image.layers.count, "layer")))")
                 return image
             }

@@ -7,27 +7,26 @@ extension RegistryClient {
     /// credentials: none are ever sent here) and retry policy as registry requests. A
     /// connection lost mid-body starts the file again, within the same retry budget.
     public func download(_ url: String, toFile path: String) async throws {
-        var attempt = 0
-        while true {
-            attempt += 1
+        // Only a connection lost mid-body is worth starting the file again: the request itself
+        // already had its retries.
+        var lostMidBody = false
+        try await retrying("download of \(redactedURL(url))", transient: { _ in lostMidBody }) {
             let sink = try FileSink(path: path)
             do {
                 let response = try await perform(HTTPRequest(method: "GET", url: url), host: hostOf(url), sink: sink, followRedirects: true)
                 try sink.close()
                 guard (200..<300).contains(response.status) else {
+                    lostMidBody = false
                     throw RegistryError.unexpectedStatus(operation: "download of \(redactedURL(url))", status: response.status,
                                                          detail: RegistryErrorBody.summary(response.errorBody).text)
                 }
-                return
             } catch let error as TransportError {
                 try? sink.close()
-                guard error.isTransient, attempt < options.retry.maxAttempts, !Interruption.isRequested else {
-                    throw mapTransport(error, host: hostOf(error.url))
-                }
-                options.log?("download of \(redactedURL(url)) interrupted (\(error.message)); starting again")
-                try await Task.sleep(nanoseconds: UInt64(options.retry.delay(afterAttempt: attempt, retryAfter: nil) * 1_000_000_000))
+                lostMidBody = error.isTransient && !Interruption.isRequested
+                throw mapTransport(error, host: hostOf(error.url))
             } catch {
                 try? sink.close()
+                lostMidBody = false
                 throw error
             }
         }

@@ -4,16 +4,15 @@ import Foundation
 import OCI
 
 /// `samforge build` for one base: the recipe's plan applied to the base by the run's
-/// `PlanRunner`, written to the target under the computed tags. Every input is fetched and
-/// every layer written before the first byte is written to the target, so a missing plugin
-/// file or tool writes nothing at all.
+/// `PlanRunner`, published to the target under the computed tags. The base's layers move to the
+/// target while the new layers are built; a missing plugin file or tool then fails the
+/// publication before anything is named (and a layout or archive it created is removed).
 public struct SAMBuild: Sendable {
     public let runner: PlanRunner
-    public var jobs = 4
     /// Attach an SBOM and a provenance statement (OCI 1.1 referrers) to every image.
     public var attest = true
-    /// Every transfer event (progress lines, the terminal status line).
-    public var onEvent: (@Sendable (TransferEvent) -> Void)?
+    /// Rewrite the manifests (`--format`), e.g. OCI for a Docker-schema2 base.
+    public var format: ManifestFormat?
 
     public init(runner: PlanRunner) {
         self.runner = runner
@@ -23,22 +22,29 @@ public struct SAMBuild: Sendable {
     ///   (one instant for every image of a run).
     public func run(_ request: SAMBuildRequest, to target: ImageTarget, now: Int64) async throws -> SAMBuildResult {
         let plan = SAMRecipe.plan(for: request)
-        let mutation = try await runner.mutate(request.base.location, with: plan, platforms: .one(request.platform), role: "SAM base image")
-        guard let built = mutation.platforms.first else { throw SAMInputError("\(request.base.location): nothing to build") }
-
+        let base = try await runner.base(request.base.location, platforms: .one(request.platform), role: "SAM base image")
         let timestamp = SAMTags.timestamp(epoch: request.sourceDateEpoch ?? now)
         var tags = [request.primaryTag]
         if request.timestampTag { tags.append(SAMTags.timestamped(request.primaryTag, timestamp: timestamp)) }
         let names = tags.compactMap { target.name(forTag: $0, defaultRepository: TargetRepository.defaultArchiveRepository) }
-        let attestation = attest ? AttestationRequest(recipe: "sam-plugin", parameters: request.parameters, base: request.base.location, tag: names.first) : nil
-        let (report, attestations) = try await step("target \(request.target.text)") {
-            try await runner.publish(mutation, plan: plan, to: target, names: names, attestation: attestation, jobs: jobs, onEvent: onEvent)
+        let subjectName = target.reference(name: nil)
+        let (runner, attest, format, parameters) = (self.runner, self.attest, self.format, request.parameters)
+        // The base's layers move to the target while the new layers are built.
+        let publisher = runner.publisher(label: "target \(request.target.text)")
+        let (published, mutation) = try await publisher.publish(to: target.destination, prefetching: base.layers, from: base.source) {
+            let mutation = try await runner.apply(plan, to: base)
+            var attesters: [Attester] = []
+            if attest {
+                let request = AttestationRequest(recipe: "sam-plugin", parameters: parameters, tag: names.first)
+                attesters.append(BuildAttester(mutation: mutation, request: request, subjectName: subjectName))
+            }
+            return (Publication(image: mutation.image, names: names, attesters: attesters, expecting: target.pinned, format: format), mutation)
         }
-        let created = (try? ImageConfig.decode(built.image.configBytes))?.created ?? ""
+        guard let built = mutation.platforms.first else { throw SAMInputError("\(request.base.location): nothing to build") }
         return SAMBuildResult(target: request.target, tags: tags, finalImage: Self.finalImage(request.target, target: target, name: names.first),
-                              digest: report.digest, mediaType: report.mediaType, runtime: request.base.runtime,
-                              samVersion: request.base.samVersion, timestamp: timestamp, created: created,
-                              base: built.base, layers: built.image.newLayers, transfer: report, attestations: attestations)
+                              runtime: request.base.runtime, samVersion: request.base.samVersion, timestamp: timestamp,
+                              created: built.created, base: built.base, layers: built.image.newLayers, publication: published,
+                              inputs: mutation.platforms.flatMap(\.inputs))
     }
 
     /// `TARGET_REPO:TAG` as typed for a registry; `oci:DIR:NAME`, `docker-archive:FILE:NAME`.

@@ -11,8 +11,6 @@ public struct SAMBuildResult: Sendable {
     public let tags: [String]
     /// `TARGET_REPO:PRIMARY_TAG` (`oci:DIR:NAME`, `docker-archive:FILE:NAME` for local targets).
     public let finalImage: String
-    public let digest: Digest
-    public let mediaType: String
     public let runtime: String
     public let samVersion: String
     /// `YYYYMMDDhhmmss` (UTC) of the build: SOURCE_DATE_EPOCH when set, else now.
@@ -20,9 +18,14 @@ public struct SAMBuildResult: Sendable {
     public let created: String
     public let base: ResolvedImage
     public let layers: [NewLayer]
-    public let transfer: WriteReport
-    /// The SBOM and provenance referrers, nil when not written (`--no-attestations`, an archive).
-    public let attestations: [Attestation]?
+    /// What was written: content, attachments (the SBOM and provenance, unless
+    /// `--no-attestations` or an archive), names.
+    public let publication: PublicationResult
+    /// Every input as resolved, for the lock file.
+    public let inputs: [ResolvedInput]
+
+    public var digest: Digest { publication.digest }
+    public var mediaType: String { publication.mediaType }
 
     /// `TARGET_REPO:PRIMARY_TAG@sha256:…`
     public var finalReference: String { "\(finalImage)@\(digest)" }
@@ -52,12 +55,17 @@ public struct SAMBuildResult: Sendable {
         var provenance: Digest?
     }
 
+    /// The first attachment of `kind`, by digest.
+    func attachment(_ kind: String) -> Digest? {
+        publication.attachments.first { $0.kind == kind }?.descriptor.digest
+    }
+
     public var report: Report {
         Report(finalImage: finalImage, reference: finalReference, imageDigest: digest, mediaType: mediaType,
                targetRepo: target.text, tags: tags, samRuntime: runtime, samVersion: samVersion,
                timestamp: timestamp, created: created,
                base: .init(reference: base.source.description, digest: base.root.digest, manifestDigest: base.manifest.digest, layers: base.image.layers.count),
                layers: layers.map { .init(digest: $0.digest, diffID: $0.diffID, size: $0.size, createdBy: $0.history.created_by) },
-               sbom: attestations?.first?.sbom.manifest.digest, provenance: attestations?.first?.provenance.manifest.digest)
+               sbom: attachment(BuildAttester.sbomKind), provenance: attachment(BuildAttester.provenanceKind))
     }
 }

@@ -58,7 +58,7 @@ public enum OutputPath {
 
     /// Why no new file can be created in `directory` (nil: one can): a file is created and
     /// removed at once, as the write will.
-    static func creationProblem(in directory: String) -> String? {
+    public static func creationProblem(in directory: String) -> String? {
         if let kernel = kernelFilesystem(directory) { return "cannot create it in \(directory): \(kernel) is a kernel filesystem that takes no files" }
         var template = Array((directory + "/.samforge-check-XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }

@@ -36,7 +36,7 @@ struct AppendCommand: AsyncParsableCommand {
 
     @Argument(help: "The base image: any location, or scratch.") var base: String
     @Argument(help: "Where the result goes: any location.") var target: String
-    @Option(name: .customLong("file"), help: ArgumentHelp("Add a local file, a local directory tree or a download at /DEST, with an octal MODE if given (repeatable).", valueName: "SRC:/DEST[:MODE]"))
+    @Option(name: .customLong("file"), help: ArgumentHelp("Add a local file or directory tree, or a download, at /DEST with an octal MODE if given (repeatable).", valueName: "SRC:/DEST[:MODE]"))
     var files: [String] = []
     @Option(name: .customLong("dir"), help: ArgumentHelp("Add an empty directory, with mode 0755 unless another is given (repeatable).", valueName: "/PATH[:MODE]"))
     var directories: [String] = []
@@ -57,6 +57,7 @@ struct AppendCommand: AsyncParsableCommand {
     var cacheDir: String?
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Flag(help: "Do not attach the SBOM and provenance referrers.") var noAttestations = false
+    @OptionGroup var format: FormatOption
     @OptionGroup var lockOptions: LockOptions
     @Flag(help: "Print one JSON object instead of the reference line.") var json = false
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
@@ -86,40 +87,58 @@ struct AppendCommand: AsyncParsableCommand {
         let platforms = try AppendArguments.platforms(platform)
         guard (1...CopyCommand.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(CopyCommand.maxJobs) (got \(jobs))") }
         let plan = try makePlan(environment: environment)
+        let manifestFormat = try format.parsed()
         try lockOptions.check()
+        let existingLock = try lockOptions.load()
 
         let client = registry.makeClient(pushHosts: targetLocation.registryReference.map { [$0.host] } ?? [], environment: environment)
         let destination = try targetLocation.openTarget(client: client)
+        if destination.destination.requiresSinglePlatform, !platforms.isSingle {
+            throw UsageError("\(target): a docker archive holds one platform's image; give --platform one os/arch (or write to a registry or an oci: layout for several)")
+        }
         let names = try self.names(at: destination)
 
         let progress = TransferProgress(quiet: quiet)
         defer { progress.end() }
-        let runner = try makePlanRunner(client: client, cacheDir: cacheDir, environment: environment, jobs: jobs,
-                                        progress: progress, lock: lockOptions)
-        let mutation = try await runner.mutate(baseLocation, with: plan, platforms: platforms)
-        if !mutation.dropped.isEmpty {
-            progress.note("platforms left out (not chosen): \(mutation.dropped.map(\.description).joined(separator: ", "))")
-        }
+        let context = RunContext(client: client, jobs: jobs, onEvent: progress.event)
+        let runner = try makePlanRunner(context: context, cacheDir: cacheDir, environment: environment, progress: progress,
+                                        lock: lockOptions.open(existingLock))
+        let base = try await runner.base(baseLocation, platforms: platforms)
         if !noAttestations { progress.noteAttestations(destination) }
-        let attestation = noAttestations ? nil : AttestationRequest(recipe: "append", parameters: parameters(), base: baseLocation, tag: names.first)
-        let (report, attestations) = try await step("target \(targetLocation)") {
-            try await runner.publish(mutation, plan: plan, to: destination, names: names, attestation: attestation, jobs: jobs,
-                                     onEvent: { progress.event($0) })
+        let (attest, parameters, subjectName) = (!noAttestations, parameters(), destination.reference(name: nil))
+        // The base's layers move to the target while the new layer is built.
+        let publisher = runner.publisher(label: "target \(targetLocation)")
+        let (published, mutation) = try await publisher.publish(to: destination.destination, prefetching: base.layers, from: base.source) {
+            let mutation = try await runner.apply(plan, to: base)
+            if !mutation.dropped.isEmpty {
+                progress.note("platforms left out (not chosen): \(mutation.dropped.map(\.description).joined(separator: ", "))")
+            }
+            let request = AttestationRequest(recipe: "append", parameters: parameters, tag: names.first)
+            let attesters: [Attester] = attest ? [BuildAttester(mutation: mutation, request: request, subjectName: subjectName)] : []
+            return (Publication(image: mutation.image, names: names, attesters: attesters, expecting: destination.pinned,
+                                format: manifestFormat), mutation)
         }
-        progress.summary(report)
-        try lockOptions.save(runner.inputLock)
+        progress.noteFlavour(destination, published)
+        progress.summary(published.content)
+        // Side outputs only now, from what was published.
+        try lockOptions.save(existing: existingLock, merging: mutation.platforms.flatMap(\.inputs))
         do { try runner.finish() } catch {
             if !quiet { Output.warning("cache not pruned: \(oneLine(error))") }
         }
-        let reference = destination.pinnedReference(name: names.first, digest: report.digest)
+        let reference = destination.pinnedReference(name: names.first, digest: published.digest)
         guard json else { return Output.line(reference) }
-        try Output.json(Result(reference: reference, digest: report.digest, mediaType: report.mediaType, names: names,
-                               platforms: mutation.platforms.compactMap { $0.base.config.platform?.description },
+        func attached(_ kind: String) -> [Digest]? {
+            noAttestations || destination.destination.referrersSupport == .none ? nil
+                : published.attachments.filter { $0.kind == kind }.map(\.descriptor.digest)
+        }
+        let content = published.content
+        try Output.json(Result(reference: reference, digest: published.digest, mediaType: published.mediaType, names: names,
+                               platforms: mutation.platforms.map(\.platform.description),
                                dropped: mutation.dropped.map(\.description),
                                layers: Array(Set(mutation.platforms.flatMap { $0.image.newLayers.map(\.digest) })).sorted { $0.description < $1.description },
-                               sbom: attestations?.map(\.sbom.manifest.digest), provenance: attestations?.map(\.provenance.manifest.digest),
-                               blobsCopied: report.blobsCopied, blobsSkipped: report.blobsSkipped,
-                               blobsMounted: report.blobsMounted, bytesCopied: report.bytesCopied))
+                               sbom: attached(BuildAttester.sbomKind), provenance: attached(BuildAttester.provenanceKind),
+                               blobsCopied: content.blobsCopied, blobsSkipped: content.blobsSkipped,
+                               blobsMounted: content.blobsMounted, bytesCopied: content.bytesCopied))
     }
 
     /// The command's inputs as the provenance records them (never credentials).

@@ -75,6 +75,7 @@ struct BuildCommand: AsyncParsableCommand {
     var created: String?
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Flag(help: "Do not attach the SBOM and provenance referrers.") var noAttestations = false
+    @OptionGroup var format: FormatOption
     @OptionGroup var lockOptions: LockOptions
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
     @Flag(help: "Print one JSON object instead of the reference line (an array for several bases).") var json = false
@@ -86,42 +87,47 @@ struct BuildCommand: AsyncParsableCommand {
         let requests = try makeRequests(environment: environment, now: now)
         guard (1...CopyCommand.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(CopyCommand.maxJobs) (got \(jobs))") }
         if let outputEnv { try OutputPath.checkWritable(outputEnv, what: "--output-env") }
+        let manifestFormat = try format.parsed()
         try lockOptions.check()
+        let existingLock = try lockOptions.load()
 
         let pushHosts = Set(requests.compactMap { $0.target.reference?.host })
         let client = registry.makeClient(pushHosts: Array(pushHosts), environment: environment)
-        var targets: [String: ImageTarget] = [:]
-        for request in requests where targets[request.target.text] == nil {
-            targets[request.target.text] = try request.target.location.openTarget(client: client)
-        }
+        // One destination per publication (a layout or an archive keeps each one's names until
+        // its commit); every path is checked now, before any traffic.
+        let targets = try requests.map { try $0.target.location.openTarget(client: client) }
         // Every check has passed: advice now, once for the run.
         if !quiet, let warning = Self.mirrorWarning(requests.map(\.base)) { Output.warning(warning) }
         let progress = TransferProgress(quiet: quiet)
         defer { progress.end() }
-        let runner = try makePlanRunner(client: client, cacheDir: cacheDir, environment: environment, jobs: jobs,
-                                        progress: progress, lock: lockOptions)
+        let context = RunContext(client: client, jobs: jobs, onEvent: progress.event)
+        let runner = try makePlanRunner(context: context, cacheDir: cacheDir, environment: environment, progress: progress,
+                                        lock: lockOptions.open(existingLock))
         var build = SAMBuild(runner: runner)
-        build.jobs = jobs
         build.attest = !noAttestations
-        build.onEvent = { progress.event($0) }
-        if !noAttestations { targets.values.forEach(progress.noteAttestations) }
+        build.format = manifestFormat
+        if !noAttestations {
+            var noted: Set<String> = []
+            for target in targets where noted.insert(target.destination.description).inserted { progress.noteAttestations(target) }
+        }
 
-        let outcomes = try await BuildRun(build: build, targets: targets, progress: progress, concurrency: jobs).run(requests, now: now)
+        let outcomes = try await BuildRun(build: build, progress: progress, concurrency: jobs).run(Array(zip(requests, targets)), now: now)
         let results = outcomes.compactMap { try? $0.get() }
         // Each image's output variables are named by its entry (or runtime) alone.
         let offset = matrix == nil ? 0 : (try BuildMatrix.selectedIndex(explicit: matrixIndex, environment: environment) ?? 0)
         let built = outcomes.enumerated().compactMap { index, outcome in
             (try? outcome.get()).map { (name: matrix == nil ? Self.runtimeSuffix($0.runtime) : String(offset + index), result: $0) }
         }
+        // Side outputs only now, from the publications that succeeded.
         if !json { for result in results { Output.line(result.finalReference) } }
         // The table is progress unless an entry failed (the closing error points to it).
         let failed = outcomes.filter { (try? $0.get()) == nil }.count
         if requests.count > 1, !quiet || failed > 0 { BuildRun.summaryTable(requests, outcomes).forEach(Output.progress) }
-        try lockOptions.save(runner.inputLock)
+        try lockOptions.save(existing: existingLock, merging: results.flatMap(\.inputs))
         do { try runner.finish() } catch {
             if !quiet { Output.warning("cache not pruned: \(oneLine(error))") }
         }
-        if let outputEnv { try Self.append(Self.outputEnvironment(built, single: requests.count == 1), to: outputEnv) }
+        if let outputEnv, !built.isEmpty { try Self.append(Self.outputEnvironment(built, single: requests.count == 1), to: outputEnv) }
         if json {
             if requests.count == 1, let only = results.first { try Output.json(only.report) } else { try Output.json(BuildRun.jsonArray(requests, outcomes)) }
         }

@@ -9,21 +9,20 @@ import Streams
 /// for the rest); one failing entry does not stop the others.
 struct BuildRun {
     let build: SAMBuild
-    let targets: [String: ImageTarget]
     let progress: TransferProgress
     let concurrency: Int
 
-    /// The outcomes in request order.
-    func run(_ requests: [SAMBuildRequest], now: Int64) async throws -> [Result<SAMBuildResult, Error>] {
+    /// The outcomes in request order; each request is one publication to its own target.
+    func run(_ requests: [(SAMBuildRequest, ImageTarget)], now: Int64) async throws -> [Result<SAMBuildResult, Error>] {
         var outcomes = [Result<SAMBuildResult, Error>?](repeating: nil, count: requests.count)
         await withTaskGroup(of: (Int, Result<SAMBuildResult, Error>).self) { group in
             var running = 0
-            for (index, request) in requests.enumerated() {
+            for (index, (request, target)) in requests.enumerated() {
                 if running >= max(1, concurrency), let (done, outcome) = await group.next() {
                     outcomes[done] = outcome
                     running -= 1
                 }
-                group.addTask { (index, await one(request, now: now)) }
+                group.addTask { (index, await one(request, to: target, now: now)) }
                 running += 1
             }
             for await (done, outcome) in group { outcomes[done] = outcome }
@@ -33,13 +32,13 @@ struct BuildRun {
         return outcomes.map { $0 ?? .failure(CancellationError()) }
     }
 
-    private func one(_ request: SAMBuildRequest, now: Int64) async -> Result<SAMBuildResult, Error> {
+    private func one(_ request: SAMBuildRequest, to target: ImageTarget, now: Int64) async -> Result<SAMBuildResult, Error> {
         if request.goTemplate == nil { progress.note("go-template: skipped") }
         if request.dockerCLI == nil { progress.note("docker CLI: skipped") }
-        guard let target = targets[request.target.text] else { return .failure(UsageError("\(request.target.text): no target")) }
         do {
             let result = try await build.run(request, to: target, now: now)
-            progress.summary(result.transfer)
+            progress.noteFlavour(target, result.publication)
+            progress.summary(result.publication.content)
             return .success(result)
         } catch {
             return .failure(error)

@@ -16,16 +16,26 @@ struct LockOptions: ParsableArguments {
         if let file { try OutputPath.checkWritable(file, what: "--lock", write: .replace) }
     }
 
-    /// The run's lock: the file's pins (unless --update-lock), or nothing to pin yet.
-    func open() throws -> InputLock? {
+    /// The lock file as it is before the run (nil without --lock, or when it does not exist).
+    func load() throws -> InputLockFile? {
         guard let file else { return nil }
-        let pins = update ? nil : try InputLockFile.read(file)
-        return InputLock(pins: pins, warn: { Output.warning($0) })
+        return try InputLockFile.read(file)
     }
 
-    /// Writes every input the run used (after success only: a failed run leaves the file).
-    func save(_ lock: InputLock?) throws {
-        guard let file, let lock else { return }
-        try lock.file.write(to: file)
+    /// The run's pins: the file's (unless --update-lock re-resolves everything).
+    func open(_ existing: InputLockFile?) -> InputLock? {
+        guard file != nil else { return nil }
+        return InputLock(pins: update ? nil : existing, warn: { Output.warning($0) })
+    }
+
+    /// After the publications, for those that succeeded only: their inputs merged into the
+    /// file as it was (never shrunk); not written at all when nothing changed, so a re-run, or
+    /// a run whose every publication failed, leaves it byte for byte.
+    func save(existing: InputLockFile?, merging inputs: [ResolvedInput]) throws {
+        guard let file, !inputs.isEmpty else { return }
+        let base = existing ?? InputLockFile()
+        let merged = base.merging(inputs)
+        guard merged != base || existing == nil else { return }
+        try merged.write(to: file)
     }
 }

@@ -3,10 +3,10 @@ import Build
 import Layers
 import Registry
 
-/// What `build` and `append` set up alike: the cache's workspace, and a plan runner whose
-/// progress goes to the command's lines and whose inputs follow `--lock`.
-func makePlanRunner(client: RegistryClient, cacheDir: String?, environment: [String: String], jobs: Int,
-                    progress: TransferProgress, lock: LockOptions) throws -> PlanRunner {
+/// What `build` and `append` set up alike: the cache's workspace, and a plan runner on the
+/// run's context whose progress goes to the command's lines and whose inputs follow `--lock`.
+func makePlanRunner(context: RunContext, cacheDir: String?, environment: [String: String],
+                    progress: TransferProgress, lock: InputLock?) throws -> PlanRunner {
     let root = BlobCache.defaultRoot(explicit: cacheDir, environment: environment)
     let workspace: BuildWorkspace
     do { workspace = try BuildWorkspace(root: root) } catch {
@@ -14,9 +14,8 @@ func makePlanRunner(client: RegistryClient, cacheDir: String?, environment: [Str
         let source = !(cacheDir ?? "").isEmpty ? "--cache-dir" : (environment["XDG_CACHE_HOME"] ?? "").hasPrefix("/") ? "XDG_CACHE_HOME" : "HOME"
         throw UsageError("\(source == "--cache-dir" ? "--cache-dir \(root)" : "the layer cache \(root) (from \(source))"): \(oneLine(error)) (give a writable --cache-dir)")
     }
-    let runner = PlanRunner(client: client, workspace: workspace, jobs: jobs, progress: { progress.note($0) })
+    let runner = PlanRunner(context: context, workspace: workspace, lock: lock, progress: { progress.note($0) })
     runner.onLayerContent = { progress.layerContent($0, done: $1, total: $2) }
-    runner.inputLock = try lock.open()
     return runner
 }
 

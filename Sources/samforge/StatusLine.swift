@@ -42,7 +42,7 @@ final class StatusLine: @unchecked Sendable {
                 bytes += Int64(count)
                 throttledDraw()
             case .blobCopied: streaming = max(0, streaming - 1)
-            case .manifestPushed: break
+            case .manifestPushed, .attached: break
             }
         }
     }

@@ -44,6 +44,8 @@ struct TransferProgress: Sendable {
             emit("  copied   \(digest.short)  \(humanSize(size))")
         case .manifestPushed(let digest, let mediaType, let tag):
             emit("  manifest \(digest.short)  \(mediaType)" + (tag.map { "  as \($0)" } ?? ""))
+        case .attached(let digest, let what, let subject):
+            emit("  attached \(digest.short)  \(what)  to \(subject.short)")
         case .blobStarted, .bytesMoved, .blobsPlanned:
             break
         }

@@ -21,13 +21,18 @@ import Testing
         #expect(DockerArchiveFormat.repoTag(pinned) == nil)
     }
 
-    @Test(arguments: [
-        (MediaType.dockerLayerGzip, ".tar.gz"), (MediaType.ociLayerGzip, ".tar.gz"), (MediaType.ociLayerZstd, ".tar.zst"),
-        (MediaType.ociLayer, ".tar"), (MediaType.dockerConfig, ".json"), (MediaType.ociConfig, ".json"),
-    ])
-    func memberNamesFollowTheBlobKind(mediaType: String, suffix: String) {
+    /// Every blob where Docker 25 saves it: the OCI layout path, whatever its kind.
+    @Test func membersAreLayoutBlobPaths() {
         let digest = Digest.of(Array("x".utf8))
-        #expect(DockerArchiveFormat.memberName(for: Descriptor(mediaType: mediaType, digest: digest, size: 1)) == digest.hex + suffix)
+        #expect(DockerArchiveFormat.memberName(for: digest) == "blobs/sha256/" + digest.hex)
+    }
+
+    @Test(arguments: [("out/app.tar", "app:latest"), ("My Image.v2.tar", "my-image:latest"), ("/tmp/.tar", "image:latest"),
+                      ("__.tar", "image:latest"), ("sam-build_1.tar.gz", "sam-build-1:latest")])
+    func anUnnamedArchiveIsNamedAfterItsFile(file: String, expected: String) throws {
+        let name = DockerArchiveFormat.defaultRepoTag(forFile: file)
+        #expect(name == expected)
+        #expect(try Reference(parsing: name).tag == "latest")
     }
 
     @Test func compressionIsSniffedFromMagicNumbers() {

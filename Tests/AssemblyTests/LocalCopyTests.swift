@@ -63,19 +63,39 @@ import TestSupport
         let reference = try Reference(parsing: "example.com/team/app:1.0")
         _ = try await write(LocalImages.source(image), DockerArchiveDestination(file: archive), names: DockerArchiveFormat.repoTag(reference).map { [$0] } ?? [])
 
-        // python's tarfile sees docker save's layout: config, layer blobs unchanged, manifest.json.
+        // python's tarfile sees Docker 25's save: every blob under blobs/sha256 (the manifest too),
+        // oci-layout and index.json beside manifest.json and repositories.
         let members = try PythonCheck.tarMembers(archive)
-        #expect(members[image.config.digest.hex + ".json"] == Int(image.config.size))
-        for layer in image.layers { #expect(members[layer.digest.hex + ".tar.gz"] == Int(layer.size)) }
+        for blob in [image.config, image.manifest.descriptor()] + image.layers {
+            #expect(members["blobs/sha256/" + blob.digest.hex] == Int(blob.size))
+        }
         let manifestJSON = try PythonCheck.tarMember(archive, "manifest.json")
         let entries = try JSONDecoder().decode([DockerArchiveFormat.ImageEntry].self, from: manifestJSON)
         #expect(entries.count == 1)
         #expect(entries.first?.RepoTags == ["example.com/team/app:1.0"])
-        #expect(entries.first?.Layers == image.layers.map { $0.digest.hex + ".tar.gz" })
-        #expect(members["repositories"] != nil)
+        #expect(entries.first?.Config == "blobs/sha256/" + image.config.digest.hex)
+        #expect(entries.first?.Layers == image.layers.map { "blobs/sha256/" + $0.digest.hex })
+        #expect(members["repositories"] != nil && members["oci-layout"] != nil)
+        let index = try JSONDecoder().decode(ImageIndex.self, from: try PythonCheck.tarMember(archive, "index.json"))
+        #expect(index.manifests.map(\.digest) == [image.manifest.digest])
+        #expect(index.manifests.first?.annotations?["io.containerd.image.name"] == "example.com/team/app:1.0")
+        #expect(index.manifests.first?.annotations?["org.opencontainers.image.ref.name"] == "1.0")
 
+        // A reader gets the manifest's own bytes back: the digest samforge printed.
         let source = DockerArchiveSource(file: archive, reference: reference)
-        let rebuilt = try await source.rootManifest().decodeManifest()
+        #expect(try await source.rootManifest() == image.manifest)
+
+        // An archive without the layout (docker save before 25, skopeo): a Docker manifest is
+        // rebuilt around the same config and layers.
+        let legacy = directory.path + "/legacy.tar"
+        _ = try PythonCheck.run("""
+            import sys, tarfile
+            with tarfile.open(sys.argv[1]) as old, tarfile.open(sys.argv[2], "w") as new:
+                for member in old.getmembers():
+                    if member.name not in ("index.json", "oci-layout"):
+                        new.addfile(member, old.extractfile(member))
+            """, [archive, legacy])
+        let rebuilt = try await DockerArchiveSource(file: legacy, reference: reference).rootManifest().decodeManifest()
         #expect(rebuilt.mediaType == MediaType.dockerManifest)
         #expect(rebuilt.config.digest == image.config.digest)
         #expect(rebuilt.layers.map(\.digest) == image.layers.map(\.digest))

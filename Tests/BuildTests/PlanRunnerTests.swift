@@ -12,7 +12,7 @@ import TestSupport
 /// written once, the mutated image readable as a source and writable to any destination.
 @Suite struct PlanRunnerTests {
     func runner(_ directory: String) throws -> PlanRunner {
-        PlanRunner(client: RegistryClient(), workspace: try BuildWorkspace(root: directory + "/cache"))
+        PlanRunner(context: RunContext(client: RegistryClient(), jobs: 4), workspace: try BuildWorkspace(root: directory + "/cache"))
     }
 
     func note(_ directory: String) throws -> ImagePlan {
@@ -68,8 +68,9 @@ import TestSupport
         let base = try MemoryImage.index(in: directory)
         let runner = try runner(directory)
         let mutation = try await runner.mutate(base, with: try note(directory), platforms: .one(.linuxAMD64))
-        let target = try ImageLocation.ociLayout(directory: directory + "/out", reference: nil).openTarget(client: runner.client)
-        let report = try await runner.write(mutation.image, to: target, names: ["1"])
+        let target = try ImageLocation.ociLayout(directory: directory + "/out", reference: nil).openTarget(client: runner.context.client)
+        let report = try await runner.publisher().publish(Publication(image: mutation.image, names: ["1"]), to: target.destination).content
+        #expect(try ImageValidation.problem("oci:\(directory)/out:1") == nil)
         let readBack = try await ResolvedImage.resolve(OCILayoutSource(directory: directory + "/out", name: "1"), platform: .linuxAMD64)
         #expect(readBack.manifest.digest == report.digest)
         #expect(readBack.config.config?.Env == ["PATH=/bin", "NOTE=1"])

@@ -73,7 +73,7 @@ struct ErrorTextTests {
         Case(label: "a bad --platform", arguments: ["inspect", "--platform", "amd64", "\(nowhere)/a:1"], fragments: ["--platform: invalid platform \"amd64\""]),
         Case(label: "a bad build --platform", arguments: build + ["--target-repo", "\(nowhere)/t", "--platform", "amd64"], fragments: ["--platform: invalid platform"]),
         Case(label: "a layout under /proc", arguments: ["copy", "\(nowhere)/a:1", "oci:/proc/samforge-layout"],
-             fragments: ["oci:/proc/samforge-layout: cannot create directory: no such file or directory"]),
+             fragments: ["oci:/proc/samforge-layout: cannot create it in /proc: proc is a kernel filesystem that takes no files"]),
         Case(label: "a layout whose index.json is not JSON", arguments: ["inspect", "oci:\(brokenLayout)"], status: 1,
              fragments: ["index.json"]),
     ]

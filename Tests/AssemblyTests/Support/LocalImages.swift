@@ -1,7 +1,9 @@
 import Foundation
 import Layers
 import OCI
+import Registry
 import Streams
+import Testing
 import TestSupport
 @testable import Assembly
 
@@ -135,7 +137,12 @@ extension TemporaryDirectory {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Writes `source` to `destination` through the one image writer, as every command does.
+/// Publishes `source` to `destination` through the one publisher, as every command does, and
+/// has the independent validator (scripts/validate-image.py) check what it wrote.
 func write(_ source: ImageSource, _ destination: ImageDestination, names: [String], platform: Platform? = nil) async throws -> WriteReport {
-    try await ImageWriter(source: source, destination: destination, options: WriteOptions(platform: platform)).write(names: names)
+    let result = try await Publisher(context: RunContext(client: RegistryClient(), jobs: 4))
+        .publish(Publication(image: source, names: names, platform: platform), to: destination)
+    let location = destination.description + (destination is OCILayoutDestination ? names.first.map { ":" + $0 } ?? "" : "")
+    if let problem = try ImageValidation.problem(location) { Issue.record("wrote an invalid image \(location): \(problem)") }
+    return result.content
 }
