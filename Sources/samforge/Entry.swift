@@ -12,6 +12,7 @@ import Streams
 @main
 enum Entry {
     static func main() async {
+        requireProc()
         limitMallocArenas()
         Interruption.install()
         // Plugin mode (a Harness/Drone plugin step): no arguments, settings in PLUGIN_*.
@@ -80,6 +81,17 @@ enum Entry {
             exit(ExitStatus.code(for: error))
         }
     }
+}
+
+/// Without /proc (a bare chroot), samforge stops with one line before any work. Its arguments
+/// need no /proc (processArguments), but Swift's concurrency runs on libdispatch's thread
+/// pool, whose monitor reads /proc/TID/stat every second and aborts the process (SIGILL, no
+/// message) when it cannot: a command could die at any moment, a push half done.
+func requireProc() {
+    guard access("/proc/self/stat", R_OK) != 0 else { return }
+    let command = processArguments().dropFirst().first { !$0.hasPrefix("-") }.map { " " + $0 } ?? ""
+    FileHandle.standardError.write(Data(("samforge: error: samforge\(command) needs /proc, which is not mounted here: the Swift runtime's thread pool (libdispatch) reads /proc/TID/stat and aborts without it; mount it (mount -t proc proc /proc) or run where the container runtime provides it\n").utf8))
+    exit(ExitStatus.runtime)
 }
 
 /// The process's arguments as glibc gave them to main, captured by CSystem's constructor:

@@ -2,14 +2,16 @@ import Foundation
 import Testing
 import TestSupport
 
-/// samforge without /proc (a bare chroot, some debug containers): Swift's CommandLine reads
-/// /proc/self/cmdline on Linux, so samforge would see no arguments and print the root help for
-/// any command. It takes them from glibc instead (CSystem's .init_array constructor). Run in a
-/// chroot that holds the binary, exactly the libraries ldd names and a CA bundle, and no /proc.
-@Suite("samforge runs without /proc", .enabled(if: TestWorld.available))
+/// samforge and /proc, in a chroot holding the binary (the release one when scripts/test
+/// installed it), exactly the libraries ldd names and a CA bundle. Swift's CommandLine reads
+/// /proc/self/cmdline on Linux: samforge takes its arguments from glibc instead (CSystem's
+/// .init_array constructor). But Swift's concurrency runs on libdispatch's thread pool, whose
+/// monitor reads /proc/TID/stat every second and aborts the process (SIGILL, no message) when
+/// it cannot, at any moment: so without /proc every command stops first with one line that
+/// names it (its arguments read without /proc), never a crash, never the root help; with
+/// /proc mounted (as every container runtime does) each command does what it was given.
+@Suite("samforge without /proc", .enabled(if: TestWorld.available))
 struct NoProcTests {
-    /// The release binary scripts/test installs when there is one (static Swift standard
-    /// library, as users run it), else the one the tests run.
     static var binary: String {
         let release = (ProcessInfo.processInfo.environment["SAMFORGE_TEST_RELEASE_PREFIX"] ?? "") + "/bin/samforge"
         return FileManager.default.isExecutableFile(atPath: release) ? release : Command.samforgePath
@@ -26,17 +28,21 @@ struct NoProcTests {
             // Through symlinks: the chroot gets the files themselves.
             try FileManager.default.copyItem(atPath: URL(fileURLWithPath: path).resolvingSymlinksInPath().path, toPath: copy)
         }
-        try FileManager.default.createDirectory(atPath: root + "/tmp", withIntermediateDirectories: true)
+        // /proc is an empty directory: mounted only where a test mounts it.
+        for directory in ["/tmp", "/proc", "/etc/ssl/certs"] {
+            try FileManager.default.createDirectory(atPath: root + directory, withIntermediateDirectories: true)
+        }
         // The CA bundle, as samforge's own image has it (libcurl refuses HTTPS without one).
-        let bundle = "/etc/ssl/certs/ca-certificates.crt"
-        try FileManager.default.createDirectory(atPath: root + "/etc/ssl/certs", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: bundle, toPath: root + bundle)
+        try FileManager.default.copyItem(atPath: "/etc/ssl/certs/ca-certificates.crt", toPath: root + "/etc/ssl/certs/ca-certificates.crt")
         return root
     }
 
-    static func run(_ arguments: [String]) throws -> CommandResult {
+    /// In the chroot as an unprivileged user namespace's root; `proc`: in a mount and PID
+    /// namespace of its own with /proc mounted there.
+    static func run(_ arguments: [String], proc: Bool) throws -> CommandResult {
         let root = try Self.root.get()
-        return try Command.run("/usr/bin/unshare", ["-r", "/usr/sbin/chroot", root, "/samforge"] + arguments,
+        let namespaces = proc ? ["-r", "--mount", "--pid", "--fork", "--mount-proc=\(root)/proc"] : ["-r"]
+        return try Command.run("/usr/bin/unshare", namespaces + ["/usr/sbin/chroot", root, "/samforge"] + arguments,
                                environment: ["PATH": "/usr/bin:/bin", "HOME": "/tmp"])
     }
 
@@ -56,19 +62,34 @@ struct NoProcTests {
         .init(arguments: ["digest", "\(TestWorld.plain)/\(BuildHarness.pythonBase)"], status: 0, output: "sha256:"),
     ]
 
-    @Test(arguments: cases) func theCommandIsTheOneGiven(_ check: Case) throws {
-        let root = try Self.root.get()
-        #expect(!FileManager.default.fileExists(atPath: root + "/proc"), "the chroot has no /proc")
-        let result = try Self.run(check.arguments)
+    /// Without /proc: the one line, naming the command asked for, every time (twelve runs at
+    /// once each: libdispatch's abort was a race), and never the root help.
+    @Test(arguments: cases) func withoutProcEveryCommandStopsWithOneLine(_ check: Case) async throws {
+        let command = check.arguments.first { !$0.hasPrefix("-") }.map { " " + $0 } ?? ""
+        let results = try await withThrowingTaskGroup(of: CommandResult.self) { group in
+            for _ in 0..<12 { group.addTask { try Self.run(check.arguments, proc: false) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for result in results {
+            #expect(result.status == 1, "\(result.status): \(result.stdout)\(result.stderr)")
+            #expect(result.stdout.isEmpty)
+            #expect(result.stderr == "samforge: error: samforge\(command) needs /proc, which is not mounted here: the Swift runtime's thread pool (libdispatch) reads /proc/TID/stat and aborts without it; mount it (mount -t proc proc /proc) or run where the container runtime provides it\n",
+                    "\(result.stderr)")
+        }
+    }
+
+    /// With /proc mounted in the same chroot: each command does what its arguments say.
+    @Test(arguments: cases) func withProcTheCommandIsTheOneGiven(_ check: Case) throws {
+        let result = try Self.run(check.arguments, proc: true)
         #expect(result.status == check.status, "\(result.stdout)\(result.stderr)")
         #expect((result.stdout + result.stderr).hasPrefix(check.output), "\(result.stdout)\(result.stderr)")
         #expect(!result.stdout.contains("USAGE: samforge [<registry options>] <command>"), "the root help: \(result.stdout)")
     }
 
     /// A copy from the registry into a layout in the chroot: the arguments name both.
-    @Test func aCopyWritesWhereItsArgumentsSay() throws {
+    @Test func withProcACopyWritesWhereItsArgumentsSay() throws {
         let root = try Self.root.get()
-        let result = try Self.run(["copy", "-q", "\(TestWorld.plain)/\(BuildHarness.pythonBase)", "oci:/tmp/layout:1"])
+        let result = try Self.run(["copy", "-q", "\(TestWorld.plain)/\(BuildHarness.pythonBase)", "oci:/tmp/layout:1"], proc: true)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.lastLine.hasPrefix("oci:/tmp/layout:1@sha256:"), "\(result.stdout)")
         #expect(try ImageValidation.problem("oci:\(root)/tmp/layout:1") == nil)
