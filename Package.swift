@@ -22,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // nacl secretbox, for cosign's encrypted private keys.
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
 
         .target(name: "OCI", dependencies: ["CCrypto"]),
         .target(name: "Streams", dependencies: ["OCI", "CSystem"]),
@@ -29,12 +31,14 @@ let package = Package(
         .target(name: "Layers", dependencies: ["OCI", "Streams", "CArchive", "CZlib"]),
         .target(name: "Assembly", dependencies: ["OCI", "Streams", "Registry", "Layers"]),
         .target(name: "Attestations", dependencies: ["OCI"]),
+        // cosign-compatible keys, signatures, attestations and their verification.
+        .target(name: "Signing", dependencies: ["OCI", "Streams", "Assembly", "CCrypto", "CSodium"]),
         .target(name: "Build", dependencies: ["OCI", "Streams", "Registry", "Layers", "Assembly", "Attestations"]),
         .target(name: "SAM", dependencies: ["OCI", "Registry", "Layers", "Assembly", "Build", "Attestations"]),
         // Pure values: the build matrix file and the pipeline/Job generators.
         .target(name: "Pipelines", dependencies: [.product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "samforge", dependencies: [
-            "OCI", "Streams", "Registry", "Layers", "Assembly", "Build", "Attestations", "SAM", "Pipelines", "CSystem",
+            "OCI", "Streams", "Registry", "Layers", "Assembly", "Build", "Attestations", "SAM", "Pipelines", "Signing", "CSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -47,6 +51,7 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["TestSupport", "Layers", "Streams", "OCI"]),
         .testTarget(name: "AssemblyTests", dependencies: ["TestSupport", "Assembly", "Registry", "Layers", "Streams", "OCI"]),
         .testTarget(name: "AttestationsTests", dependencies: ["TestSupport", "Attestations", "OCI"]),
+        .testTarget(name: "SigningTests", dependencies: ["TestSupport", "Signing", "Assembly", "OCI"]),
         .testTarget(name: "BuildTests", dependencies: ["TestSupport", "Build", "Assembly", "Layers", "OCI"]),
         .testTarget(name: "SAMTests", dependencies: ["TestSupport", "SAM", "Build", "Assembly", "Registry", "OCI"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "OCI"]),

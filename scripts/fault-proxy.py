@@ -29,14 +29,19 @@ endpoints (loopback only, used by tests):
   POST /__fault/endless?match=SUBSTR&count=N                         next N matching GETs: the upstream body, then endless
                                                                        bytes (no Content-Length; until the client hangs up)
   (every fault also takes also=SUBSTR2: the path must contain both, e.g. a repository and a digest;
-   and method=M: only requests of that method)
+   method=M: only requests of that method; larger=B: only requests with a body of more than B bytes;
+   after=K: the first K matching requests pass untouched)
   GET  /__stalled?match=SUBSTR        paths of the uploads stalled so far (JSON list)
   GET  /__puts?match=SUBSTR           paths of every PUT forwarded or faulted so far (JSON list)
   GET  /__log?match=SUBSTR            "METHOD path" of every request so far (JSON list)
   GET  .../tags/list?n=N[&last=T]     always paged here (distribution 2.8 ignores n): the upstream
                                      list, sorted, N after T, with Link: <…>; rel="next" while more remain
   GET  /__stats                                                       counters as JSON
-  POST /__reset                                                       disarm faults and chaos, zero counters
+  POST /__reset                                                       disarm faults, chaos and personalities,
+                                                                       zero counters
+  POST /__personality/NAME?PARAM=V…  answer as another registry would (ECR, GHCR, Quay, zot…), until
+                                     reset or off=1; several combine (see fault_personality.py)
+  GET  /__personality                what is armed, and what the personalities recorded
 As a forward proxy it refuses: CONNECT gets 403, an absolute-form request 407.
 --port 0 picks a free port and writes it to --port-file; --parent-pid P exits when P is gone.
 """
@@ -54,8 +59,13 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import fault_control
+import fault_limits
+import fault_personality
+import fault_referrers
+import fault_storage
 import fault_tags
-from fault_state import CHAOS, FAULTS, LOCK, LOG, PUTS, SAVED_AUTH, STALLED, STATS, arm_chaos, chaos_fault, take_fault
+from fault_state import LOCK, LOG, PUTS, SAVED_AUTH, STALLED, STATS, chaos_fault, take_fault
 
 HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host"}
 TAG_FAULTS = {"hostiletags", "looptags", "endlesstags", "linkhost"}
@@ -90,41 +100,7 @@ class Proxy(BaseHTTPRequestHandler):
             pass  # the client gave up first
 
     def control(self):
-        url = urllib.parse.urlsplit(self.path)
-        query = dict(urllib.parse.parse_qsl(url.query))
-        if url.path == "/__stats":
-            with LOCK:
-                return self.reply_json(200, dict(STATS))
-        if url.path == "/__stalled":
-            with LOCK:
-                return self.reply_json(200, [p for p in STALLED if query.get("match", "") in p])
-        if url.path == "/__puts":
-            with LOCK:
-                return self.reply_json(200, [p for p in PUTS if query.get("match", "") in p])
-        if url.path == "/__log":
-            with LOCK:
-                return self.reply_json(200, [p for p in LOG if query.get("match", "") in p])
-        if url.path == "/__reset":
-            with LOCK:
-                FAULTS.clear()
-                STALLED.clear()
-                PUTS.clear()
-                LOG.clear()
-                CHAOS.update(rng=None, rate=0.0)
-                for key in list(STATS):
-                    STATS[key] = 0
-            return self.reply_json(200, {})
-        kind = url.path.rsplit("/", 1)[-1]
-        if kind == "chaos":
-            arm_chaos(int(query.get("seed", "1")), float(query.get("rate", "0.04")))
-            return self.reply_json(200, {"chaos": query})
-        fault = {"kind": kind, "match": query.get("match", ""), "count": int(query.get("count", "1")),
-                 "code": int(query.get("code", "503")), "retry_after": query.get("retry_after"),
-                 "seconds": float(query.get("seconds", "30")), "bytes": query.get("bytes", "0"),
-                 "also": query.get("also", ""), "host": query.get("host", ""), "method": query.get("method", "")}
-        with LOCK:
-            FAULTS.append(fault)
-        return self.reply_json(200, fault)
+        return fault_control.answer(self)
 
     def do_CONNECT(self):
         # A proxy that refuses to tunnel (HTTPS_PROXY pointing here).
@@ -137,8 +113,13 @@ class Proxy(BaseHTTPRequestHandler):
             self.reply(407, b"proxy authentication required\n", [("Proxy-Authenticate", 'Basic realm="fault-proxy"')])
             self.close_connection = True
             return
-        if self.path.startswith(("/__fault/", "/__stats", "/__stalled", "/__reset", "/__puts", "/__log")):
+        if self.path.startswith(("/__fault/", "/__stats", "/__stalled", "/__reset", "/__puts", "/__log", "/__personality")):
             return self.control()
+        if self.path.startswith("/__web/"):
+            return fault_referrers.web_page(self)
+        if self.path.startswith("/__issuer/"):
+            return fault_limits.relay_token(self)
+        fault_personality.arrived()
         reused = getattr(self, "served", 0) > 0
         self.served = getattr(self, "served", 0) + 1
         with LOCK:
@@ -157,7 +138,8 @@ class Proxy(BaseHTTPRequestHandler):
                 key = "redirected_with_auth" if self.headers.get("Authorization") else "redirected_without_auth"
                 STATS[key] += 1
         else:
-            fault = take_fault(self.command, path, reused) or chaos_fault(self.command)
+            length = int(self.headers.get("Content-Length") or 0)
+            fault = take_fault(self.command, path, reused, length) or chaos_fault(self.command)
         if fault and fault["kind"] == "reset":
             return self.hang_up()  # before the body is read
 
@@ -168,6 +150,9 @@ class Proxy(BaseHTTPRequestHandler):
         if self.command == "PUT":
             with LOCK:
                 PUTS.append(path)
+        self.request_body = body
+        if not fault and not redirected and fault_personality.intercept(self, body):
+            return
 
         if fault and fault["kind"] == "drop":
             return self.hang_up()  # the whole body read, no answer
@@ -216,8 +201,10 @@ class Proxy(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(path)
         query = dict(urllib.parse.parse_qsl(url.query))
         tag_fault = fault if fault and fault["kind"] in TAG_FAULTS else None
-        if self.command == "GET" and url.path.endswith("/tags/list") and ("n" in query or tag_fault):
-            return self.page_tags(conn, url.path, query, headers, tag_fault)
+        tag_personality = {name: fault_personality.armed(name) for name in fault_tags.PERSONALITIES if fault_personality.armed(name)}
+        if self.command == "GET" and url.path.endswith("/tags/list") and ("n" in query or tag_fault or tag_personality):
+            prefix = f"/__redirected/{ident}" if redirected else ""
+            return self.page_tags(conn, url.path, query, headers, tag_fault, tag_personality, prefix)
         conn.request(self.command, path, body=body, headers=headers)
         response = conn.getresponse()
         self.relay(response, fault)
@@ -230,15 +217,38 @@ class Proxy(BaseHTTPRequestHandler):
                 merged[key] = merged[key] + ", " + value if key in merged else value
         return merged
 
+    def outward(self, key, value):
+        """A header as the client should see it: upstream Locations point at this side (upload
+        sessions come back as absolute URLs)."""
+        if key.lower() == "location" and value.startswith(f"http://{self.upstream}/"):
+            return f"http://{self.headers.get('Host')}/" + value[len(f"http://{self.upstream}/"):]
+        return value
+
+    def other_host(self):
+        """This proxy under another host name (localhost vs 127.0.0.1): another host to a client."""
+        host = "localhost" if self.headers.get("Host", "").startswith("127.") else "127.0.0.1"
+        return f"{host}:{self.port}"
+
+    def upstream_challenge(self):
+        """The registry's own WWW-Authenticate for an anonymous request, if it has one."""
+        conn = http.client.HTTPConnection(self.upstream, timeout=30)
+        conn.request("GET", "/v2/")
+        response = conn.getresponse()
+        response.read()
+        return response.getheader("WWW-Authenticate")
+
     def relay(self, response, fault):
         if fault and fault["kind"] == "endless" and response.status == 200:
-            return serve_endless(self, response)
-        data_length = response.getheader("Content-Length")
-        self.send_response(response.status)
-        for key, value in response.getheaders():
-            if key.lower() == "location" and value.startswith(f"http://{self.upstream}/"):
-                # Keep the client on this side (upload sessions come back as absolute URLs).
-                value = f"http://{self.headers.get('Host')}/" + value[len(f"http://{self.upstream}/"):]
+            return fault_control.serve_endless(self, response, HOP)
+        status, headers, replacement = fault_personality.adjust(self, response.status, response.getheaders())
+        if replacement is not None:
+            response.read()
+            kept = [(k, self.outward(k, v)) for k, v in headers if k.lower() not in HOP and k.lower() != "content-length"]
+            return self.reply(status, replacement, kept)
+        data_length = next((v for k, v in headers if k.lower() == "content-length"), None)
+        self.send_response(status)
+        for key, value in headers:
+            value = self.outward(key, value)
             if key.lower() == "content-length" and fault and fault["kind"] == "length":
                 value = fault["bytes"]  # a registry (or cache) misreporting a blob's size
             if key.lower() == "www-authenticate" and fault and fault["kind"] == "realm":
@@ -275,14 +285,14 @@ class Proxy(BaseHTTPRequestHandler):
             self.wfile.write(chunk)
             sent += len(chunk)
 
-    def page_tags(self, conn, path, query, headers, fault):
+    def page_tags(self, conn, path, query, headers, fault, personality, prefix):
         conn.request("GET", path, headers=headers)
         response = conn.getresponse()
         body = response.read()
         if response.status != 200:
             passed = [(k, v) for k, v in response.getheaders() if k.lower() not in HOP and k.lower() != "content-length"]
             return self.reply(response.status, body, passed)
-        status, page_headers, data = fault_tags.page(json.loads(body), path, query, fault)
+        status, page_headers, data = fault_tags.page(json.loads(body), path, query, fault, personality, prefix)
         with LOCK:
             STATS["tag_pages"] += 1
         self.reply(status, data, page_headers)
@@ -300,44 +310,6 @@ class Proxy(BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
 
 
-def watch_parent(pid):
-    """A proxy a test started ends with the test process, however that ends."""
-    while True:
-        time.sleep(1)
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            os._exit(0)
-
-
-# ---------------------------------------------------------------- endless bodies
-# (hostile-input tests: a registry whose blob never ends must not hang or grow its client)
-
-ENDLESS_CHUNK = bytes(range(256)) * 256  # 64 KiB, not all zeros (a gzip reader must not skip it)
-
-
-def serve_endless(handler, response):
-    """The upstream body, then the same 64 KiB chunk forever: no Content-Length, so only the
-    client can end it (by hanging up); the connection is closed afterwards."""
-    handler.send_response(response.status)
-    for key, value in response.getheaders():
-        if key.lower() not in HOP and key.lower() != "content-length":
-            handler.send_header(key, value)
-    handler.send_header("Connection", "close")
-    handler.end_headers()
-    handler.close_connection = True
-    try:
-        while True:
-            chunk = response.read(65536)
-            if not chunk:
-                break
-            handler.wfile.write(chunk)
-        while True:
-            handler.wfile.write(ENDLESS_CHUNK)
-    except OSError:
-        pass  # the client hung up: what a well-behaved client does
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True, help="0: any free port (see --port-file)")
@@ -350,12 +322,13 @@ def main():
     ThreadingHTTPServer.daemon_threads = True
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Proxy)
     Proxy.port = server.server_address[1]
+    fault_storage.start(args.upstream)
     if args.port_file:
         with open(args.port_file + ".tmp", "w") as f:
             f.write(str(Proxy.port))
         os.rename(args.port_file + ".tmp", args.port_file)
     if args.parent_pid:
-        threading.Thread(target=watch_parent, args=(args.parent_pid,), daemon=True).start()
+        threading.Thread(target=fault_control.watch_parent, args=(args.parent_pid,), daemon=True).start()
     server.serve_forever()
 
 

@@ -30,11 +30,15 @@ def applies(kind, method, reused):
     return method == "GET"
 
 
-def take_fault(method, path, reused):
+def take_fault(method, path, reused, length=0):
+    """The first armed fault for this request (`length`: its Content-Length, for `larger`)."""
     with LOCK:
         for fault in FAULTS:
             if (fault["count"] > 0 and fault["match"] in path and fault["also"] in path and fault["method"] in ("", method)
-                    and applies(fault["kind"], method, reused)):
+                    and length > fault.get("larger", -1) and applies(fault["kind"], method, reused)):
+                if fault.get("after", 0) > 0:
+                    fault["after"] -= 1  # matching requests it lets through first
+                    continue
                 fault["count"] -= 1
                 STATS["faults"] += 1
                 return dict(fault)

@@ -16,12 +16,18 @@ extension OCILayoutSource {
         }
     }
 
-    /// Entries named the cosign way beside `digest` (`sha256-HEX.sig`, `.att`, `.sbom`).
+    /// index.json's entries named the cosign way for `digest` (`sha256-HEX.sig`, `.att`,
+    /// `.sbom`, bare or after a repository, `REPO:sha256-HEX.sig`), each read at its digest.
+    /// With several repositories' entries, the one of this source's own repository wins.
     public func cosignTags(of digest: Digest) async throws -> [TaggedArtifact] {
-        let (directory, location) = (self.directory, description)
-        let names = try await BlockingWork.run { try OCILayout.readIndex(directory, location: location).compactMap(OCILayout.refName) }
-        return OCILayout.cosignSuffixes.map { ReferrersIndex.tag(for: digest) + "." + $0 }.filter(names.contains).map { tag in
-            TaggedArtifact(tag: tag, source: OCILayoutSource(directory: directory, name: tag))
+        let (directory, location, name) = (self.directory, description, self.name)
+        let entries = try await BlockingWork.run { try OCILayout.readIndex(directory, location: location) }
+        let ownRepository = name.flatMap { name in name.lastIndex(of: ":").map { String(name[..<$0]) } }
+        return OCILayout.cosignSuffixes.compactMap { suffix -> TaggedArtifact? in
+            let tag = "\(ReferrersIndex.tag(for: digest)).\(suffix)"
+            let named = entries.filter { OCILayout.refName($0) == tag || OCILayout.refName($0)?.hasSuffix(":" + tag) == true }
+            guard let chosen = named.first(where: { OCILayout.refName($0) == ownRepository.map { $0 + ":" + tag } }) ?? named.first else { return nil }
+            return TaggedArtifact(tag: tag, source: PinnedSource(base: self, digest: chosen.digest))
         }
     }
 }

@@ -80,53 +80,9 @@ public struct Publisher: Sendable {
         return PublicationResult(content: content, attachments: attachments, names: publication.names)
     }
 
-    /// Every attester's artifacts written as content, in order; then linked: the referrers of
-    /// one subject in one step (one read-modify-write of a tag-schema index), tags one by one.
-    func attach(_ attesters: [Attester], to content: WriteReport, at destination: ImageDestination) async throws -> [PublishedAttachment] {
-        guard destination.referrersSupport != .none, !attesters.isEmpty else { return [] }
-        var published: [PublishedAttachment] = []
-        var roots: [RawManifest] = []
-        for attester in attesters {
-            for attachment in try await attester.attachments(for: content, at: destination, earlier: published) {
-                let written = try await ImageWriter(source: attachment.artifact, destination: destination, context: context).write()
-                published.append(PublishedAttachment(attachment: attachment, descriptor: Self.listing(written.root)))
-                roots.append(written.root)
-            }
-        }
-        var subjects: [Descriptor] = []
-        var referrers: [Digest: [Descriptor]] = [:]
-        for (item, root) in zip(published, roots) {
-            switch item.attachment.link {
-            case .referrer(let subject):
-                if referrers[subject.digest] == nil { subjects.append(subject) }
-                referrers[subject.digest, default: []].append(item.descriptor)
-            case .tag(let tag, _):
-                try await destination.attach(root, tag: tag)
-            }
-        }
-        for subject in subjects { try await destination.attach(referrers: referrers[subject.digest] ?? [], to: subject) }
-        for item in published {
-            context.emit(.attached(item.descriptor.digest, what: item.kind, to: item.subject.digest))
-        }
-        return published
-    }
-
     /// A signal or a cancelled task stops the publication before anything is named.
     private func checkStillWanted() throws {
         try Interruption.check()
         try Task.checkCancellation()
-    }
-
-    /// How a referrers list names an artifact (OCI distribution 1.1): the manifest's
-    /// descriptor with its `artifactType` (else its config's media type) and annotations.
-    static func listing(_ root: RawManifest) -> Descriptor {
-        var descriptor = root.descriptor()
-        if root.isIndex {
-            descriptor.annotations = (try? root.decodeIndex())?.annotations
-        } else if let manifest = try? root.decodeManifest() {
-            descriptor.artifactType = manifest.artifactType ?? manifest.config.mediaType
-            descriptor.annotations = manifest.annotations
-        }
-        return descriptor
     }
 }

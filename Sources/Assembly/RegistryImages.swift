@@ -87,6 +87,7 @@ public struct RegistryDestination: ImageDestination {
     }
 
     public func name(_ root: RawManifest, as names: [String]) async throws {
-        for tag in names { try await client.putManifest(root, to: repository.withTag(tag)) }
+        guard !names.isEmpty else { return }
+        try await client.putManifest(root, tags: names, in: target)
     }
 }

@@ -2,18 +2,11 @@ import OCI
 import Registry
 
 extension RegistrySource {
-    /// The Referrers API's list when the registry has the API, else the referrers tag schema's
-    /// index (`sha256-HEX`), else none.
-    /// Asked where pulls go (a mirror first, when registries.conf names one).
+    /// The referrers the registry lists for `digest` (its Referrers API, validated, else the
+    /// referrers tag schema: `RegistryClient.referrers(of:in:)`), asked where pulls go (a
+    /// mirror first, when registries.conf names one).
     public func referrers(of digest: Digest) async throws -> [Descriptor] {
-        try await client.fromPullSources(repository) { source in
-            if let listed = try await client.referrersFromAPI(of: digest, in: source) { return listed }
-            let tag = Self.reference(source).withTag(ReferrersIndex.tag(for: digest))
-            guard let index = try await client.fetchManifestIfPresent(tag), index.isIndex else { return [] }
-            do { return try index.decodeIndex().manifests } catch {
-                throw AssemblyError.invalidImage("\(tag): unreadable referrers index")
-            }
-        }
+        try await client.fromPullSources(repository) { source in try await client.referrers(of: digest, in: source) }
     }
 
     public func cosignTags(of digest: Digest) async throws -> [TaggedArtifact] {
@@ -37,15 +30,9 @@ extension RegistrySource {
 extension RegistryDestination {
     public var referrersSupport: ReferrersSupport { .registry }
 
-    /// A registry with the Referrers API lists an artifact for its subject by itself; for one
-    /// without, the referrers tag schema: the `sha256-HEX` index, read, merged (existing entries
-    /// kept) and written back.
+    /// Attached the registry's way: `RegistryClient.attachReferrers(_:to:in:)`.
     public func attach(referrers: [Descriptor], to subject: Descriptor) async throws {
-        if try await client.referrersFromAPI(of: subject.digest, in: target) != nil { return }
-        let tag = repository.withTag(ReferrersIndex.tag(for: subject.digest))
-        let existing = try await client.fetchManifestIfPresent(tag)
-        let merged = try ReferrersIndex.merged(existing, adding: referrers)
-        if merged.digest != existing?.digest { try await client.putManifest(merged, to: tag) }
+        try await client.attachReferrers(referrers, to: subject, in: target)
     }
 
     public func attach(_ artifact: RawManifest, tag: String) async throws {

@@ -59,12 +59,20 @@ extension HarnessPipeline {
             ("TARGET_REPO", plan.overrides.targetRepo ?? "<+pipeline.variables.TARGET_REPO>"),
             ("DOCKER_USERNAME", "<+pipeline.variables.DOCKER_USERNAME>"),
             ("DOCKER_PASSWORD", "<+pipeline.variables.DOCKER_PASSWORD>"),
-        ]
+        ] + signingInputs
+    }
+
+    /// The signing key and its password, straight from their secrets (no pipeline variable
+    /// holds them).
+    var signingInputs: [(key: String, value: String)] {
+        guard let key = options.signKeySecret else { return [] }
+        return [("SIGN_KEY", "<+secrets.getValue(\"\(key)\")>")]
+            + (options.signKeyPasswordSecret.map { [("COSIGN_PASSWORD", "<+secrets.getValue(\"\($0)\")>")] } ?? [])
     }
 
     /// Values reach the shell as environment variables, never spliced into the script, so no
     /// value can change what the script runs.
-    static func runCommand(timestampTag: Bool) -> String {
+    static func runCommand(timestampTag: Bool, sign: Bool = false) -> String {
         """
         set -eu
         samforge build \\
@@ -73,7 +81,7 @@ extension HarnessPipeline {
           --version "$VERSION" \\
           --target-repo "$TARGET_REPO" \\
           --cache-dir \(cacheDirectory) \\
-          --output-env \(outputFile)\(timestampTag ? " \\\n  --timestamp-tag" : "")
+          --output-env \(outputFile)\(timestampTag ? " \\\n  --timestamp-tag" : "")\(sign ? " \\\n  --sign-key env://SIGN_KEY" : "")
         # Exports FINAL_IMAGE, IMAGE_DIGEST, SAM_RUNTIME,
         # SAM_VERSION and TIMESTAMP to the step's outputs.
         set -a
@@ -88,7 +96,7 @@ extension HarnessPipeline {
             ("connectorRef", .string(options.registryConnector)),
             ("image", .string(options.image)),
             ("shell", .string("Sh")),
-            ("command", .block(Self.runCommand(timestampTag: options.timestampTag))),
+            ("command", .block(Self.runCommand(timestampTag: options.timestampTag, sign: options.signKeySecret != nil))),
             ("envVariables", .map(inputs(plan).map { ($0.key, .string($0.value)) })),
             ("outputVariables", .list(Self.outputVariables.map { name in
                 .map([("name", .string(name)), ("type", .string("String")), ("value", .string(name))])
@@ -102,7 +110,8 @@ extension HarnessPipeline {
     /// DRONE_OUTPUT, which Harness turns into the step's output variables.
     func pluginSpec(_ plan: StepPlan) -> YAMLValue {
         let names = ["SAM_BASE_IMAGE": "sam_base_image", "BASE_IMAGE": "plugin_image", "VERSION": "version",
-                     "TARGET_REPO": "target_repo", "DOCKER_USERNAME": "username", "DOCKER_PASSWORD": "password"]
+                     "TARGET_REPO": "target_repo", "DOCKER_USERNAME": "username", "DOCKER_PASSWORD": "password",
+                     "SIGN_KEY": "sign_key", "COSIGN_PASSWORD": "sign_key_password"]
         var settings: [(String, YAMLValue)] = inputs(plan).map { (names[$0.key] ?? $0.key.lowercased(), .string($0.value)) }
         settings.append(("cache_dir", .string(Self.cacheDirectory)))
         if options.timestampTag { settings.append(("timestamp_tag", .string("true"))) }

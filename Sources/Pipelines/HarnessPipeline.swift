@@ -35,6 +35,11 @@ public struct HarnessPipeline: Sendable {
         public var dockerUsername: String?
         /// The Harness secret DOCKER_PASSWORD reads (`<+secrets.getValue("…")>`).
         public var dockerPasswordSecret = "dockerhub_pat"
+        /// The Harness secret holding the cosign key's text (`--sign-key`): never a path in the
+        /// YAML; the step reads it from the environment (`env://SIGN_KEY`) or as PLUGIN_SIGN_KEY.
+        public var signKeySecret: String?
+        /// The Harness secret holding its password (COSIGN_PASSWORD).
+        public var signKeyPasswordSecret: String?
         public var timestampTag = false
         public init() {}
 
@@ -168,6 +173,11 @@ public struct HarnessPipeline: Sendable {
         }
         try require(HarnessNames.isReference(options.dockerPasswordSecret) && !HarnessNames.isExpression(options.dockerPasswordSecret),
                     "--docker-password-secret \"\(options.dockerPasswordSecret)\": a secret identifier, org.ID or account.ID")
+        for (flag, value) in [("--sign-key-secret", options.signKeySecret), ("--sign-key-password-secret", options.signKeyPasswordSecret)] {
+            guard let value else { continue }
+            try require(HarnessNames.isReference(value) && !HarnessNames.isExpression(value), "\(flag) \"\(value)\": a secret identifier, org.ID or account.ID")
+        }
+        try require(options.signKeyPasswordSecret == nil || options.signKeySecret != nil, "--sign-key-password-secret needs --sign-key-secret")
         try require(HarnessNames.isNamespace(options.namespace), "--namespace \"\(options.namespace)\": a Kubernetes namespace (lowercase letters, digits, -)")
         try require((1...Int(Int32.max)).contains(options.uid), "--uid \(options.uid): a non-root uid (1 or more)")
         try require((1...256).contains(options.maxConcurrency), "--max-concurrency \(options.maxConcurrency): from 1 to 256 (Harness runs at most 256 in parallel)")

@@ -43,7 +43,12 @@ extension KubernetesJob {
                 ("name", .string(Self.containerName)),
                 ("image", .string(options.image)),
                 ("command", .list(command().map(YAMLValue.string))),
-                ("env", .list(environment().map { .map([("name", .string($0.name)), ("value", .string($0.value))]) })),
+                ("env", .list(environment().map { .map([("name", .string($0.name)), ("value", .string($0.value))]) }
+                              + secretEnvironment.map { variable in
+                                  .map([("name", .string(variable.name)), ("valueFrom", .map([("secretKeyRef", .map([
+                                      ("name", .string(options.signKeySecret ?? "")), ("key", .string(variable.key)), ("optional", .bool(variable.optional)),
+                                  ]))]))])
+                              })),
                 ("resources", .map([
                     ("requests", .map([("cpu", .string("250m")), ("memory", .string("256Mi"))])),
                     ("limits", .map([("memory", .string("1Gi"))])),

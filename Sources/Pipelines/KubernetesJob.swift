@@ -15,6 +15,9 @@ public struct KubernetesJob: Sendable {
         public var backoffLimitPerIndex = 2
         /// A `kubernetes.io/dockerconfigjson` Secret (kubectl create secret docker-registry).
         public var dockerConfigSecret = "samforge-docker-config"
+        /// A Secret holding the cosign key (key `cosign.key`) and its password (key `password`,
+        /// optional): the pods sign what they build, the key read from the environment.
+        public var signKeySecret: String?
         public var version: String?
         public var pluginImage: String?
         public var targetRepo: String?
@@ -75,6 +78,7 @@ public struct KubernetesJob: Sendable {
         if let goTemplate = options.goTemplate { command += ["--go-template", goTemplate] }
         if let image = options.dockerCLIImage { command += ["--docker-cli-image", image] }
         if options.timestampTag { command.append("--timestamp-tag") }
+        if options.signKeySecret != nil { command += ["--sign-key", "env://SIGN_KEY"] }
         return command
     }
 
@@ -82,6 +86,11 @@ public struct KubernetesJob: Sendable {
     /// the Secret, HOME on the writable /tmp.
     public func environment(paths: Paths = .pod) -> [(name: String, value: String)] {
         [("DOCKER_CONFIG", paths.dockerConfigDirectory), ("HOME", paths.temporaryDirectory)]
+    }
+
+    /// Variables taken from the signing Secret: (name, the Secret's key, optional).
+    public var secretEnvironment: [(name: String, key: String, optional: Bool)] {
+        options.signKeySecret == nil ? [] : [("SIGN_KEY", "cosign.key", false), ("COSIGN_PASSWORD", "password", true)]
     }
 
     /// The ConfigMap's matrix.yaml: the matrix as samforge writes it, its lines fitting the
@@ -134,6 +143,9 @@ extension KubernetesJob {
                     "--name \"\(options.name)\": lowercase letters, digits and -, at most 52 characters")
         if let namespace = options.namespace {
             try require(KubernetesNames.isLabel(namespace), "--namespace \"\(namespace)\": lowercase letters, digits and -, at most 63")
+        }
+        if let secret = options.signKeySecret {
+            try require(KubernetesNames.isSubdomain(secret), "--sign-key-secret \"\(secret)\": a Kubernetes name (lowercase letters, digits, - and .)")
         }
         try require(KubernetesNames.isSubdomain(options.dockerConfigSecret),
                     "--docker-config-secret \"\(options.dockerConfigSecret)\": a Kubernetes name (lowercase letters, digits, - and .)")

@@ -22,6 +22,9 @@ extension RegistryClient {
     /// goes on from the same byte (the bytes are the digest's, wherever they come from).
     /// With `expectedSize`, a body that goes on past it (longer than the manifest says, or
     /// endless) fails at that byte: nothing beyond the size ever reaches the sink.
+    /// A resume asks for a closed range (`bytes=N-(size-1)`: some registries refuse an open one,
+    /// and most send no `Accept-Ranges`, which is not waited for); a registry that refuses the
+    /// range gets a plain GET, whose first N bytes are skipped.
     public func fetchBlob(_ digest: Digest, from repository: Repository, expectedSize: Int64? = nil, into sink: ByteSink) async throws {
         let hashing = HashingSink(forwardingTo: sink)
         let limited: ByteSink = expectedSize.flatMap { size in
@@ -33,18 +36,30 @@ extension RegistryClient {
         let sources = try pullSources(repository, byDigest: true)
         var index = 0
         var resumes = 0
+        var rangeRefused = false
         var contributors: [PullSource] = []
         while true {
             let source = sources[index].repository
             var headers: [(name: String, value: String)] = []
             let offset = hashing.count
-            if offset > 0 { headers.append(("Range", "bytes=\(offset)-")) }
+            // Every byte arrived before the connection dropped: nothing left to ask for.
+            if offset > 0, let expectedSize, offset == expectedSize { break }
+            if offset > 0, !rangeRefused {
+                let end = expectedSize.flatMap { $0 > offset ? String($0 - 1) : nil } ?? ""
+                headers.append(("Range", "bytes=\(offset)-\(end)"))
+            }
             let target: ByteSink = offset > 0 ? RangeAligningSink(limited, offset: offset) : limited
             do {
                 defer { if hashing.count > offset { contributors.append(sources[index]) } }
                 let response = try await send(host: source.host, method: "GET", path: "/v2/\(source.name)/blobs/\(digest)",
                                               headers: headers, scopes: [.pull(source.name)], sink: target)
                 guard (200..<300).contains(response.status) else {
+                    if offset > 0, !rangeRefused, [400, 416, 501].contains(response.status) {
+                        // The registry will not serve the range: the whole blob, its first bytes skipped.
+                        rangeRefused = true
+                        options.log?("\(displayHost(source.host)) refused the range of blob \(digest.short) (HTTP \(response.status)); downloading it whole")
+                        continue
+                    }
                     if response.status == 404 { throw RegistryError.blobUnknown(repository: source.description, digest: digest) }
                     throw try failure(response, host: source.host, repository: source.name, operation: "download of blob \(digest.short)")
                 }
@@ -94,8 +109,9 @@ extension RegistryClient {
     }
 
     /// Asks the registry to link a blob from another repository on the same host.
-    /// Returns true when mounted (201). On 202 the registry opened an upload session instead,
-    /// which is cancelled; the caller uploads normally.
+    /// Returns true when mounted (201) only: any other success (ECR and Harbor answer 202, an
+    /// upload session instead of a mount) is not a mount, and a session it opened is cancelled;
+    /// the caller uploads normally.
     public func mountBlob(_ digest: Digest, from source: Repository, into target: Repository) async throws -> Bool {
         guard source.host == target.host else { return false }
         try checkAllowed(source)
@@ -106,11 +122,11 @@ extension RegistryClient {
                                       scopes: [.push(target.name), .pull(source.name)])
         switch response.status {
         case 201: return true
-        case 202:
+        case 200..<300:
             if let location = response.location { await cancelUpload(location, repository: target) }
             return false
         default:
-            throw try failure(response, host: target.host, repository: target.name, operation: "mount of blob \(digest.short)")
+            throw try failure(response, host: target.host, repository: target.name, operation: "mount of blob \(digest.short)", push: true)
         }
     }
 

@@ -18,7 +18,7 @@ extension RegistryClient {
                 guard (200..<300).contains(response.status) else {
                     lostMidBody = false
                     throw RegistryError.unexpectedStatus(operation: "download of \(redactedURL(url))", status: response.status,
-                                                         detail: RegistryErrorBody.summary(response.errorBody).text)
+                                                         detail: RegistryErrorBody.summary(response).text)
                 }
             } catch let error as TransportError {
                 try? sink.close()

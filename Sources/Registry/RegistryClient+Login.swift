@@ -16,7 +16,7 @@ extension RegistryClient {
             // Basic registries answer any refusal with "authentication required": say what it means here.
             throw RegistryError.authenticationFailed(host: host, detail: "invalid username or password")
         case 403:
-            let detail = RegistryErrorBody.summary(response.errorBody).text
+            let detail = RegistryErrorBody.summary(response).text
             throw RegistryError.authenticationFailed(host: host, detail: detail.isEmpty ? "forbidden" : detail)
         default:
             throw try failure(response, host: host, repository: "", operation: "login to \(host)")

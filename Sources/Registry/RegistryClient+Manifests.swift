@@ -20,7 +20,25 @@ extension RegistryClient {
         throw RegistryError.invalidConfiguration(detail: "\(reference): no source to pull from")
     }
 
+    /// One source's manifest, GET once per run: a manifest this run already holds (by digest,
+    /// or under a tag it read or wrote) costs no request; for a tag, a HEAD first (free where a
+    /// GET counts as a pull) finds a digest the run already holds under another name.
     func fetchManifestOnce(_ reference: Reference) async throws -> RawManifest {
+        let repository = Repository(reference)
+        if let digest = reference.digest, let held = manifests.manifest(digest, in: repository) { return held }
+        if reference.digest == nil, let tag = reference.tag {
+            if let held = manifests.manifest(tag: tag, in: repository) { return held }
+            if case .present(let digest?) = try await headManifest(reference), let held = manifests.manifest(digest, in: repository) {
+                manifests.store(held, in: repository, tag: tag)
+                return held
+            }
+        }
+        return try await getManifest(reference)
+    }
+
+    /// `GET /v2/NAME/manifests/REF` with the full Accept list, its exact bytes kept (and
+    /// verified when asked for by digest).
+    func getManifest(_ reference: Reference) async throws -> RawManifest {
         let repository = Repository(reference)
         let sink = DocumentSink(limit: RawManifest.maximumSize)
         let response: HTTPResponse
@@ -41,7 +59,27 @@ extension RegistryClient {
         if let expected = reference.digest, raw.digest != expected {
             throw RegistryError.digestMismatch(what: "manifest \(reference)", expected: expected, actual: raw.digest)
         }
+        manifests.store(raw, in: repository, tag: reference.digest == nil ? reference.tag : nil)
         return raw
+    }
+
+    enum ManifestHead {
+        case missing
+        /// Present; its digest when the registry named one that parses.
+        case present(Digest?)
+        /// Any other answer (a refusal, a registry that does not HEAD): the GET will tell.
+        case unknown
+    }
+
+    /// `HEAD /v2/NAME/manifests/REF`, which no registry counts as a pull.
+    func headManifest(_ reference: Reference) async throws -> ManifestHead {
+        let repository = Repository(reference)
+        let response = try await send(host: repository.host, method: "HEAD", path: "/v2/\(repository.name)/manifests/\(reference.identifier)",
+                                      headers: [("Accept", MediaType.manifestAccept.joined(separator: ", "))],
+                                      scopes: [.pull(repository.name)])
+        if response.status == 404 { return .missing }
+        guard (200..<300).contains(response.status) else { return .unknown }
+        return .present(response.header("docker-content-digest").flatMap { try? Digest($0) })
     }
 
     /// HEADs a manifest: its descriptor when present, nil when the registry has none.
@@ -62,24 +100,6 @@ extension RegistryClient {
             return nil
         }
         return Descriptor(mediaType: type, digest: digest, size: length)
-    }
-
-    /// PUTs a manifest under a tag (or its digest), with Content-Type set to its media type.
-    /// Callers push every blob and child manifest first.
-    public func putManifest(_ manifest: RawManifest, to reference: Reference) async throws {
-        let repository = Repository(reference)
-        try checkIdentifier(reference)
-        try checkAllowed(repository)
-        let response = try await send(host: repository.host, method: "PUT", path: "/v2/\(repository.name)/manifests/\(reference.identifier)",
-                                      headers: [("Content-Type", manifest.mediaType)],
-                                      body: MemorySource(manifest.bytes), bodyLength: Int64(manifest.bytes.count),
-                                      scopes: [.push(repository.name)])
-        guard (200..<300).contains(response.status) else {
-            throw try failure(response, host: repository.host, repository: repository.name, operation: "push of \(reference)")
-        }
-        if let echoed = response.header("docker-content-digest"), let digest = try? Digest(echoed), digest != manifest.digest {
-            throw RegistryError.digestMismatch(what: "manifest pushed to \(reference)", expected: manifest.digest, actual: digest)
-        }
     }
 
     /// A tag becomes part of a URL path: whoever built the reference (a tag list, a layout's

@@ -13,7 +13,11 @@ public struct TagListLimits: Sendable {
 }
 
 extension RegistryClient {
-    /// Lists a repository's tags, following `Link: <…>; rel="next"` pagination.
+    /// Lists a repository's tags, following `Link: <…>; rel="next"` pagination: a Link is
+    /// resolved against the URL of the page that sent it (RFC 3986: `<list?last=x>` is a sibling
+    /// of `…/tags/list`, not of the host's root) and followed as it is (Quay's opaque
+    /// `next_page` tokens), whatever size its pages have (`n` is a wish: ACR ignores it, Quay
+    /// sends 50); a registry that refuses `n` (distribution 3.1 above 1000) is asked without it.
     /// Every name is checked against the tag grammar: a name outside it is skipped (one warning
     /// line names them, escaped), never returned. A `Link` back to a page already read ends the
     /// listing there (one warning line): what was listed, de-duplicated, is the answer. More
@@ -27,9 +31,10 @@ extension RegistryClient {
         var listed = Set<String>()
         var skipped: [String] = []
         var visited = Set<String>()
-        var next: String? = "/v2/\(repository.name)/tags/list?n=\(pageSize)"
+        let first = resolveURL("/v2/\(repository.name)/tags/list", against: endpoint)
+        var next: String? = first + "?n=\(pageSize)"
         while let current = next {
-            guard visited.insert(resolveURL(current, against: endpoint)).inserted else {
+            guard visited.insert(current).inserted else {
                 options.warn?("\(repository): the tag list's Link pagination points back to a page already read; stopping with the \(tags.count) tags listed")
                 break
             }
@@ -38,6 +43,12 @@ extension RegistryClient {
             }
             let sink = DocumentSink(limit: 16 << 20)
             let response = try await send(host: repository.host, method: "GET", path: current, scopes: [.pull(repository.name)], sink: sink)
+            if response.status == 400, current == first + "?n=\(pageSize)" {
+                options.log?("\(repository): the registry refused n=\(pageSize) (HTTP 400); asking for its own page size")
+                next = first
+                visited.remove(current)
+                continue
+            }
             guard (200..<300).contains(response.status) else {
                 throw try failure(response, host: repository.host, repository: repository.name, operation: operation)
             }
@@ -55,7 +66,7 @@ extension RegistryClient {
             guard tags.count <= limits.maxTags else {
                 throw RegistryError.invalidResponse(operation: operation, detail: "more than \(limits.maxTags) tags")
             }
-            next = response.header("link").flatMap(nextLink)
+            next = response.header("link").flatMap(nextLink).map { resolveURL($0, against: current) }
         }
         if !skipped.isEmpty { options.warn?(RemoteName.skippedSummary(skipped, in: repository)) }
         return tags

@@ -3,7 +3,8 @@ import OCI
 extension RegistryError: KindedError {
     public var kind: ErrorKind {
         switch self {
-        case .unreachable, .rateLimited, .tlsVerification, .commandTimedOut, .proxyFailed, .uploadSessionLost: return .network
+        case .refused(_, _, _, _, let kind): return kind
+        case .unreachable, .rateLimited, .pullLimitReached, .tlsVerification, .commandTimedOut, .proxyFailed, .uploadSessionLost: return .network
         case .insecureCredentials, .authenticationRequired, .authenticationFailed, .denied: return .auth
         case .manifestUnknown, .repositoryUnknown, .blobUnknown, .platformNotFound: return .notFound
         case .digestMismatch, .sizeMismatch, .invalidResponse, .invalidManifest, .mirrorServedBadData: return .corrupt
@@ -24,7 +25,7 @@ extension RegistryError {
     public var namesOnlyTheHost: Bool {
         switch self {
         case .unreachable, .tlsVerification, .insecureCredentials, .authenticationRequired, .authenticationFailed, .rateLimited,
-             .proxyFailed, .commandTimedOut: return true
+             .pullLimitReached, .proxyFailed, .commandTimedOut: return true
         default: return false
         }
     }

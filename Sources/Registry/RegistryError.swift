@@ -16,6 +16,12 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
     case digestMismatch(what: String, expected: Digest, actual: Digest)
     case sizeMismatch(what: String, expected: Int64, actual: Int64)
     case rateLimited(host: String, detail: String, retryAfter: Double? = nil)
+    /// A pull allowance used up (Docker Hub's `ratelimit-remaining: 0`): waiting helps, retrying does not.
+    case pullLimitReached(host: String, info: RateLimitInfo, detail: String)
+    /// The registry refused a request for a reason it has and distribution has not (a media type
+    /// it does not take, a namespace that does not exist, a referrer of an index…): `hint` says
+    /// what is likely wrong and what to do.
+    case refused(what: String, status: Int, detail: String, hint: String, kind: ErrorKind)
     case unexpectedStatus(operation: String, status: Int, detail: String, retryAfter: Double? = nil)
     case invalidResponse(operation: String, detail: String)
     case invalidManifest(reference: String, detail: String)
@@ -66,7 +72,16 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
         case .blobUnknown(let repository, let digest): return "\(repository): blob \(digest) not found"
         case .digestMismatch(let what, let expected, let actual): return "\(what): digest mismatch (expected \(expected), got \(actual))"
         case .sizeMismatch(let what, let expected, let actual): return "\(what): size mismatch (expected \(expected) bytes, got \(actual))"
-        case .rateLimited(let host, let detail, _): return "rate limited by \(host): \(detail)"
+        case .rateLimited(let host, let detail, let retryAfter):
+            return "rate limited by \(displayHost(host)): \(detail)" + (retryAfter.map { " (it asks to wait \(formatDelay($0)))" } ?? "")
+        case .pullLimitReached(let host, let info, _):
+            let when = info.reset.map { "it resets in \(RateLimitInfo.duration($0))" }
+                ?? info.window.map { "the \(RateLimitInfo.duration(Double($0))) window frees pulls as older ones age out" }
+                ?? "it frees up with time"
+            return "pull rate limit of \(displayHost(host)) reached: \(info.allowance), none left; \(when)"
+                + " (wait, or log in for a higher limit: samforge login \(displayHost(host)))"
+        case .refused(let what, let status, let detail, let hint, _):
+            return "\(what): refused with HTTP \(status)" + (detail.isEmpty ? "" : " (\(detail))") + ": \(hint)"
         case .unexpectedStatus(let operation, let status, let detail, _):
             return "\(operation) failed: HTTP \(status)" + (detail.isEmpty ? "" : ": \(detail)")
         case .invalidResponse(let operation, let detail): return "\(operation): invalid response: \(detail)"
@@ -89,17 +104,49 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
 
 /// The `{"errors":[{"code","message"}]}` body of a registry error response.
 struct RegistryErrorBody: Decodable {
-    struct Entry: Decodable { var code: String?; var message: String? }
+    struct Entry: Decodable {
+        var code: String?
+        var message: String?
+        /// A `detail` that is text (zot's "cannot change media-type", a digest); structured ones are left out.
+        var detail: String?
+
+        enum CodingKeys: String, CodingKey { case code, message, detail }
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            code = try container.decodeIfPresent(String.self, forKey: .code)
+            message = try container.decodeIfPresent(String.self, forKey: .message)
+            detail = try? container.decodeIfPresent(String.self, forKey: .detail)
+        }
+
+        var text: String {
+            let words = [code, message].compactMap { $0 }.joined(separator: ": ")
+            guard let detail, !detail.isEmpty, !words.contains(detail) else { return words }
+            return words + " (\(detail.prefix(200)))"
+        }
+    }
     var errors: [Entry]?
+
+    /// A response's error body: JSON only when it says it is (Docker Hub's abuse limit answers
+    /// `text/plain` "Too Many Requests (HAP429)."), else its first words as plain text.
+    static func summary(_ response: HTTPResponse) -> (codes: [String], text: String) {
+        let type = response.header("content-type")?.lowercased() ?? ""
+        guard type.isEmpty || type.contains("json") else { return summary(text: response.errorBody) }
+        return summary(response.errorBody)
+    }
 
     static func summary(_ bytes: [UInt8]) -> (codes: [String], text: String) {
         guard let body = try? UntrustedJSON.decode(RegistryErrorBody.self, from: bytes), let errors = body.errors, !errors.isEmpty else {
-            let text = oneLine(String(decoding: bytes.prefix(200), as: UTF8.self))
-            return ([], text.hasPrefix("<") ? "" : text)  // an HTML error page says nothing useful in one line
+            return summary(text: bytes)
         }
         let codes = errors.compactMap(\.code)
-        let text = errors.map { [$0.code, $0.message].compactMap { $0 }.joined(separator: ": ") }.joined(separator: "; ")
+        let text = errors.map(\.text).joined(separator: "; ")
         return (codes, oneLine(text))
+    }
+
+    private static func summary(text bytes: [UInt8]) -> (codes: [String], text: String) {
+        let text = oneLine(String(decoding: bytes.prefix(200), as: UTF8.self))
+        return ([], text.hasPrefix("<") ? "" : text)  // an HTML error page says nothing useful in one line
     }
 
     /// The server's words as one line of plain text: line breaks and other control characters

@@ -16,6 +16,12 @@ public struct RegistryOptions: Sendable {
     /// The hosts a command pushes to: DOCKER_USERNAME/DOCKER_PASSWORD apply there (and the
     /// hint of an authentication error says so only there).
     public var pushHosts: Set<String> = []
+    /// The repositories a command pushes to: a token for a registry asks for push there with its
+    /// first request (one token serves the run), and pulls from them never go anonymously.
+    public var pushRepositories: Set<Repository> = []
+    /// `--max-requests-per-second HOST=N`: at most N requests a second to HOST (host or
+    /// host:port, as a reference names it), shared by every request of the run.
+    public var requestRates: [String: Double] = [:]
     /// registries.conf: mirrors for pulls, location rewrites, blocked registries.
     public var registriesConf: RegistriesConf?
     /// Why registries.conf could not be used: every registry operation fails with it.

@@ -13,6 +13,8 @@ public struct SAMBuild: Sendable {
     public var attest = true
     /// Rewrite the manifests (`--format`), e.g. OCI for a Docker-schema2 base.
     public var format: ManifestFormat?
+    /// The last attester (`--sign-key`): made from the mutation and the name the image goes by.
+    public var signer: (@Sendable (_ mutation: Mutation, _ subjectName: String) -> Attester)?
 
     public init(runner: PlanRunner) {
         self.runner = runner
@@ -28,7 +30,7 @@ public struct SAMBuild: Sendable {
         if request.timestampTag { tags.append(SAMTags.timestamped(request.primaryTag, timestamp: timestamp)) }
         let names = tags.compactMap { target.name(forTag: $0, defaultRepository: TargetRepository.defaultArchiveRepository) }
         let subjectName = target.reference(name: nil)
-        let (runner, attest, format, parameters) = (self.runner, self.attest, self.format, request.parameters)
+        let (runner, attest, format, parameters, signer) = (self.runner, self.attest, self.format, request.parameters, self.signer)
         // The base's layers move to the target while the new layers are built.
         let publisher = runner.publisher(label: "target \(request.target.text)")
         let (published, mutation) = try await publisher.publish(to: target.destination, prefetching: base.layers, from: base.source) {
@@ -38,6 +40,7 @@ public struct SAMBuild: Sendable {
                 let request = AttestationRequest(recipe: "sam-plugin", parameters: parameters, tag: names.first)
                 attesters.append(BuildAttester(mutation: mutation, request: request, subjectName: subjectName))
             }
+            if let signer { attesters.append(signer(mutation, subjectName)) }
             return (Publication(image: mutation.image, names: names, attesters: attesters, expecting: target.pinned, format: format), mutation)
         }
         guard let built = mutation.platforms.first else { throw SAMInputError("\(request.base.location): nothing to build") }

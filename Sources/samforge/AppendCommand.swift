@@ -6,6 +6,7 @@ import Layers
 import OCI
 import Registry
 import SAM
+import Signing
 
 /// `samforge append BASE TARGET`: files and paths from other images as one new layer, plus
 /// config changes, pushed as TARGET. The generic form of what `build` does for SAM.
@@ -58,6 +59,7 @@ struct AppendCommand: AsyncParsableCommand {
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Flag(help: "Do not attach the SBOM and provenance referrers.") var noAttestations = false
     @OptionGroup var format: FormatOption
+    @OptionGroup var signing: SigningOptions
     @OptionGroup var lockOptions: LockOptions
     @Flag(help: "Print one JSON object instead of the reference line.") var json = false
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
@@ -91,12 +93,13 @@ struct AppendCommand: AsyncParsableCommand {
         try lockOptions.check()
         let existingLock = try lockOptions.load()
 
-        let client = registry.makeClient(pushHosts: targetLocation.registryReference.map { [$0.host] } ?? [], environment: environment)
+        let client = registry.makeClient(pushTargets: targetLocation.registryReference.map { [$0] } ?? [], environment: environment)
         let destination = try targetLocation.openTarget(client: client)
         if destination.destination.requiresSinglePlatform, !platforms.isSingle {
             throw UsageError("\(target): a docker archive holds one platform's image; give --platform one os/arch (or write to a registry or an oci: layout for several)")
         }
         let names = try self.names(at: destination)
+        let (signer, signatureFormats) = (try signing.signer(for: [destination]), try signing.formats())
 
         let progress = TransferProgress(quiet: quiet)
         defer { progress.end() }
@@ -114,7 +117,8 @@ struct AppendCommand: AsyncParsableCommand {
                 progress.note("platforms left out (not chosen): \(mutation.dropped.map(\.description).joined(separator: ", "))")
             }
             let request = AttestationRequest(recipe: "append", parameters: parameters, tag: names.first)
-            let attesters: [Attester] = attest ? [BuildAttester(mutation: mutation, request: request, subjectName: subjectName)] : []
+            var attesters: [Attester] = attest ? [BuildAttester(mutation: mutation, request: request, subjectName: subjectName)] : []
+            if let signer { attesters.append(SigningOptions.attester(signer, formats: signatureFormats, mutation: mutation, subjectName: subjectName)) }
             return (Publication(image: mutation.image, names: names, attesters: attesters, expecting: destination.pinned,
                                 format: manifestFormat), mutation)
         }

@@ -5,6 +5,7 @@ import Foundation
 import Layers
 import Pipelines
 import SAM
+import Signing
 import Streams
 
 struct BuildCommand: AsyncParsableCommand {
@@ -77,6 +78,7 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(help: "Do not attach the SBOM and provenance referrers.") var noAttestations = false
     @OptionGroup var format: FormatOption
     @OptionGroup var lockOptions: LockOptions
+    @OptionGroup var signing: SigningOptions
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
     @Flag(help: "Print one JSON object instead of the reference line (an array for several bases).") var json = false
     @OptionGroup var registry: RegistryFlags
@@ -91,8 +93,7 @@ struct BuildCommand: AsyncParsableCommand {
         try lockOptions.check()
         let existingLock = try lockOptions.load()
 
-        let pushHosts = Set(requests.compactMap { $0.target.reference?.host })
-        let client = registry.makeClient(pushHosts: Array(pushHosts), environment: environment)
+        let client = registry.makeClient(pushTargets: requests.compactMap { $0.target.reference }, environment: environment)
         // One destination per publication (a layout or an archive keeps each one's names until
         // its commit); every path is checked now, before any traffic.
         let targets = try requests.map { try $0.target.location.openTarget(client: client) }
@@ -106,6 +107,10 @@ struct BuildCommand: AsyncParsableCommand {
         var build = SAMBuild(runner: runner)
         build.attest = !noAttestations
         build.format = manifestFormat
+        let signatureFormats = try signing.formats()
+        if let signer = try signing.signer(for: targets) {
+            build.signer = { mutation, subjectName in SigningOptions.attester(signer, formats: signatureFormats, mutation: mutation, subjectName: subjectName) }
+        }
         if !noAttestations {
             var noted: Set<String> = []
             for target in targets where noted.insert(target.destination.description).inserted { progress.noteAttestations(target) }

@@ -65,7 +65,7 @@ struct CopyCommand: AsyncParsableCommand {
         _ = try format.parsed()
         guard (1...Self.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(Self.maxJobs) (got \(jobs))") }
         if let digestFile { try OutputPath.checkWritable(digestFile, what: "--digest-file") }
-        let client = registry.makeClient(pushHosts: to.registryReference.map { [$0.host] } ?? [])
+        let client = registry.makeClient(pushTargets: to.registryReference.map { [$0] } ?? [])
         let progress = TransferProgress(quiet: quiet)
         let context = RunContext(client: client, jobs: jobs, onEvent: progress.event)
 

@@ -25,6 +25,7 @@ enum Entry {
             exit(ExitStatus.usage)
         }
         for warning in plugin?.warnings ?? [] { Output.warning(warning) }
+        if plugin != nil { PluginMode.exportSigningPassword() }
         await PluginCredentials.$current.withValue(plugin?.credentials) {
             await run(arguments: plugin.map { ["build"] + $0.arguments }, plugin: plugin)
         }

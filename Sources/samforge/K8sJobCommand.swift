@@ -40,6 +40,8 @@ struct K8sJobCommand: ParsableCommand {
     var backoffLimitPerIndex = 2
     @Option(name: .customLong("docker-config-secret"), help: ArgumentHelp("The Secret holding docker's config.json for the pods.", valueName: "NAME"))
     var dockerConfigSecret = "samforge-docker-config"
+    @Option(name: .customLong("sign-key-secret"), help: ArgumentHelp("Sign the images with the cosign key in this Secret (keys cosign.key, password).", valueName: "NAME"))
+    var signKeySecret: String?
     @Option(name: .customLong("go-template"), help: ArgumentHelp("go-template URL for the builds (default: Harness's).", valueName: "URL"))
     var goTemplate: String?
     @Option(name: .customLong("docker-cli-image"), help: ArgumentHelp("Image to take the docker CLI from (default: docker.io's docker:26.0.1-cli).", valueName: "REF"))
@@ -61,6 +63,7 @@ struct K8sJobCommand: ParsableCommand {
         options.parallelism = parallelism
         options.backoffLimitPerIndex = backoffLimitPerIndex
         options.dockerConfigSecret = dockerConfigSecret
+        options.signKeySecret = signKeySecret
         options.version = inputs.version
         options.pluginImage = inputs.pluginImage
         options.targetRepo = inputs.targetRepo

@@ -52,6 +52,10 @@ struct HarnessPipelineCommand: ParsableCommand {
     var dockerUsername: String?
     @Option(name: .customLong("docker-password-secret"), help: ArgumentHelp("The Harness secret that holds DOCKER_PASSWORD.", valueName: "ID"))
     var dockerPasswordSecret = "dockerhub_pat"
+    @Option(name: .customLong("sign-key-secret"), help: ArgumentHelp("Sign the images with the cosign key this Harness secret holds.", valueName: "ID"))
+    var signKeySecret: String?
+    @Option(name: .customLong("sign-key-password-secret"), help: ArgumentHelp("The Harness secret that holds the key's password.", valueName: "ID"))
+    var signKeyPasswordSecret: String?
 
     @Option(help: ArgumentHelp("Pipeline name.", valueName: "NAME")) var name = "sam-image-build"
     @Option(help: ArgumentHelp("Pipeline identifier (default: from the name).", valueName: "ID")) var identifier: String?
@@ -90,6 +94,8 @@ struct HarnessPipelineCommand: ParsableCommand {
         options.targetRepo = inputs.targetRepo
         options.dockerUsername = dockerUsername
         options.dockerPasswordSecret = dockerPasswordSecret
+        options.signKeySecret = signKeySecret
+        options.signKeyPasswordSecret = signKeyPasswordSecret
         options.timestampTag = timestampTag
         let matrix = try inputs.buildMatrix()
         let pipeline = try HarnessPipeline(options: options, matrix: matrix)

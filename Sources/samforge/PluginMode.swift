@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OCI
 import Registry
+import Signing
 
 /// samforge as a Harness CI / Drone plugin step: the step's `settings:` arrive as PLUGIN_<NAME>
 /// variables (as drone-kaniko and plugins/docker read them). Run with no arguments and
@@ -15,7 +16,10 @@ enum PluginMode {
     /// Credentials: never options, never in argv.
     static let targetUser = "PLUGIN_USERNAME", targetPassword = "PLUGIN_PASSWORD"
     static let sourceUser = "PLUGIN_SOURCE_USERNAME", sourcePassword = "PLUGIN_SOURCE_PASSWORD"
-    static var credentialVariables: [String] { [targetUser, targetPassword, sourceUser, sourcePassword] }
+    /// The signing key's password (the key itself is the sign_key setting, PLUGIN_SIGN_KEY,
+    /// whose value is the key's text and is read from the environment, never put in argv).
+    static let signKeyPassword = "PLUGIN_SIGN_KEY_PASSWORD"
+    static var credentialVariables: [String] { [targetUser, targetPassword, sourceUser, sourcePassword, signKeyPassword] }
 
     /// A build option as the build command declares it.
     struct Setting: Equatable {
@@ -84,7 +88,7 @@ enum PluginMode {
         }
         let shown = unknown.map { name in name + (suggestion(name).map { " (did you mean \($0)?)" } ?? "") }
         let list = (settings.map { String($0.variable.dropFirst(prefix.count)).lowercased() }
-                    + ["username", "password", "source_username", "source_password"]).joined(separator: ", ")
+                    + credentialVariables.map { String($0.dropFirst(prefix.count)).lowercased() }).joined(separator: ", ")
         let verb = unknown.count == 1 ? "is not a samforge build setting" : "are not samforge build settings"
         throw UsageError("\(shown.joined(separator: ", ")) \(verb) (settings: \(list))")
     }
@@ -127,6 +131,8 @@ enum PluginMode {
                 case "false": break
                 default: throw UsageError("\(setting.variable) must be true or false")
                 }
+            case .option where setting.option == "sign-key":
+                arguments += ["--sign-key", "env://" + setting.variable]
             case .option:
                 arguments += ["--" + setting.option, value]
             case .repeatingOption:
@@ -147,6 +153,13 @@ enum PluginMode {
         var warnings: [String] = []
         let credentials = try credentials(environment: environment, arguments: arguments, warnings: &warnings)
         return Invocation(arguments: arguments, credentials: credentials, names: names, warnings: warnings)
+    }
+
+    /// PLUGIN_SIGN_KEY_PASSWORD becomes the password of the signing key (as COSIGN_PASSWORD,
+    /// which wins when both are set); it leaves the environment either way.
+    static func exportSigningPassword() {
+        if let value = getenv(signKeyPassword), getenv(Password.variable) == nil { setenv(Password.variable, value, 1) }
+        unsetenv(signKeyPassword)
     }
 
     /// The target's pair behaves as DOCKER_USERNAME/DOCKER_PASSWORD do in a Run step (the

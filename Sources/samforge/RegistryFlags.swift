@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OCI
 import Registry
 
 /// Options every command that talks to registries takes.
@@ -24,6 +25,10 @@ struct RegistryFlags: ParsableArguments {
     @Option(name: .customLong("first-byte-timeout"), help: .hidden) var firstByteTimeout: Double?
     @Option(name: .customLong("stall-timeout"), help: .hidden) var stallTimeout: Double?
 
+    @Option(name: .customLong("max-requests-per-second"),
+            help: ArgumentHelp("At most N requests a second to HOST (repeatable; default: no limit).", valueName: "HOST=N"))
+    var maxRequestsPerSecond: [String] = []
+
     @Flag(name: .customLong("verbose"), help: "Log each request to stderr (credentials redacted).")
     var verbose = false
 
@@ -42,26 +47,43 @@ struct RegistryFlags: ParsableArguments {
         for (name, value) in [("--first-byte-timeout", firstByteTimeout), ("--stall-timeout", stallTimeout)] {
             if let value, !(value > 0) { throw UsageError("\(name) must be a positive number of seconds") }
         }
+        _ = try requestRates()
     }
 
-    /// A client whose credentials come from docker's config.json, plus, for `pushHosts`,
-    /// DOCKER_USERNAME/DOCKER_PASSWORD when both are set (the Harness pipeline's variables),
-    /// then plugin mode's PLUGIN_ credentials (PluginCredentials.current, never in argv).
-    /// `given` (login's credentials under test) take precedence over all.
-    func makeClient(pushHosts: [String] = [], given: [String: Credentials] = [:],
+    /// `--max-requests-per-second HOST=N` values, HOST as a reference names it (`docker.io`,
+    /// `public.ecr.aws`, `registry.example.com:5000`), N a positive number (0.5: one every 2 s).
+    func requestRates() throws -> [String: Double] {
+        var rates: [String: Double] = [:]
+        for value in maxRequestsPerSecond {
+            let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[0].contains("/"), let rate = Double(parts[1]), rate.isFinite, rate > 0 else {
+                throw UsageError("--max-requests-per-second takes HOST=N with N a positive number, e.g. public.ecr.aws=1 (got \"\(value)\")")
+            }
+            rates[parts[0].lowercased()] = rate
+        }
+        return rates
+    }
+
+    /// A client whose credentials come from docker's config.json, plus, for the hosts of
+    /// `pushTargets`, DOCKER_USERNAME/DOCKER_PASSWORD when both are set (the Harness pipeline's
+    /// variables), then plugin mode's PLUGIN_ credentials (PluginCredentials.current, never in
+    /// argv). `given` (login's credentials under test) take precedence over all. Each says where
+    /// it came from, for an error that says the registry rejected it.
+    func makeClient(pushTargets: [Reference] = [], given: [String: Credentials] = [:],
                     environment: [String: String] = ProcessInfo.processInfo.environment) -> RegistryClient {
+        let pushHosts = Array(Set(pushTargets.map(\.host)))
         let configFile = DockerConfigCredentials(path: DockerConfigCredentials.defaultPath(environment: environment))
         var overrides: [String: Credentials] = [:]
         let user = environment["DOCKER_USERNAME"] ?? "", password = environment["DOCKER_PASSWORD"] ?? ""
         if !pushHosts.isEmpty, let warning = TargetCredentials.halfPairWarning(user: ("DOCKER_USERNAME", user), password: ("DOCKER_PASSWORD", password)) {
             Self.printLine("samforge: warning: " + warning)
         } else if !user.isEmpty, !password.isEmpty {
-            for host in pushHosts { overrides[host] = Credentials(username: user, password: password) }
+            for host in pushHosts { overrides[host] = Credentials(username: user, password: password, origin: "DOCKER_USERNAME/DOCKER_PASSWORD") }
         }
         if let plugin = PluginCredentials.current {
-            overrides.merge(plugin.hosts) { _, source in source }
+            overrides.merge(plugin.hosts.mapValues { $0.from("PLUGIN_SOURCE_USERNAME/PLUGIN_SOURCE_PASSWORD") }) { _, source in source }
             // The target's credentials win where the plugin image shares its registry.
-            if let push = plugin.push { for host in pushHosts { overrides[host] = push } }
+            if let push = plugin.push { for host in pushHosts { overrides[host] = push.from("PLUGIN_USERNAME/PLUGIN_PASSWORD") } }
         }
         overrides.merge(given) { _, login in login }
         var log: (@Sendable (String) -> Void)?
@@ -72,6 +94,8 @@ struct RegistryFlags: ParsableArguments {
         options.insecureEverywhere = insecure
         options.onRetry = { line in Self.printLine("samforge: \(line)") }
         options.pushHosts = Set(pushHosts)
+        options.pushRepositories = Set(pushTargets.map(Repository.init))
+        options.requestRates = (try? requestRates()) ?? [:]
         // As podman and skopeo: mirrors, rewrites and blocks from registries.conf; an
         // unreadable file fails every registry operation (it might block something).
         do {

@@ -19,7 +19,8 @@ struct Samforge: AsyncParsableCommand {
         discussion: """
         It speaks the registry protocol itself: no daemon, no root, no privileged pod.
         The registry options (--insecure, --insecure-registry, --ca-file, --timeout, \
-        --retry-times, --verbose) may come before the command name as well as after it.
+        --retry-times, --max-requests-per-second, --verbose) may come before the command \
+        name as well as after it.
         samforge --version prints the version.
         Examples:
           samforge inspect public.ecr.aws/sam/build-nodejs18.x:1.143.0
@@ -32,7 +33,8 @@ struct Samforge: AsyncParsableCommand {
           echo "$TOKEN" | samforge login -u ci --password-stdin registry.example.com
         """,
         subcommands: [BuildCommand.self, AppendCommand.self, CopyCommand.self, InspectCommand.self, DiffCommand.self, DigestCommand.self,
-                      ManifestCommand.self, ConfigCommand.self, BlobCommand.self, TagsCommand.self, LoginCommand.self, LogoutCommand.self,
+                      ManifestCommand.self, ConfigCommand.self, BlobCommand.self, TagsCommand.self, SignCommand.self, VerifyCommand.self,
+                      GenerateKeyPairCommand.self, LoginCommand.self, LogoutCommand.self,
                       PipelineCommand.self, VersionCommand.self]
     )
 }

@@ -16,15 +16,8 @@ struct AppendPlatformTests {
         return file
     }
 
-    /// (platform, manifest digest) of each entry of the index `reference` (`HOST/REPO:1`) names.
     func childDigests(_ reference: String) throws -> [(platform: String, digest: String)] {
-        let index = try BuildHarness.rawManifest(reference)
-        let entries = try #require(index["manifests"] as? [[String: Any]])
-        return try entries.map { entry in
-            let platform = try #require(entry["platform"] as? [String: Any])
-            let name = [platform["os"], platform["architecture"], platform["variant"]].compactMap { $0 as? String }.joined(separator: "/")
-            return (name, try #require(entry["digest"] as? String))
-        }
+        try BuildHarness.childDigests(reference)
     }
 
     func children(_ reference: String) throws -> [(platform: String, manifest: [String: Any])] {

@@ -74,6 +74,17 @@ enum BuildHarness {
         return try json(result.stdout)
     }
 
+    /// (platform `os/arch[/variant]`, manifest digest) of each entry of the index `reference` names.
+    static func childDigests(_ reference: String) throws -> [(platform: String, digest: String)] {
+        let index = try rawManifest(reference)
+        let entries = try #require(index["manifests"] as? [[String: Any]])
+        return try entries.map { entry in
+            let platform = try #require(entry["platform"] as? [String: Any])
+            let name = [platform["os"], platform["architecture"], platform["variant"]].compactMap { $0 as? String }.joined(separator: "/")
+            return (name, try #require(entry["digest"] as? String))
+        }
+    }
+
     static func layerDigests(_ manifest: [String: Any]) -> [String] {
         ((manifest["layers"] as? [[String: Any]]) ?? []).compactMap { $0["digest"] as? String }
     }

@@ -16,7 +16,8 @@ struct HelpReadmeTests {
     }()
 
     /// The registry options, documented once for every command (their own section).
-    static let registryOptions: Set<String> = ["--insecure", "--insecure-registry", "--ca-file", "--timeout", "--retry-times", "--verbose"]
+    static let registryOptions: Set<String> = ["--insecure", "--insecure-registry", "--ca-file", "--timeout", "--retry-times",
+                                               "--max-requests-per-second", "--verbose"]
 
     /// The README section of each command: the heading that introduces it.
     static let headings: [String: String] = [
@@ -25,7 +26,7 @@ struct HelpReadmeTests {
         "manifest": "### `samforge digest|manifest|config", "config": "### `samforge digest|manifest|config",
         "blob": "### `samforge blob", "tags": "### `samforge tags", "login": "### `samforge login", "logout": "### `samforge login",
         "pipeline harness": "### Run it in Harness", "pipeline k8s-job": "### Run it on Kubernetes", "pipeline": "### Run it in Harness",
-        "version": "## Commands",
+        "version": "## Commands", "sign": "### Signing:", "verify": "### Signing:", "generate-key-pair": "### Signing:",
     ]
 
     /// From `heading` to the next heading of the same or a higher level (outside code blocks,
@@ -64,16 +65,26 @@ struct HelpReadmeTests {
             let section = try #require(Self.section(heading), "\(name): README has no \(heading)")
             for option in Self.options(try HelpLayoutTests.help(command, columns: 200)) {
                 let documented = Self.registryOptions.contains(option.long) ? registrySection : section
-                #expect(documented.contains(option.long) || option.short.map { documented.contains("`\($0) ") || documented.contains("[\($0) ") } == true,
+                let shortForms = option.short.map { short in ["`\(short) ", "`\(short)`", "[\(short) ", "[\(short)]", "[\(short)|"] } ?? []
+                #expect(documented.contains(option.long) || shortForms.contains { documented.contains($0) },
                         "\(name) \(option.long): not in the README's \(heading) section")
             }
         }
     }
 
-    /// Synopsis blocks: `samforge NAME …` alone in a code block, as build, append and copy have.
+    /// Synopsis blocks: a plain code block of `samforge NAME …` lines (build, append and copy
+    /// have one each, the signing commands share one); continuation lines are indented.
+    static func synopses() -> [String] {
+        Self.readme.matches(of: /\n```\n(samforge [^`]*?)```/).flatMap { match in
+            String(match.output.1).split(separator: "\n").reduce(into: [String]()) { segments, line in
+                if line.hasPrefix("samforge ") || segments.isEmpty { segments.append(String(line)) } else { segments[segments.count - 1] += "\n" + line }
+            }
+        }
+    }
+
     @Test func synopsesListExactlyTheHelpsOptions() throws {
-        let blocks = Self.readme.matches(of: /\n```\n(samforge [^`]*?)```/).map { String($0.output.1) }
-        #expect(blocks.count >= 3, "\(blocks.count) synopses")
+        let blocks = Self.synopses()
+        #expect(blocks.count >= 6, "\(blocks.count) synopses")
         for block in blocks {
             let name = try #require(block.split(separator: " ").dropFirst().first.map(String.init))
             let help = try HelpLayoutTests.help([name], columns: 200)

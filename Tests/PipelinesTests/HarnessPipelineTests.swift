@@ -50,6 +50,8 @@ struct PipelineCase: Sendable, CustomTestStringConvertible {
             full.dockerUsername = "ci-bot"
             full.dockerPasswordSecret = "account.registry_token"
             full.timestampTag = true
+            full.signKeySecret = "account.cosign_key"
+            full.signKeyPasswordSecret = "cosign_key_password"
             cases.append(.init(name: "\(step) every option", options: full, matrix: overriding))
         }
         return cases
@@ -189,6 +191,30 @@ struct HarnessPipelineTests {
         let step = root?["pipeline"]?["stages"]?[0]?["stage"]?["spec"]?["execution"]?["steps"]?[0]?["stepGroup"]?["steps"]?[0]?["step"]
         #expect(step?["spec"]?["command"]?.string == HarnessPipeline.runCommand(timestampTag: false))
         #expect(step?["spec"]?["envVariables"]?["VERSION"]?.string == "`id`")
+    }
+
+    /// The signing key comes from its secret into the step's environment (Run) or settings
+    /// (Plugin): never a path in the YAML, never spliced into the script.
+    @Test(arguments: HarnessPipeline.StepKind.allCases)
+    func theSigningKeyComesFromASecret(step: HarnessPipeline.StepKind) throws {
+        var options = HarnessPipeline.Options()
+        options.step = step
+        options.signKeySecret = "cosign_key"
+        options.signKeyPasswordSecret = "org.cosign_password"
+        let root = try #require(try Yams.compose(yaml: try HarnessPipeline(options: options, matrix: nil).yaml))
+        let spec = try #require(root["pipeline"]?["stages"]?[0]?["stage"]?["spec"]?["execution"]?["steps"]?[0]?["stepGroup"]?["steps"]?[0]?["step"]?["spec"])
+        if step == .run {
+            #expect(spec["command"]?.string?.contains("--sign-key env://SIGN_KEY") == true)
+            #expect(spec["envVariables"]?["SIGN_KEY"]?.string == #"<+secrets.getValue("cosign_key")>"#)
+            #expect(spec["envVariables"]?["COSIGN_PASSWORD"]?.string == #"<+secrets.getValue("org.cosign_password")>"#)
+        } else {
+            #expect(spec["settings"]?["sign_key"]?.string == #"<+secrets.getValue("cosign_key")>"#)
+            #expect(spec["settings"]?["sign_key_password"]?.string == #"<+secrets.getValue("org.cosign_password")>"#)
+        }
+        options.signKeySecret = "<+input>"
+        #expect(throws: PipelineOptionError.self) { _ = try HarnessPipeline(options: options, matrix: nil) }
+        options.signKeySecret = nil
+        #expect(throws: PipelineOptionError.self) { _ = try HarnessPipeline(options: options, matrix: nil) }
     }
 
     @Test func outputIsDeterministic() throws {

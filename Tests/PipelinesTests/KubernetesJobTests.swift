@@ -28,6 +28,7 @@ struct JobCase: Sendable, CustomTestStringConvertible {
         tuned.backoffLimitPerIndex = 0
         tuned.dockerConfigSecret = "release.registry-credentials"
         tuned.timestampTag = true
+        tuned.signKeySecret = "cosign-key"
         var onlyEntries = KubernetesJob.Options()
         onlyEntries.name = "entries"
         let bases = (0..<12).map { "public.ecr.aws/sam/build-runtime\($0):1.143.0" }

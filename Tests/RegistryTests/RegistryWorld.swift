@@ -24,8 +24,10 @@ enum RegistryWorld {
     static func reference(_ host: String, _ path: String) throws -> Reference { try Reference(parsing: "\(host)/\(path)") }
 
     /// Uploads a small blob and a manifest naming it (config = that blob), so a tag exists.
-    static func pushTinyImage(_ client: RegistryClient, to reference: Reference) async throws -> RawManifest {
-        let config = Array(#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"config":{}}"#.utf8)
+    /// `label`: a config label, for an image of its own digest.
+    static func pushTinyImage(_ client: RegistryClient, to reference: Reference, label: String? = nil) async throws -> RawManifest {
+        let labels = label.map { #"{"Labels":{"test":"\#($0)"}}"# } ?? "{}"
+        let config = Array(#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"config":\#(labels)}"#.utf8)
         let digest = Digest.of(config)
         let repository = Repository(reference)
         try await client.uploadBlob(digest, size: Int64(config.count), to: repository, from: MemorySource(config))

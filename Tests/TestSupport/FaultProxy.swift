@@ -55,6 +55,25 @@ public struct FaultProxy: Sendable {
         guard result.status == 0 else { throw ControlError(description: "arming chaos at \(address): \(result.stderr)") }
     }
 
+    /// Arms a personality: from now on the proxy answers as that registry would (see
+    /// scripts/fault_personality.py), until `reset()`; several combine.
+    public func personality(_ name: String, _ parameters: [String: String] = [:]) throws {
+        let query = parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.encoded($0.value))" }.joined(separator: "&")
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "-X", "POST", "http://\(address)/__personality/\(name)?\(query)"])
+        guard result.status == 0 else { throw ControlError(description: "arming \(name) at \(address): \(result.stderr)") }
+    }
+
+    /// What the personalities recorded: `armed`, `mount_sessions`, `token_scopes` (each
+    /// `{scopes, credentials, time}`), `patch_sizes` (per upload session), `arrivals` (every
+    /// request's arrival time, seconds).
+    public func personalityRecord() throws -> [String: Any] {
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(address)/__personality"])
+        guard let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
+            throw ControlError(description: "unreadable personality record from \(address): \(result.stdout.prefix(200))")
+        }
+        return object
+    }
+
     /// Paths of the uploads a `stall` fault has held so far.
     public func stalledUploads(matching match: String) throws -> [String] {
         let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(address)/__stalled?match=\(match)"])

@@ -7,14 +7,21 @@ public struct Credentials: Sendable, Hashable, CustomStringConvertible {
     public var password: String
     /// An OAuth2 refresh token (`identitytoken` in config.json), used instead of the password.
     public var identityToken: String?
+    /// Where they came from, for an error that says so (`DOCKER_USERNAME/DOCKER_PASSWORD`, a
+    /// config file and its key, a credential helper); never the secret.
+    public var origin: String?
 
-    public init(username: String, password: String, identityToken: String? = nil) {
+    public init(username: String, password: String, identityToken: String? = nil, origin: String? = nil) {
         self.username = username
         self.password = password
         self.identityToken = identityToken
+        self.origin = origin
     }
 
     public var description: String { "Credentials(\(username), <redacted>)" }
+
+    /// ` (the credentials come from ORIGIN)`, or nothing when unknown.
+    var originNote: String { origin.map { " (the credentials come from \($0))" } ?? "" }
 
     var basicHeader: String {
         "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
@@ -85,30 +92,34 @@ public struct DockerConfigCredentials: CredentialSource {
         }
         let keys = Self.lookupKeys(for: host)
         for key in keys {
-            if let helper = config.credHelpers?[key] { return try Self.runHelper(helper, host: key) }
+            if let helper = config.credHelpers?[key] {
+                return try Self.runHelper(helper, host: key)?.from("credential helper docker-credential-\(helper) (credHelpers in \(path))")
+            }
         }
         // As docker: a credsStore helper's answer wins over config.json's auths. A helper that
         // is not installed here (a config copied from a laptop) leaves the auths to answer.
         if let store = config.credsStore, !store.isEmpty,
            let stored = try Self.runHelper(store, host: keys[0], missingIsNil: true) {
-            return stored
+            return stored.from("credential helper docker-credential-\(store) (credsStore in \(path))")
         }
         // Several spellings of one host (`host`, `https://host/v1/`): the exact one first, then
         // in key order, never in a dictionary's run-to-run order.
         let matching = (config.auths ?? [:]).filter { keys.contains(Self.normalize($0.key)) }
             .sorted { ($0.key == keys[0] ? 0 : 1, $0.key) < ($1.key == keys[0] ? 0 : 1, $1.key) }
-        for (_, entry) in matching {
+        for (key, entry) in matching {
+            let origin = "\(path), auths entry \"\(key)\""
             if let encoded = entry.auth, !encoded.isEmpty {
                 guard let data = Data(base64Encoded: encoded), let text = String(data: data, encoding: .utf8),
                       let colon = text.firstIndex(of: ":") else {
                     throw CredentialError(message: "cannot read credentials for \(host) in \(path): malformed auth entry")
                 }
-                return Credentials(username: String(text[..<colon]), password: String(text[text.index(after: colon)...]), identityToken: entry.identitytoken)
+                return Credentials(username: String(text[..<colon]), password: String(text[text.index(after: colon)...]),
+                                   identityToken: entry.identitytoken, origin: origin)
             }
             if let username = entry.username, let password = entry.password {
-                return Credentials(username: username, password: password, identityToken: entry.identitytoken)
+                return Credentials(username: username, password: password, identityToken: entry.identitytoken, origin: origin)
             }
-            if let token = entry.identitytoken { return Credentials(username: "<token>", password: "", identityToken: token) }
+            if let token = entry.identitytoken { return Credentials(username: "<token>", password: "", identityToken: token, origin: origin) }
         }
         return nil
     }
@@ -150,5 +161,14 @@ public struct DockerConfigCredentials: CredentialSource {
         }
         if reply.Username == "<token>" { return Credentials(username: reply.Username, password: "", identityToken: reply.Secret) }
         return Credentials(username: reply.Username, password: reply.Secret)
+    }
+}
+
+extension Credentials {
+    /// The same credentials, saying where they came from (unless they already do).
+    public func from(_ origin: String) -> Credentials {
+        var copy = self
+        if copy.origin == nil { copy.origin = origin }
+        return copy
     }
 }

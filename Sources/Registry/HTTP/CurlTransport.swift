@@ -81,6 +81,7 @@ public final class CurlTransport: @unchecked Sendable {
         ccurl_setopt_long(handle, CURLOPT_BUFFERSIZE, 512 * 1024)
         ccurl_setopt_long(handle, CURLOPT_UPLOAD_BUFFERSIZE, 512 * 1024)
         ccurl_setopt_long(handle, CURLOPT_PROTOCOLS, Int(CURLPROTO_HTTP | CURLPROTO_HTTPS))
+        if ProxySettings.bypassesLoopback(request.url) { ccurl_setopt_string(handle, CURLOPT_NOPROXY, "*") }
         ccurl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")  // accept compressed error/JSON bodies
         ccurl_setopt_long(handle, CURLOPT_HTTP_CONTENT_DECODING, 1)
         if let caFile = tls.caFile {

@@ -48,6 +48,9 @@ public struct HTTPResponse: Sendable {
     /// The body of an error (status ≥ 300), capped: registries explain failures there.
     public var errorBody: [UInt8]
     public var url: String
+    /// The request carried the stored credentials (Basic, or a token fetched with them): a 401
+    /// then means they, or what they grant, were refused.
+    public var authenticated = false
 
     public func header(_ name: String) -> String? { headers[name.lowercased()]?.first }
 
