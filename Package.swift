@@ -17,6 +17,8 @@ let package = Package(
     targets: [
         // C libraries from Debian (-dev packages installed by scripts/bootstrap).
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // The C library's own: argv without /proc, a file system's type.
+        .target(name: "CSystem"),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // zstd layers: libzstd's multithreaded compressor and its decoder.
@@ -26,7 +28,7 @@ let package = Package(
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
 
         .target(name: "OCI", dependencies: ["CCrypto"]),
-        .target(name: "Streams", dependencies: ["OCI"]),
+        .target(name: "Streams", dependencies: ["OCI", "CSystem"]),
         .target(name: "Registry", dependencies: ["OCI", "Streams", "CCurl", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(name: "Layers", dependencies: ["OCI", "Streams", "CArchive", "CZlib", "CZstd"]),
         .target(name: "Assembly", dependencies: ["OCI", "Streams", "Registry", "Layers"]),
@@ -38,7 +40,7 @@ let package = Package(
         // Pure values: the build matrix file and the pipeline/Job generators.
         .target(name: "Pipelines", dependencies: [.product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "samforge", dependencies: [
-            "OCI", "Streams", "Registry", "Layers", "Assembly", "Build", "Attestations", "SAM", "Pipelines", "Signing",
+            "OCI", "Streams", "Registry", "Layers", "Assembly", "Build", "Attestations", "SAM", "Pipelines", "Signing", "CSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

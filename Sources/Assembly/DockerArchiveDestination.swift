@@ -24,7 +24,7 @@ public final class DockerArchiveDestination: ImageDestination, @unchecked Sendab
     public init(file: String) {
         self.file = file
         let url = URL(fileURLWithPath: file)
-        temporaryPath = url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".samforge-" + UUID().uuidString.lowercased() + ".partial"
+        temporaryPath = url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".samforge-" + uniqueName() + ".partial"
     }
 
     public var description: String { "docker-archive:\(file)" }

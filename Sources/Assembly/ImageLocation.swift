@@ -58,7 +58,9 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
         let lower = text.lowercased()
         if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
             let bare = text.drop { $0 != "/" }.drop { $0 == "/" }
-            throw ParseError(message: "invalid reference \"\(escapedForMessage(text))\": image references take no URL scheme; write \(escapedForMessage(bare)) (add --insecure-registry HOST for plain HTTP)")
+            // HTTPS is the default; only http:// asks for plain HTTP.
+            let plain = lower.hasPrefix("http://") ? " (add --insecure-registry HOST for plain HTTP)" : " (registries are reached over HTTPS)"
+            throw ParseError(message: "invalid reference \"\(escapedForMessage(text))\": image references take no URL scheme; write \(escapedForMessage(bare))\(plain)")
         }
         var referenceText = text
         let prefix = text.firstIndex(of: ":").map { String(text[..<$0]) }

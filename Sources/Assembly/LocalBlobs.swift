@@ -38,7 +38,7 @@ enum LocalBlob {
     /// Writes `source` to a temporary file in `temporaryDirectory` while hashing it, and renames
     /// it to `path` only when digest and size match: a reader never sees a partial or wrong blob.
     static func write(_ source: ByteSource, to path: String, temporaryDirectory: String, expected: Descriptor, what: String) throws {
-        let temporary = temporaryDirectory + "/.samforge-" + UUID().uuidString.lowercased() + ".partial"
+        let temporary = temporaryDirectory + "/.samforge-" + uniqueName() + ".partial"
         let file = try FileSink(path: temporary)
         do {
             let hashing = HashingSink(forwardingTo: file)
@@ -71,7 +71,7 @@ enum LocalBlob {
     /// Writes a small file atomically (temporary file + rename in the same directory).
     static func writeSmallFile(_ bytes: [UInt8], to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        let temporary = (directory.isEmpty ? "." : directory) + "/.samforge-" + UUID().uuidString.lowercased() + ".partial"
+        let temporary = (directory.isEmpty ? "." : directory) + "/.samforge-" + uniqueName() + ".partial"
         let file = try FileSink(path: temporary)
         do {
             try bytes.withUnsafeBytes { try file.write($0) }

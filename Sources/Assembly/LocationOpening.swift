@@ -88,8 +88,10 @@ public extension ImageLocation {
             }
             return ImageTarget(location: self, destination: destination, names: name.map { [$0] } ?? [], pinned: nil)
         case .dockerArchive(let file, let reference):
-            guard !isDirectory(file) else { throw AssemblyError.usage("\(self): is a directory") }
-            do { try OutputPath.checkWritable(file, what: "docker-archive:") } catch { throw AssemblyError.usage(error.description) }
+            // Written to a temporary file next to FILE and renamed over it at the end.
+            do { try OutputPath.checkWritable(file, what: "docker-archive:", write: .replace, label: "docker-archive:\(file)") } catch {
+                throw AssemblyError.usage(error.description)
+            }
             // As `docker save` names what it saves: REF, else the source's tagged reference, else
             // a name from the file (`app.tar` → `app:latest`), so `docker load` never shows <none>.
             let named = reference ?? sourceReference.flatMap { source in source.tag.map { source.withTag($0) } }

@@ -29,9 +29,8 @@ public final class OCILayoutDestination: ImageDestination, @unchecked Sendable {
             } else if let contents = try? FileManager.default.contentsOfDirectory(atPath: directory), !contents.isEmpty {
                 throw AssemblyError.invalidImage("\(location): directory is not empty and is not an OCI image layout (no \(OCILayout.markerFile) file)")
             }
-            if access(directory, W_OK) != 0 {
-                throw AssemblyError.invalidImage("\(location): cannot write to \(directory): \(OutputPath.reason(errno))")
-            }
+            // A file is created and removed: root passes access(2) on a read-only mount or /proc.
+            if let problem = OutputPath.creationProblem(in: directory) { throw AssemblyError.invalidImage("\(location): \(problem)") }
         } else {
             try Self.checkCreatable(directory, location: location)
         }
@@ -161,8 +160,6 @@ public final class OCILayoutDestination: ImageDestination, @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw AssemblyError.invalidImage("\(location): cannot create it: \(url.path) is not a directory")
         }
-        if access(url.path, W_OK) != 0 {
-            throw AssemblyError.invalidImage("\(location): cannot create it in \(url.path): \(OutputPath.reason(errno))")
-        }
+        if let problem = OutputPath.creationProblem(in: url.path) { throw AssemblyError.invalidImage("\(location): \(problem)") }
     }
 }

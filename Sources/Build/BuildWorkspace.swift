@@ -23,7 +23,7 @@ public final class BuildWorkspace: @unchecked Sendable {
         // every staging directory it sees as a crashed build's leftovers.
         lockDescriptor = open(root + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         if lockDescriptor >= 0 { _ = flock(lockDescriptor, LOCK_SH) }
-        staging = root + "/staging/" + UUID().uuidString.lowercased()
+        staging = root + "/staging/" + uniqueName()
         do {
             try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         } catch {

@@ -37,8 +37,8 @@ public struct ImagePlan: Sendable {
     /// One new layer. Later operations win over earlier ones for the same path.
     public struct Layer: Sendable {
         public var operations: [Operation]
-        /// The history entry's `created_by`; `.digest(of:)` parts are filled in with the
-        /// manifest digest the image resolved to.
+        /// The history entry's `created_by`; `.imageID(of:)` parts are filled in with the
+        /// image ID (config digest) the image resolved to.
         public var history: [HistoryPart]
         public var comment: String?
         /// How progress lines name the layer ("plugin files").
@@ -61,7 +61,11 @@ public struct ImagePlan: Sendable {
 
     public enum HistoryPart: Sendable, Equatable {
         case text(String)
-        case digest(of: ImageLocation)
+        /// An input image by its image ID, the digest of its config (`docker images` shows it):
+        /// the same bytes wherever the image is read from (a registry, a mirror, a layout, a
+        /// docker archive), where its location and manifest digest are not (an archive keeps no
+        /// manifest), so the same inputs give the same history, and the same image digest.
+        case imageID(of: ImageLocation)
     }
 
     /// ADD: a local file or a download at `destination`, root-owned.
@@ -114,8 +118,9 @@ public enum FileInput: Sendable, Hashable, CustomStringConvertible {
     case url(String)
 
     /// `http(s)://…` is a URL; `file://PATH` and anything else a local path, which must be a
-    /// readable regular file (checked now, before any network traffic).
-    public init(parsing text: String, option: String) throws(BuildError) {
+    /// readable regular file, or with `directories` a directory (a tree to add; checked now,
+    /// before any network traffic).
+    public init(parsing text: String, option: String, directories: Bool = false) throws(BuildError) {
         let lower = text.lowercased()
         if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
             guard let url = URL(string: text), url.host != nil else { throw .input("\(option) \(redactedURL(text)): not a valid URL") }
@@ -123,10 +128,18 @@ public enum FileInput: Sendable, Hashable, CustomStringConvertible {
             return
         }
         let path = lower.hasPrefix("file://") ? String(text.dropFirst("file://".count)) : text
+        if directories, !path.isEmpty, LocalTree.isDirectory(path) {
+            // Every entry is checked now (names, kinds, readable), before any traffic.
+            do { _ = try LocalTree.walk(path, source: "\(option) \(text)") } catch let error as BuildError { throw error } catch {
+                throw .input("\(option) \(text): \(error)")
+            }
+            self = .local(path)
+            return
+        }
         var isDirectory: ObjCBool = false
         guard !path.isEmpty, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
               FileManager.default.isReadableFile(atPath: path) else {
-            throw .input("\(option) \(text): no such readable file (give a file or an http(s) URL)")
+            throw .input("\(option) \(text): no such readable file (give a file\(directories ? ", a directory" : "") or an http(s) URL)")
         }
         self = .local(path)
     }

@@ -38,17 +38,18 @@ final class LayerBuilder: @unchecked Sendable {
     /// `layer` of `plan` for `platform`. `selectors`: every path the plan takes from each image,
     /// so an image's layers are streamed once for all of them.
     func layer(_ layer: ImagePlan.Layer, of plan: ImagePlan, platform: Platform) async throws -> NewLayer {
+        // Images by their image ID (config digest): it names the filesystem, wherever it is read from.
         var digests: [ImageLocation: Digest] = [:]
         for case .copy(let copy) in layer.operations {
-            digests[copy.image] = try await inputs.image(copy.image, platform: platform, role: copy.role).manifest.digest
+            digests[copy.image] = try await inputs.image(copy.image, platform: platform, role: copy.role).image.config.digest
         }
-        for case .digest(let location) in layer.history where digests[location] == nil {
-            digests[location] = try await inputs.image(location, platform: platform, role: "image").manifest.digest
+        for case .imageID(let location) in layer.history where digests[location] == nil {
+            digests[location] = try await inputs.image(location, platform: platform, role: "image").image.config.digest
         }
         let history = layer.history.map { part -> String in
             switch part {
             case .text(let text): return text
-            case .digest(let location): return digests[location]?.description ?? ""
+            case .imageID(let location): return digests[location]?.description ?? ""
             }
         }.joined()
         let key = Self.key(layer, digests: digests, history: history, mtime: plan.mtime) + "\ncompression \(plan.compression)"
@@ -83,6 +84,12 @@ final class LayerBuilder: @unchecked Sendable {
             switch operation {
             case .directory(let path, let mode):
                 try entries.set(.directory(path, mode: mode))
+            case .file(let file) where file.input.isLocal && LocalTree.isDirectory(file.input.description):
+                // A tree: its files may share inodes (hard links), which the layer keeps.
+                for spec in try await BlockingWork.run({ try LocalTree.specs(file.input.description, destination: file.destination,
+                                                                                 mode: file.mode, source: file.role) }) {
+                    try entries.set(spec, fromTree: true)
+                }
             case .file(let file):
                 let path = try await localPath(of: file)
                 let mode = try file.mode ?? (file.input.isLocal ? Self.permissions(of: path) : 0o644)

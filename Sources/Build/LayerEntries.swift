@@ -7,12 +7,17 @@ import Layers
 /// kept once, and the writer sorts it anyway.
 struct LayerEntries {
     private var specs: [LayerEntrySpec] = []
+    /// Specs (by index) of a local tree's files, which may share an inode (hard links).
+    private var treeFiles: Set<Int> = []
     /// Paths to make executable once every entry is in (`chmod +x`).
     var executables: [String] = []
 
-    mutating func set(_ spec: LayerEntrySpec) throws {
+    /// `fromTree`: a file of a local directory tree (`--file ./dir`), whose hard links the
+    /// layer keeps (files of one inode).
+    mutating func set(_ spec: LayerEntrySpec, fromTree: Bool = false) throws {
         var spec = spec
         spec.path = try LayerPaths.normalize(spec.path)
+        if fromTree, case .file = spec.content { treeFiles.insert(specs.count) }
         specs.append(spec)
     }
 
@@ -38,24 +43,61 @@ struct LayerEntries {
         }
     }
 
-    /// The specs, executables applied. chmod +x acts on the inode: every name of a file copied
-    /// from an image with its hard links (names sharing staged content) gets the mode.
+    /// The specs, hard links of local trees restored and executables applied. chmod +x acts on
+    /// the inode: every name of a file (names sharing staged content, a tree's hard links) gets
+    /// the mode. The writer makes names of one staged content hard links again.
     consuming func finished() throws -> [LayerEntrySpec] {
+        linkTreeFiles()
         let wanted = Set(try executables.map { try LayerPaths.normalize($0) })
         guard !wanted.isEmpty else { return specs }
         // Only the last spec of a path counts (it is the one written).
         var last: [String: Int] = [:]
         for index in specs.indices where wanted.contains(specs[index].path) { last[specs[index].path] = index }
-        var shared: Set<StagedContent> = []
+        var shared: Set<StagedContent> = [], carriers: Set<String> = []
         for index in last.values {
-            if case .staged(let content) = specs[index].content { shared.insert(content) }
+            switch specs[index].content {
+            case .staged(let content): shared.insert(content)
+            case .hardlink(let target): carriers.insert(target)
+            default: carriers.insert(specs[index].path)
+            }
+            specs[index].mode = 0o755
         }
-        for index in last.values { specs[index].mode = 0o755 }
-        if !shared.isEmpty {
-            for index in specs.indices {
-                if case .staged(let content) = specs[index].content, shared.contains(content) { specs[index].mode = 0o755 }
+        for index in specs.indices {
+            switch specs[index].content {
+            case .staged(let content) where shared.contains(content): specs[index].mode = 0o755
+            case .hardlink(let target) where carriers.contains(target): specs[index].mode = 0o755
+            case .file where carriers.contains(specs[index].path): specs[index].mode = 0o755
+            default: break
             }
         }
         return specs
+    }
+
+    /// A local tree's files of one inode become one file and hard links to it (the first name
+    /// in tar order carries the content), as docker's COPY and buildah add keep them. Only the
+    /// names no later entry replaced count.
+    private mutating func linkTreeFiles() {
+        guard treeFiles.count > 1 else { return }
+        // Paths as bytes: Swift's == would merge the NFC and NFD spellings of a name.
+        var paths = Set(treeFiles.map { Array(specs[$0].path.utf8) })
+        var surviving: [Int] = []
+        for index in specs.indices.reversed() where paths.remove(Array(specs[index].path.utf8)) != nil {
+            if case .file = specs[index].content, treeFiles.contains(index) { surviving.append(index) }
+        }
+        var byInode: [String: [Int]] = [:]
+        for index in surviving {
+            guard case .file(let file) = specs[index].content, let inode = Self.inodeKey(file) else { continue }
+            byInode[inode, default: []].append(index)
+        }
+        for group in byInode.values where group.count > 1 {
+            let ordered = group.sorted { LayerPaths.precedes(specs[$0].path, specs[$1].path) }
+            for index in ordered.dropFirst() { specs[index].content = .hardlink(target: specs[ordered[0]].path) }
+        }
+    }
+
+    private static func inodeKey(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return "\(info.st_dev):\(info.st_ino)"
     }
 }

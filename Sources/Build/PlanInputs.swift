@@ -112,7 +112,10 @@ final class PlanInputs: @unchecked Sendable {
 
     /// SHA-256 of the input's bytes (the download, or the local file), for the SBOM and the lock.
     func sha256(of input: FileInput, role: String) async throws -> Digest {
-        try await sha256(ofFile: try await localFile(input, role: role))
+        if case .local(let path) = input, LocalTree.isDirectory(path) {
+            return try await hashes.value(path) { try await BlockingWork.run { try LocalTree.digest(path, source: role) } }
+        }
+        return try await sha256(ofFile: try await localFile(input, role: role))
     }
 
     private func sha256(ofFile path: String) async throws -> Digest {

@@ -21,7 +21,7 @@ public struct BlobCache: Sendable {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
-                throw LayerError.io("cannot create cache directory \(directory): \(error.localizedDescription)")
+                throw LayerError.io("cannot create cache directory \(directory): \(describeSystemError(error))")
             }
         }
     }
@@ -43,7 +43,7 @@ public struct BlobCache: Sendable {
 
     /// A fresh path in `root/tmp`; nothing is created there yet.
     public func makeTemporaryPath() -> String {
-        temporaryDirectory + "/" + UUID().uuidString.lowercased() + ".partial"
+        temporaryDirectory + "/" + uniqueName() + ".partial"
     }
 
     /// Moves a finished temporary file into place under `digest` (the caller computed it while
@@ -116,7 +116,7 @@ public struct BlobCache: Sendable {
 
     private func list(_ directory: String) throws -> [String] {
         do { return try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
-            throw LayerError.io("cannot list cache directory \(directory): \(error.localizedDescription)")
+            throw LayerError.io("cannot list cache directory \(directory): \(describeSystemError(error))")
         }
     }
 

@@ -69,7 +69,7 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
         case .nonUTF8Name(let path):
             return "cannot copy \"/\(escapedForMessage(path))\": its name or link target is not UTF-8 (stray bytes shown as \\xNN); new layers hold UTF-8 names only"
         case .pathLimit(let path, let detail):
-            let shown = path.utf8.count > 48 ? String(decoding: path.utf8.prefix(48), as: UTF8.self) + "…" : path
+            let shown = path.utf8.count > 48 ? String(decoding: path.utf8.prefix(48), as: UTF8.self) + "..." : path
             return "path \"\(escapedForMessage(shown))\" \(detail)"
         case .inLayer(let index, let digest, let error):
             let layer = "layer \(index.map { "\($0) " } ?? "")(\(digest))"

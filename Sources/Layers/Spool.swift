@@ -33,7 +33,7 @@ public final class Spool: @unchecked Sendable {
         do {
             try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw LayerError.io("cannot create staging directory \(directory): \(error.localizedDescription)")
+            throw LayerError.io("cannot create staging directory \(directory): \(describeSystemError(error))")
         }
         guard (try? manager.contentsOfDirectory(atPath: directory).isEmpty) == true else {
             throw LayerError.io("staging directory \(directory) is not empty")

@@ -34,3 +34,26 @@ public func escapedForMessage<S: StringProtocol>(_ input: S) -> String {
 /// U+061C ARABIC LETTER MARK, U+200E/F LEFT-TO-RIGHT / RIGHT-TO-LEFT MARK, U+202A-E embeddings
 /// and overrides, U+2066-9 isolates.
 private let bidiControls: Set<UInt32> = [0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069]
+
+/// Typographic punctuation as its ASCII form (quotes, dashes, the ellipsis), so samforge's
+/// own lines stay plain ASCII whatever text they carry; any other character is kept.
+public func plainPunctuation(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { typographic[$0.value] != nil }) else { return text }
+    var out = ""
+    for scalar in text.unicodeScalars {
+        if let ascii = typographic[scalar.value] { out += ascii } else { out.unicodeScalars.append(scalar) }
+    }
+    return out
+}
+
+private let typographic: [UInt32: String] = [0x2018: "'", 0x2019: "'", 0x201C: "\"", 0x201D: "\"", 0x2013: "-", 0x2014: "-", 0x2026: "..."]
+
+/// Text that is plain ASCII (Foundation's sentences): typographic punctuation as its ASCII
+/// form, anything else outside ASCII as `\u{...}`.
+public func escapedASCII(_ text: String) -> String {
+    var out = ""
+    for scalar in plainPunctuation(text).unicodeScalars {
+        if (0x20..<0x7F).contains(scalar.value) { out.unicodeScalars.append(scalar) } else { out += "\\u{\(String(scalar.value, radix: 16))}" }
+    }
+    return out
+}

@@ -85,7 +85,11 @@ public struct RawManifest: Sendable, Hashable {
             switch error {
             case .dataCorrupted(let context), .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context):
                 var text = context.debugDescription
-                if let underlying = context.underlyingError { text += " (\(underlying.localizedDescription))" }
+                // Foundation's own sentence has curly quotes and no cause: its debug description.
+                if let underlying = context.underlyingError {
+                    let detail = (underlying as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? String(describing: underlying)
+                    text += " (\(escapedASCII(detail)))"
+                }
                 return text.split(whereSeparator: \.isNewline).joined(separator: " ")
             @unknown default: break
             }

@@ -86,7 +86,7 @@ public struct BuildMatrix: Sendable, Equatable {
         if let explicit { return explicit }
         guard let text = environment[jobIndexVariable] else { return nil }
         guard !text.isEmpty, text.count <= 9, text.allSatisfy({ $0.isASCII && $0.isNumber }), let index = Int(text) else {
-            throw BuildMatrixError("\(jobIndexVariable) \"\(text.prefix(40))\" is not an entry number (0, 1, 2, …)")
+            throw BuildMatrixError("\(jobIndexVariable) \"\(text.prefix(40))\" is not an entry number (0, 1, 2, ...)")
         }
         return index
     }
@@ -113,7 +113,9 @@ public struct BuildMatrix: Sendable, Equatable {
         defer { try? handle.close() }
         let data: Data
         do { data = try handle.read(upToCount: maximumFileSize + 1) ?? Data() } catch {
-            throw BuildMatrixError("\(path): cannot be read (\(error.localizedDescription))")
+            // The OS's words (Foundation's own sentence has curly quotes and no cause).
+            let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code ?? Int(EIO)
+            throw BuildMatrixError("\(path): cannot be read (\(String(cString: strerror(Int32(code))).lowercased()))")
         }
         guard data.count <= maximumFileSize else {
             throw BuildMatrixError("\(path): larger than \(maximumFileSize / 1024) KiB; a matrix file lists image references")

@@ -20,11 +20,18 @@ extension HarnessPipeline {
                 plans[index].bases?.append(entry.samBaseImage)
             } else {
                 let number = plans.count + 1
-                plans.append(StepPlan(name: number == 1 ? "build" : "build \(number)", identifier: number == 1 ? "build" : "build_\(number)",
+                plans.append(StepPlan(name: number == 1 ? "build" : "build set \(number)", identifier: Self.stepIdentifier(number),
                                       overrides: entry.overrides, bases: [entry.samBaseImage]))
             }
         }
         return plans
+    }
+
+    /// Harness names the iterations of a step with an N-value matrix `<id>_0` to `<id>_{N-1}`.
+    /// `build`, `build_set2`, `build_set3`…: no identifier ends in `_DIGITS`, and none is
+    /// another's iteration name, whatever the number of entries.
+    static func stepIdentifier(_ number: Int) -> String {
+        number == 1 ? "build" : "build_set\(number)"
     }
 
     var buildSteps: [YAMLValue] {

@@ -165,7 +165,7 @@ public struct HarnessPipeline: Sendable {
         for (flag, value) in [("--project", options.projectIdentifier), ("--org", options.orgIdentifier),
                               ("--service", options.serviceRef), ("--environment", options.environmentRef),
                               ("--infrastructure", options.infrastructureIdentifier)] {
-            try require(HarnessNames.isIdentifier(value) || HarnessNames.isExpression(value), "\(flag) \"\(value)\": \(identifierRule), or an expression <+…>")
+            try require(HarnessNames.isIdentifier(value) || HarnessNames.isExpression(value), "\(flag) \"\(value)\": \(identifierRule), or an expression <+...>")
         }
         for (flag, value) in [("--k8s-connector", options.kubernetesConnector), ("--registry-connector", options.registryConnector),
                               ("--docker-password-secret", options.dockerPasswordSecret)] {
@@ -184,6 +184,31 @@ public struct HarnessPipeline: Sendable {
         for (flag, value) in [("--version", options.version), ("--plugin-image", options.pluginImage)] {
             if let value { try require(isDefaultSafe(value), "\(flag) \"\(value)\": cannot be a run-time input default (no spaces, parentheses or commas)") }
         }
+    }
+
+    /// Options left at a default that stands for something of the user's (a connector, a
+    /// secret, the published image): one warning each, naming the option to give. The
+    /// pipeline is still printed; Harness would refuse it on import or run.
+    public var placeholders: [String] {
+        let defaults = Options()
+        let standIns: [(flag: String, value: String, default: String, what: String)] = [
+            ("--k8s-connector", options.kubernetesConnector, defaults.kubernetesConnector, "your Kubernetes cluster connector's identifier"),
+            ("--infrastructure", options.infrastructureIdentifier, defaults.infrastructureIdentifier,
+             "the infrastructure definition of your Kubernetes environment"),
+            ("--environment", options.environmentRef, defaults.environmentRef, "your Kubernetes environment"),
+            ("--service", options.serviceRef, defaults.serviceRef, "your do-nothing service"),
+            ("--docker-password-secret", options.dockerPasswordSecret, defaults.dockerPasswordSecret,
+             "the Harness secret that holds the target registry's password"),
+        ]
+        return standIns.filter { $0.value == $0.default }.map { "\($0.flag) is the placeholder \"\($0.default)\": give \($0.what)" }
+            + Self.imagePlaceholder(options.image)
+    }
+
+    /// The default `--image` names where the project would publish samforge's image; it is
+    /// not there yet.
+    public static func imagePlaceholder(_ image: String) -> [String] {
+        guard image.hasPrefix(defaultImageRepository + ":") else { return [] }
+        return ["--image \(image) is not published yet: build and push samforge's image with scripts/image and pass it with --image"]
     }
 
     /// `<+input>.default(VALUE)` ends at the first ')' and lists split at ','.

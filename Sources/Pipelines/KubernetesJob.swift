@@ -64,6 +64,8 @@ public struct KubernetesJob: Sendable {
     }
 
     public var parallelism: Int { options.parallelism ?? min(4, matrix.entries.count) }
+    /// Options left at a default that stands for something of the user's (one warning each).
+    public var placeholders: [String] { HarnessPipeline.imagePlaceholder(options.image) }
     public var configMapName: String { options.name + "-matrix" }
 
     /// The container's command: every pod runs exactly this (the entry comes from
@@ -91,8 +93,10 @@ public struct KubernetesJob: Sendable {
         options.signKeySecret == nil ? [] : [("SIGN_KEY", "cosign.key", false), ("COSIGN_PASSWORD", "password", true)]
     }
 
-    /// The ConfigMap's matrix.yaml: the matrix as samforge writes it.
-    public var matrixFile: String { matrix.yaml }
+    /// The ConfigMap's matrix.yaml: the matrix as samforge writes it, its lines fitting the
+    /// width where the ConfigMap indents them (data: > matrix.yaml: |).
+    public var matrixFile: String { YAMLWriter.body(matrix.yamlValue, margin: Self.matrixBlockIndent) }
+    static let matrixBlockIndent = 4
 
     /// ConfigMap, then Job, in one stream for `kubectl apply -f -`.
     public var yaml: String {
@@ -122,7 +126,7 @@ public struct KubernetesJob: Sendable {
             ("apiVersion", .string("v1")),
             ("kind", .string("ConfigMap")),
             ("metadata", metadata(configMapName)),
-            ("data", .map([("matrix.yaml", .block(YAMLWriter.body(matrix.yamlValue)))])),
+            ("data", .map([("matrix.yaml", .block(matrixFile))])),
         ])
     }
 }

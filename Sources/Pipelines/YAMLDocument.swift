@@ -26,15 +26,17 @@ public enum YAMLWriter {
     /// One document: `---`, optional `# comment` lines, the value.
     public static func document(_ value: YAMLValue, comments: [String] = []) -> String {
         var out = "---\n"
-        for comment in comments { out += comment.isEmpty ? "#\n" : "# \(comment)\n" }
+        for comment in comments { out += commentLines(comment) }
         write(value, indent: 0, into: &out)
         return out
     }
 
     /// The value alone, without the document marker (a file embedded in another).
-    public static func body(_ value: YAMLValue) -> String {
+    /// - Parameter margin: the columns the text will be indented by where it is embedded (a
+    ///   `|` block), so its lines still fit `width` there.
+    public static func body(_ value: YAMLValue, margin: Int = 0) -> String {
         var out = ""
-        write(value, indent: 0, into: &out)
+        write(value, indent: 0, margin: margin, into: &out)
         return out
     }
 
@@ -43,13 +45,13 @@ public enum YAMLWriter {
         documents.map { document($0.value, comments: $0.comments) }.joined()
     }
 
-    static func write(_ value: YAMLValue, indent: Int, into out: inout String) {
+    static func write(_ value: YAMLValue, indent: Int, margin: Int = 0, into out: inout String) {
         let pad = String(repeating: " ", count: indent)
         switch value {
         case .map(let pairs) where !pairs.isEmpty:
             for (key, child) in pairs {
                 out += pad + scalar(key)
-                writeChild(child, indent: indent, into: &out)
+                writeChild(child, indent: indent, column: margin + indent + scalar(key).count + 2, margin: margin, into: &out)
             }
         case .list(let items) where !items.isEmpty:
             for item in items {
@@ -57,44 +59,46 @@ public enum YAMLWriter {
                 case .map(let pairs) where !pairs.isEmpty:
                     // "- key: value" with the other keys aligned under the first.
                     var nested = ""
-                    write(item, indent: indent + 2, into: &nested)
+                    write(item, indent: indent + 2, margin: margin, into: &nested)
                     out += pad + "- " + nested.dropFirst(indent + 2)
                 case .list(let inner) where !inner.isEmpty:
                     out += pad + "-\n"
-                    write(item, indent: indent + 2, into: &out)
+                    write(item, indent: indent + 2, margin: margin, into: &out)
                 default:
-                    out += pad + "-" + inline(item, indent: indent + 2) + "\n"
+                    // yamllint takes "- WORD" past the width as one unbreakable word.
+                    out += pad + "-" + inline(item, indent: indent + 2, column: margin + indent + 2, margin: margin, wordMayMove: false) + "\n"
                 }
             }
         default:
-            out += pad + inline(value, indent: indent).dropFirst() + "\n"
+            out += pad + inline(value, indent: indent, column: margin + indent, margin: margin, wordMayMove: false).dropFirst() + "\n"
         }
     }
 
-    /// After "key": a scalar on the same line, a collection on the next ones.
-    static func writeChild(_ child: YAMLValue, indent: Int, into out: inout String) {
+    /// After "key": a scalar on the same line (starting at `column`), a collection on the next ones.
+    static func writeChild(_ child: YAMLValue, indent: Int, column: Int, margin: Int, into out: inout String) {
         switch child {
         case .map(let pairs) where !pairs.isEmpty:
             out += ":\n"
-            write(child, indent: indent + 2, into: &out)
+            write(child, indent: indent + 2, margin: margin, into: &out)
         case .list(let items) where !items.isEmpty:
             out += ":\n"
-            write(child, indent: indent + 2, into: &out)
+            write(child, indent: indent + 2, margin: margin, into: &out)
         default:
-            out += ":" + inline(child, indent: indent + 2) + "\n"
+            out += ":" + inline(child, indent: indent + 2, column: column, margin: margin, wordMayMove: true) + "\n"
         }
     }
 
-    /// A scalar or empty collection, with its leading space (" value").
-    static func inline(_ value: YAMLValue, indent: Int) -> String {
+    /// A scalar or empty collection, with its leading space (" value"); a string that does not
+    /// fit in `width` from `column` is folded (see `fitted`).
+    static func inline(_ value: YAMLValue, indent: Int, column: Int = 0, margin: Int = 0, wordMayMove: Bool = false) -> String {
         switch value {
-        case .string(let text): return " " + scalar(text)
+        case .string(let text): return fitted(scalar(text), column: column, indent: indent, margin: margin, wordMayMove: wordMayMove)
         case .int(let number): return " \(number)"
         case .bool(let flag): return flag ? " true" : " false"
         case .map: return " {}"
         case .list: return " []"
         case .block(let text) where !isBlockSafe(text):
-            return " " + doubleQuoted(text)
+            return fitted(doubleQuoted(text), column: column, indent: indent, margin: margin, wordMayMove: wordMayMove)
         case .block(let text):
             let pad = String(repeating: " ", count: indent)
             let chomp = text.hasSuffix("\n") ? "" : "-"

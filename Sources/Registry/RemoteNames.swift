@@ -16,7 +16,7 @@ public enum RemoteName {
         var out = ""
         var shown = 0
         for scalar in text.unicodeScalars {
-            if shown == limit { out += "…"; break }
+            if shown == limit { out += "..."; break }
             shown += 1
             switch scalar {
             case "\"": out += "\\\""

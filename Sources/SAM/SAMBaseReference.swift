@@ -2,9 +2,10 @@ import Assembly
 import OCI
 
 /// An official AWS SAM build image reference, checked strictly before any network traffic:
-/// `…/build-RUNTIME:X.Y.Z[-YYYYMMDDhhmmss][-x86_64][@sha256:…]`, in a registry or in an OCI
+/// `…/build-RUNTIME:X.Y.Z[-YYYYMMDDhhmmss][-x86_64][@sha256:…]`, in a registry, in an OCI
 /// layout mirrored with `samforge copy` (`oci:DIR/build-RUNTIME:X.Y.Z-…-x86_64`: the rules read
-/// the directory's last component and the tag). The Harness script's `sed` silently echoes
+/// the directory's last component and the tag), or in a docker archive (`docker-archive:FILE:
+/// REPOSITORY:TAG`: the rules read the name it was saved as). The Harness script's `sed` silently echoes
 /// back what it cannot parse; this refuses it with a reason instead.
 public struct SAMBaseReference: Sendable, Hashable {
     public let location: ImageLocation
@@ -21,8 +22,17 @@ public struct SAMBaseReference: Sendable, Hashable {
     public struct RejectionError: KindedError, Sendable, Equatable {
         public let input: String
         public let reason: String
+        /// Where the value came from (`--sam-base-image`, `SAM_BASE_IMAGE`, a matrix entry's
+        /// `sam-base-image`), when the caller knows.
+        public var name: String?
         public var kind: ErrorKind { .usage }
-        public var description: String { "invalid SAM base image \"\(escapedForMessage(input))\": \(reason)" }
+        public var description: String { "\(name ?? "invalid SAM base image") \"\(escapedForMessage(input))\": \(reason)" }
+
+        public func named(_ name: String) -> RejectionError {
+            var named = self
+            named.name = name
+            return named
+        }
     }
 
     public static let officialRegistry = "public.ecr.aws"
@@ -41,8 +51,15 @@ public struct SAMBaseReference: Sendable, Hashable {
             (name, tag) = (reference.repository, lastSegment.contains(":") ? reference.tag : nil)
         case .ociLayout(let directory, let reference):
             (name, tag) = (directory, reference)
-        case .dockerArchive, .scratch:
-            throw reject("a SAM build image is read from a registry or an oci: layout")
+        case .dockerArchive(_, let reference?):
+            // `docker save` of the official image: the rules read the name it was saved as.
+            let written = input.split(separator: ":", maxSplits: 2).dropFirst(2).first.map(String.init) ?? ""
+            let lastSegment = written.split(separator: "@").first.map { $0.split(separator: "/").last.map(String.init) ?? "" } ?? ""
+            (name, tag) = (reference.repository, lastSegment.contains(":") ? reference.tag : nil)
+        case .dockerArchive(_, nil):
+            throw reject("a docker archive base needs the name it was saved as: docker-archive:FILE:REPOSITORY:TAG")
+        case .scratch:
+            throw reject("a SAM build image is read from a registry, an oci: layout or a docker archive")
         }
         let lastComponent = name.split(separator: "/").last.map(String.init) ?? ""
         guard lastComponent.hasPrefix("build-"), lastComponent.count > "build-".count else {

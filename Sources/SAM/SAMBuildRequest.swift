@@ -20,10 +20,18 @@ public struct SAMBuildOptions: Sendable {
     public var platform: String?
     /// `--created`: `now` or an RFC 3339 time (default: the base image's own `created`).
     public var created: String?
+    /// How messages name the four inputs when they are given here rather than by the
+    /// environment: the flags, or a matrix entry's keys.
+    public var names = Names()
     /// The clock, for `--created now` and the timestamp tag.
     public var now = Int64(Date().timeIntervalSince1970)
 
     public init() {}
+
+    public struct Names: Sendable {
+        public var samBaseImage = "--sam-base-image", pluginImage = "--plugin-image", version = "--version", targetRepo = "--target-repo"
+        public init() {}
+    }
 }
 
 /// Where `/usr/local/bin/docker` comes from.
@@ -61,9 +69,10 @@ public struct SAMBuildRequest: Sendable {
     /// VERSION, TARGET_REPO. Empty values count as unset. Throws `SAMInputError`, or
     /// `SAMBaseReference.RejectionError` for a base the grammar refuses.
     public init(options: SAMBuildOptions, environment: [String: String]) throws {
-        func value(_ flag: String?, _ variables: String...) -> String? {
-            if let flag, !flag.isEmpty { return flag }
-            return variables.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
+        /// The value and the name messages give it: the flag's (or entry key's), else the variable's.
+        func value(_ flag: String?, _ flagName: String, _ variables: String...) -> (text: String, name: String)? {
+            if let flag, !flag.isEmpty { return (flag, flagName) }
+            return variables.lazy.compactMap { name in environment[name].map { ($0, name) } }.first { !$0.0.isEmpty }
         }
         if options.noGoTemplate && options.goTemplate != nil {
             throw SAMInputError("--go-template and --no-go-template cannot be used together")
@@ -74,16 +83,17 @@ public struct SAMBuildRequest: Sendable {
         }
         if let platform = options.platform {
             let parsed: Platform
-            do { parsed = try Platform(parsing: platform) } catch { throw SAMInputError(error.description) }
+            do { parsed = try Platform(parsing: platform) } catch { throw SAMInputError("--platform: \(error.description)") }
             guard parsed.os == "linux", parsed.architecture == "amd64", parsed.variant == nil || parsed.variant == "v1" else {
                 throw SAMInputError("--platform \(platform): the SAM plugin image is built for linux/amd64 only")
             }
         }
 
-        let baseText = value(options.samBaseImage, "SAM_BASE_IMAGE")
-        let pluginText = value(options.pluginImage, "BASE_IMAGE", "SCRATCH_IMAGE")
-        let version = value(options.version, "VERSION")
-        let targetText = value(options.targetRepo, "TARGET_REPO")
+        let names = options.names
+        let baseText = value(options.samBaseImage, names.samBaseImage, "SAM_BASE_IMAGE")
+        let pluginText = value(options.pluginImage, names.pluginImage, "BASE_IMAGE", "SCRATCH_IMAGE")
+        let version = value(options.version, names.version, "VERSION")
+        let targetText = value(options.targetRepo, names.targetRepo, "TARGET_REPO")
         let missing = [
             baseText == nil ? "--sam-base-image (or SAM_BASE_IMAGE)" : nil,
             pluginText == nil ? "--plugin-image (or BASE_IMAGE / SCRATCH_IMAGE)" : nil,
@@ -94,13 +104,13 @@ public struct SAMBuildRequest: Sendable {
             throw SAMInputError("missing " + missing.joined(separator: ", "))
         }
 
-        base = try SAMBaseReference(parsing: baseText)
-        do { plugin = try ImageLocation(parsing: pluginText) } catch { throw SAMInputError("invalid plugin image: \(error.description)") }
-        if plugin == .scratch { throw SAMInputError("--plugin-image scratch: the plugin image must hold \(SAMRecipe.pluginBinary)") }
-        self.pluginText = pluginText
-        try SAMTags.validateVersion(version, runtime: base.runtime, samVersion: base.samVersion)
-        self.version = version
-        target = try TargetRepository(parsing: targetText)
+        do { base = try SAMBaseReference(parsing: baseText.text) } catch { throw error.named(baseText.name) }
+        do { plugin = try ImageLocation(parsing: pluginText.text) } catch { throw SAMInputError("\(pluginText.name): \(error.description)") }
+        if plugin == .scratch { throw SAMInputError("\(pluginText.name) scratch: the plugin image must hold \(SAMRecipe.pluginBinary)") }
+        self.pluginText = pluginText.text
+        try SAMTags.validateVersion(version.text, runtime: base.runtime, samVersion: base.samVersion, name: version.name)
+        self.version = version.text
+        target = try TargetRepository(parsing: targetText.text, name: targetText.name)
 
         if options.noGoTemplate {
             goTemplate = nil
@@ -118,7 +128,7 @@ public struct SAMBuildRequest: Sendable {
             dockerCLI = .file(try Self.input(file, option: "--docker-cli-file"))
         } else {
             let text = options.dockerCLIImage ?? SAMRecipe.defaultDockerCLIImage
-            do { dockerCLI = .image(try ImageLocation(parsing: text)) } catch { throw SAMInputError("invalid docker CLI image: \(error.description)") }
+            do { dockerCLI = .image(try ImageLocation(parsing: text)) } catch { throw SAMInputError("--docker-cli-image: \(error.description)") }
         }
 
         timestampTag = options.timestampTag

@@ -52,7 +52,7 @@ public enum SAMRecipe {
             .copy(ImagePlan.ImageCopy(plugin, scriptsDirectory, executables: [entrypointScript], role: "plugin image")),
         ] + openDirectories.map { .directory($0, mode: 0o777) }
         let history: [ImagePlan.HistoryPart] = [
-            .text("COPY --from=\(portableName(plugin))@"), .digest(of: plugin),
+            .text("COPY --from="), .imageID(of: plugin),
             .text(" \(pluginBinary) \(scriptsDirectory) (mkdir -m 777 \(openDirectories.joined(separator: " ")); chmod +x harness-sam-plugin sam-plugin.sh) # samforge"),
         ]
         return ImagePlan.Layer(operations: operations, history: history, comment: historyComment, label: "plugin files")
@@ -63,39 +63,26 @@ public enum SAMRecipe {
     /// blob is pushed once per registry and skipped by every later build.
     static func toolsLayer(goTemplate: FileInput?, dockerCLI: DockerCLISource?) -> ImagePlan.Layer? {
         var operations: [ImagePlan.Operation] = []
-        var steps: [String] = []
+        var steps: [[ImagePlan.HistoryPart]] = []
         if let goTemplate {
             operations += [.directory("/opt", mode: 0o755), .directory("/opt/harness", mode: 0o755), .directory("/opt/harness/client-tools", mode: 0o777),
                            .file(ImagePlan.FileCopy(goTemplate, to: goTemplatePath, mode: 0o755, role: "go-template"))]
-            steps.append("ADD \(goTemplate.name) \(goTemplatePath)")
+            steps.append([.text("ADD \(goTemplate.name) \(goTemplatePath)")])
         }
         if let dockerCLI {
             operations += ["/usr", "/usr/local", "/usr/local/bin"].map { .directory($0, mode: 0o755) }
             switch dockerCLI {
             case .image(let image):
                 operations.append(.copy(ImagePlan.ImageCopy(image, dockerPath, executables: [dockerPath], role: "docker CLI image")))
-                steps.append("COPY --from=\(portableName(image)) \(dockerPath) \(dockerPath)")
+                steps.append([.text("COPY --from="), .imageID(of: image), .text(" \(dockerPath) \(dockerPath)")])
             case .file(let input):
                 operations.append(.file(ImagePlan.FileCopy(input, to: dockerPath, mode: 0o755, archiveEntry: dockerArchiveEntry, role: "docker CLI file")))
-                steps.append("ADD \(input.name) \(dockerPath)")
+                steps.append([.text("ADD \(input.name) \(dockerPath)")])
             }
         }
         guard !operations.isEmpty else { return nil }
-        return ImagePlan.Layer(operations: operations, history: [.text(steps.joined(separator: " && ") + " (chmod 755) # samforge")],
-                               comment: historyComment, label: "client tools")
-    }
-
-    /// A reference without its registry: history (and so the digest) stays the same whichever
-    /// mirror an input image was pulled from. A layout is named by its last path component.
-    static func portableName(_ location: ImageLocation) -> String {
-        switch location {
-        case .registry(let reference): return reference.repository + (reference.tag.map { ":" + $0 } ?? "")
-        case .ociLayout(let directory, let name):
-            return (directory.split(separator: "/").last.map(String.init) ?? directory) + (name.map { ":" + $0 } ?? "")
-        case .dockerArchive(_, let reference?): return reference.repository + (reference.tag.map { ":" + $0 } ?? "")
-        case .dockerArchive(let file, nil): return file.split(separator: "/").last.map(String.init) ?? file
-        case .scratch: return "scratch"
-        }
+        let history = steps.enumerated().flatMap { index, step in index == 0 ? step : [.text(" && ")] + step } + [.text(" (chmod 755) # samforge")]
+        return ImagePlan.Layer(operations: operations, history: history, comment: historyComment, label: "client tools")
     }
 
     /// The base config with the recipe applied and layers appended (diff_id and history each),

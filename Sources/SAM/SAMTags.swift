@@ -18,16 +18,18 @@ public enum SAMTags {
     }
 
     /// VERSION becomes the front of a tag: `[A-Za-z0-9_][A-Za-z0-9._-]*`, and the longest tag
-    /// it makes must stay within 128 characters.
-    public static func validateVersion(_ version: String, runtime: String, samVersion: String) throws(SAMInputError) {
-        guard let first = version.utf8.first else { throw SAMInputError("VERSION is empty") }
+    /// it makes must stay within 128 characters. `name`: where the value came from (`--version`,
+    /// `VERSION`, a matrix entry's `version`), for the message.
+    public static func validateVersion(_ version: String, runtime: String, samVersion: String, name: String = "VERSION") throws(SAMInputError) {
+        guard let first = version.utf8.first else { throw SAMInputError("\(name) is empty") }
         func word(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b == 0x5f }
+        let shown = "\(name) \"\(escapedForMessage(version))\""
         guard word(first), version.utf8.allSatisfy({ word($0) || $0 == 0x2e || $0 == 0x2d }) else {
-            throw SAMInputError("invalid VERSION \"\(version)\": it starts the image tag, so it may only contain letters, digits, '_', '.' and '-' and must not start with '.' or '-'")
+            throw SAMInputError("\(shown): it starts the image tag, so it may only contain letters, digits, '_', '.' and '-' and must not start with '.' or '-'")
         }
         let longest = timestamped(primary(version: version, runtime: runtime, samVersion: samVersion), timestamp: "00000000000000")
         guard longest.utf8.count <= maximumLength else {
-            throw SAMInputError("invalid VERSION \"\(version)\": the tag \(longest) would exceed \(maximumLength) characters")
+            throw SAMInputError("\(shown): the tag \(longest) would exceed \(maximumLength) characters")
         }
     }
 
@@ -62,18 +64,21 @@ public struct TargetRepository: Sendable, Hashable {
     /// The archive's repository name when TARGET_REPO gives none (`docker load` shows it).
     public static let defaultArchiveRepository = "aws-sam-plugin"
 
-    public init(parsing text: String) throws(SAMInputError) {
+    /// `name`: where the value came from (`--target-repo`, `TARGET_REPO`, a matrix entry's
+    /// `target-repo`), for the message.
+    public init(parsing text: String, name: String = "TARGET_REPO") throws(SAMInputError) {
+        let shown = "\(name) \"\(escapedForMessage(text))\""
         let location: ImageLocation
-        do { location = try ImageLocation(parsing: text) } catch { throw SAMInputError("invalid TARGET_REPO: \(error.description)") }
-        let name: String?
+        do { location = try ImageLocation(parsing: text) } catch { throw SAMInputError("\(name): \(error.description)") }
+        let repository: String?
         switch location {
-        case .registry: name = text.hasPrefix("docker://") ? String(text.dropFirst("docker://".count)) : text
-        case .ociLayout(_, let reference): name = reference
-        case .dockerArchive: name = text.split(separator: ":", maxSplits: 2).dropFirst(2).first.map(String.init)
-        case .scratch: throw SAMInputError("invalid TARGET_REPO scratch: give a registry repository, oci:DIR or docker-archive:FILE")
+        case .registry: repository = text.hasPrefix("docker://") ? String(text.dropFirst("docker://".count)) : text
+        case .ociLayout(_, let reference): repository = reference
+        case .dockerArchive: repository = text.split(separator: ":", maxSplits: 2).dropFirst(2).first.map(String.init)
+        case .scratch: throw SAMInputError("\(shown): give a registry repository, oci:DIR or docker-archive:FILE")
         }
-        if let name, !Self.isBareRepository(name) {
-            throw SAMInputError("invalid TARGET_REPO \"\(escapedForMessage(text))\": give a repository without tag or digest (tags are VERSION-RUNTIME-SAMVERSION-linux-amd64)")
+        if let repository, !Self.isBareRepository(repository) {
+            throw SAMInputError("\(shown): give a repository without tag or digest (the tags are VERSION-RUNTIME-SAMVERSION-linux-amd64)")
         }
         self.text = text
         self.location = location

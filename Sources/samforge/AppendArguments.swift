@@ -14,7 +14,7 @@ enum AppendArguments {
         let source = String(text[..<split.lowerBound])
         let (destination, mode) = try pathAndMode(String(text[text.index(after: split.lowerBound)...]), option: "--file", text: text)
         let input: FileInput
-        do { input = try FileInput(parsing: source, option: "--file") } catch { throw UsageError(error.description) }
+        do { input = try FileInput(parsing: source, option: "--file", directories: true) } catch { throw UsageError(error.description) }
         return ImagePlan.FileCopy(input, to: destination, mode: mode, role: "--file \(input)")
     }
 
@@ -78,7 +78,12 @@ enum AppendArguments {
         guard let text else { return .one(.linuxAMD64) }
         if text == "all" { return .all }
         let parts = text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        let parsed = try parts.map { try Platform(parsing: $0) }
+        let parsed = try parts.map { try platformOption($0) }
         return parsed.count == 1 ? .one(parsed[0]) : .some(parsed)
     }
+}
+
+/// `--platform os/arch[/variant]`: a malformed one names the option.
+func platformOption(_ text: String) throws -> Platform {
+    do { return try Platform(parsing: text) } catch { throw UsageError("--platform: \(error.description)") }
 }

@@ -37,7 +37,7 @@ struct AppendCommand: AsyncParsableCommand {
 
     @Argument(help: "The base image: any location, or scratch.") var base: String
     @Argument(help: "Where the result goes: any location.") var target: String
-    @Option(name: .customLong("file"), help: ArgumentHelp("Add a local file or a download at /DEST, with an octal MODE if given (repeatable).", valueName: "SRC:/DEST[:MODE]"))
+    @Option(name: .customLong("file"), help: ArgumentHelp("Add a local file or directory tree, or a download, at /DEST with an octal MODE if given (repeatable).", valueName: "SRC:/DEST[:MODE]"))
     var files: [String] = []
     @Option(name: .customLong("dir"), help: ArgumentHelp("Add an empty directory, with mode 0755 unless another is given (repeatable).", valueName: "/PATH[:MODE]"))
     var directories: [String] = []
@@ -205,7 +205,7 @@ struct AppendCommand: AsyncParsableCommand {
         for text in copies {
             let copy = try AppendArguments.copy(text)
             operations.append(.copy(copy))
-            history += [.text("COPY --from=\(Self.historyName(copy.image))@"), .digest(of: copy.image), .text(" \(copy.source) \(copy.destination)")]
+            history += [.text("COPY --from="), .imageID(of: copy.image), .text(" \(copy.source) \(copy.destination)")]
         }
         var changes = ConfigChanges()
         changes.env = try env.map { try AppendArguments.pair($0, option: "--env") }
@@ -237,10 +237,5 @@ struct AppendCommand: AsyncParsableCommand {
             result.append(part)
         }
         return result
-    }
-
-    /// A registry image by repository (history then does not depend on a mirror's address).
-    static func historyName(_ location: ImageLocation) -> String {
-        location.registryReference?.repository ?? location.description
     }
 }

@@ -65,6 +65,7 @@ struct ArgumentShape {
             let names = globals.filter { $0.hasPrefix("-") }.joined(separator: ", ")
             throw UsageError("\(names): samforge \(path.joined(separator: " ")) talks to no registry, so the registry options do not apply")
         }
+        if let refusal = CredentialArguments.refusal(Array(rest), path: path) { throw refusal }
         arguments = path + globals + Array(rest)
     }
 

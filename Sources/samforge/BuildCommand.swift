@@ -3,6 +3,7 @@ import Assembly
 import Build
 import Foundation
 import Layers
+import Pipelines
 import SAM
 import Signing
 import Streams
@@ -12,8 +13,8 @@ struct BuildCommand: AsyncParsableCommand {
         commandName: "build",
         abstract: "Build the Harness AWS SAM plugin image and push it.",
         usage: """
-        samforge build [<options>] --sam-base-image <REF>... --plugin-image <REF>
-        --version <V> --target-repo <REPO>
+        samforge build [<options>] (--sam-base-image <REF>... | --matrix <FILE>)
+        --plugin-image <REF> --version <V> --target-repo <REPO>
         """,
         discussion: """
         It does what the Harness sam-image-build Dockerfile does, without a daemon: \
@@ -93,14 +94,13 @@ struct BuildCommand: AsyncParsableCommand {
         let layerCompression = try compression.parsed(format: manifestFormat)
         try lockOptions.check()
         let existingLock = try lockOptions.load()
-        for request in requests where request.base.isMirror {
-            Output.warning("\(request.base.location) is not an official image from \(SAMBaseReference.officialRegistry)/\(SAMBaseReference.officialNamespace); building on it as a mirror of one")
-        }
 
         let client = registry.makeClient(pushTargets: requests.compactMap { $0.target.reference }, environment: environment)
         // One destination per publication (a layout or an archive keeps each one's names until
         // its commit); every path is checked now, before any traffic.
         let targets = try requests.map { try $0.target.location.openTarget(client: client) }
+        // Every check has passed: advice now, once for the run.
+        if !quiet, let warning = Self.mirrorWarning(requests.map(\.base)) { Output.warning(warning) }
         let progress = TransferProgress(quiet: quiet)
         defer { progress.end() }
         let context = RunContext(client: client, jobs: jobs, onEvent: progress.event)
@@ -121,32 +121,53 @@ struct BuildCommand: AsyncParsableCommand {
 
         let outcomes = try await BuildRun(build: build, progress: progress, concurrency: jobs).run(Array(zip(requests, targets)), now: now)
         let results = outcomes.compactMap { try? $0.get() }
+        // Each image's output variables are named by its entry (or runtime) alone.
+        let offset = matrix == nil ? 0 : (try BuildMatrix.selectedIndex(explicit: matrixIndex, environment: environment) ?? 0)
+        let built = outcomes.enumerated().compactMap { index, outcome in
+            (try? outcome.get()).map { (name: matrix == nil ? Self.runtimeSuffix($0.runtime) : String(offset + index), result: $0) }
+        }
         // Side outputs only now, from the publications that succeeded.
         if !json { for result in results { Output.line(result.finalReference) } }
-        if requests.count > 1 { BuildRun.summaryTable(requests, outcomes).forEach(Output.progress) }
+        // The table is progress unless an entry failed (the closing error points to it).
+        let failed = outcomes.filter { (try? $0.get()) == nil }.count
+        if requests.count > 1, !quiet || failed > 0 { BuildRun.summaryTable(requests, outcomes).forEach(Output.progress) }
         try lockOptions.save(existing: existingLock, merging: results.flatMap(\.inputs))
         do { try runner.finish() } catch {
             if !quiet { Output.warning("cache not pruned: \(oneLine(error))") }
         }
-        if let outputEnv, !results.isEmpty { try Self.append(Self.outputEnvironment(results), to: outputEnv) }
+        if let outputEnv, !built.isEmpty { try Self.append(Self.outputEnvironment(built, single: requests.count == 1), to: outputEnv) }
         if json {
             if requests.count == 1, let only = results.first { try Output.json(only.report) } else { try Output.json(BuildRun.jsonArray(requests, outcomes)) }
         }
-        let failed = outcomes.filter { (try? $0.get()) == nil }.count
         if requests.count == 1, case .failure(let error) = outcomes[0] { throw error }
         if failed > 0 { throw BuildRun.Failed(failed: failed, total: requests.count) }
     }
 
-    /// Harness/Drone output variables; with several images, each variable once per image with
-    /// the runtime as suffix (FINAL_IMAGE_NODEJS18_X=…), or the entry's number when two images
-    /// share a runtime.
-    static func outputEnvironment(_ results: [SAMBuildResult]) -> [(key: String, value: String)] {
-        guard results.count > 1 else { return results.first?.outputEnvironment ?? [] }
-        let runtimesUnique = Set(results.map(\.runtime)).count == results.count
-        return results.enumerated().flatMap { offset, result in
-            let suffix = runtimesUnique ? String(result.runtime.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }) : String(offset)
-            return result.outputEnvironment.map { (key: "\($0.key)_\(suffix)", value: $0.value) }
+    /// Harness/Drone output variables. Every image's are written suffixed by what names it in
+    /// the run whatever else the run builds, so no name changes when the run grows: its entry
+    /// number in a matrix (FINAL_IMAGE_0=...), else its runtime (FINAL_IMAGE_NODEJS18_X=...;
+    /// one base per runtime). A run of one image writes them unsuffixed too (FINAL_IMAGE=...).
+    static func outputEnvironment(_ built: [(name: String, result: SAMBuildResult)], single: Bool) -> [(key: String, value: String)] {
+        let plain = single ? built.first?.result.outputEnvironment ?? [] : []
+        return plain + built.flatMap { name, result in
+            result.outputEnvironment.map { (key: "\($0.key)_\(name)", value: $0.value) }
         }
+    }
+
+    /// `nodejs18.x` as a variable name's suffix: `NODEJS18_X`.
+    static func runtimeSuffix(_ runtime: String) -> String {
+        String(runtime.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
+    }
+
+    /// Bases outside public.ecr.aws/sam/ (a mirror, a layout): one line for the whole run,
+    /// naming a few of them.
+    static func mirrorWarning(_ bases: [SAMBaseReference]) -> String? {
+        let mirrors = bases.filter(\.isMirror).map { $0.location.description }
+        guard let first = mirrors.first else { return nil }
+        let official = "\(SAMBaseReference.officialRegistry)/\(SAMBaseReference.officialNamespace)"
+        guard mirrors.count > 1 else { return "\(first) is not an official image from \(official); building on it as a mirror of one" }
+        let shown = mirrors.prefix(2).joined(separator: ", ") + (mirrors.count > 2 ? " and \(mirrors.count - 2) more" : "")
+        return "\(mirrors.count) base images are not official images from \(official) (\(shown)); building on them as mirrors of official ones"
     }
 
     /// Appends, as `echo KEY=VALUE >> $DRONE_OUTPUT` does in Harness/Drone plugin steps.

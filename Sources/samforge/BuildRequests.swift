@@ -17,10 +17,17 @@ extension BuildCommand {
             return requests
         }
         guard samBaseImage.isEmpty else { throw UsageError("--matrix names the bases: --sam-base-image cannot be used with it") }
-        let file = try BuildMatrix.load(path: matrix)
+        let file: BuildMatrix
+        do { file = try BuildMatrix.load(path: matrix) } catch { throw UsageError("--matrix \(error.message)") }
         let index = try BuildMatrix.selectedIndex(explicit: matrixIndex, environment: environment)
         let offset = index ?? 0
-        let requests = try file.selection(index).enumerated().map { number, entry in
+        let selected: [BuildMatrix.Entry]
+        do { selected = try file.selection(index) } catch {
+            // Named as the user gave it: the flag, or the variable an Indexed Job sets.
+            let source = matrixIndex != nil ? "--matrix-index" : BuildMatrix.jobIndexVariable
+            throw UsageError("\(source) \(offset): \(error.message) (--matrix \(matrix))")
+        }
+        let requests = try selected.enumerated().map { number, entry in
             do {
                 return try makeRequest(base: entry.samBaseImage, environment: environment, now: now,
                                        version: entry.version, targetRepo: entry.targetRepo, pluginImage: entry.pluginImage)
@@ -47,6 +54,13 @@ extension BuildCommand {
     func makeRequest(base: String?, environment: [String: String], now: Int64,
                      version: String? = nil, targetRepo: String? = nil, pluginImage: String? = nil) throws -> SAMBuildRequest {
         var options = SAMBuildOptions()
+        // A matrix entry's own values are named by its keys (the message says which entry).
+        if matrix != nil {
+            options.names.samBaseImage = "sam-base-image"
+            if version != nil { options.names.version = "version" }
+            if targetRepo != nil { options.names.targetRepo = "target-repo" }
+            if pluginImage != nil { options.names.pluginImage = "plugin-image" }
+        }
         options.samBaseImage = base
         options.pluginImage = pluginImage ?? self.pluginImage
         options.version = version ?? self.version

@@ -94,6 +94,10 @@ struct BuildRun {
         let failed: Int
         let total: Int
         var kind: ErrorKind { .failed }
-        var description: String { "\(failed) of \(total) images failed (see the table above); the others were written" }
+        var description: String {
+            if failed == total { return "all \(total) images failed (see the table above); none was written" }
+            let written = total - failed
+            return "\(failed) of \(total) images failed (see the table above); the other \(written == 1 ? "one was" : "\(written) were") written"
+        }
     }
 }

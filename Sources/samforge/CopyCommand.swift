@@ -66,7 +66,7 @@ struct CopyCommand: AsyncParsableCommand {
     func run() async throws {
         let from = try ImageLocation(parsing: source)
         let to = try ImageLocation(parsing: destination)
-        let wanted = try platform.map { try Platform(parsing: $0) }
+        let wanted = try platform.map(platformOption)
         _ = try CompressionOption.parse(compression, format: try format.parsed())
         guard (1...Self.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(Self.maxJobs) (got \(jobs))") }
         if let digestFile { try OutputPath.checkWritable(digestFile, what: "--digest-file") }

@@ -36,7 +36,7 @@ struct DiffCommand: AsyncParsableCommand {
 
     func run() async throws {
         let locationA = try ImageLocation(parsing: a), locationB = try ImageLocation(parsing: b)
-        let wanted = try platform.map { try Platform(parsing: $0) }
+        let wanted = try platform.map(platformOption)
         let client = registry.makeClient()
         let sourceA = try locationA.openSource(client: client, platform: wanted ?? .linuxAMD64)
         let sourceB = try locationB.openSource(client: client, platform: wanted ?? .linuxAMD64)

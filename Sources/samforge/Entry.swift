@@ -1,5 +1,6 @@
 import ArgumentParser
 import Assembly
+import CSystem
 import Foundation
 import OCI
 import Pipelines
@@ -11,17 +12,19 @@ import Streams
 @main
 enum Entry {
     static func main() async {
+        requireProc()
         limitMallocArenas()
         Interruption.install()
         // Plugin mode (a Harness/Drone plugin step): no arguments, settings in PLUGIN_*.
         let plugin: PluginMode.Invocation?
         do {
-            plugin = try PluginMode.invocation(arguments: Array(CommandLine.arguments.dropFirst()),
+            plugin = try PluginMode.invocation(arguments: Array(processArguments().dropFirst()),
                                                environment: ProcessInfo.processInfo.environment)
         } catch {
             FileHandle.standardError.write(Data(("samforge: error: " + oneLine(error) + "\n").utf8))
             exit(ExitStatus.usage)
         }
+        for warning in plugin?.warnings ?? [] { Output.warning(warning) }
         if plugin != nil { PluginMode.exportSigningPassword() }
         await PluginCredentials.$current.withValue(plugin?.credentials) {
             await run(arguments: plugin.map { ["build"] + $0.arguments }, plugin: plugin)
@@ -30,7 +33,7 @@ enum Entry {
 
     /// Parses `arguments` (nil: the process's own) and runs the command; exits on failure.
     static func run(arguments: [String]?, plugin: PluginMode.Invocation?) async {
-        let given = arguments ?? Array(CommandLine.arguments.dropFirst())
+        let given = arguments ?? Array(processArguments().dropFirst())
         let shape: ArgumentShape
         do {
             shape = plugin == nil ? try ArgumentShape(given) : ArgumentShape(plain: given)
@@ -81,6 +84,26 @@ enum Entry {
     }
 }
 
+/// Without /proc (a bare chroot), samforge stops with one line before any work. Its arguments
+/// need no /proc (processArguments), but Swift's concurrency runs on libdispatch's thread
+/// pool, whose monitor reads /proc/TID/stat every second and aborts the process (SIGILL, no
+/// message) when it cannot: a command could die at any moment, a push half done.
+func requireProc() {
+    guard access("/proc/self/stat", R_OK) != 0 else { return }
+    let command = processArguments().dropFirst().first { !$0.hasPrefix("-") }.map { " " + $0 } ?? ""
+    FileHandle.standardError.write(Data(("samforge: error: samforge\(command) needs /proc, which is not mounted here: the Swift runtime's thread pool (libdispatch) reads /proc/TID/stat and aborts without it; mount it (mount -t proc proc /proc) or run where the container runtime provides it\n").utf8))
+    exit(ExitStatus.runtime)
+}
+
+/// The process's arguments as glibc gave them to main, captured by CSystem's constructor:
+/// Swift's CommandLine reads /proc/self/cmdline on Linux, and without /proc (a bare chroot, a
+/// debug container) it would see none, and every command would print the root help.
+func processArguments() -> [String] {
+    let count = Int(csystem_argc())
+    guard count > 0, let argv = csystem_argv() else { return CommandLine.arguments }
+    return (0..<count).map { argv[$0].map { String(cString: $0) } ?? "" }
+}
+
 enum ExitStatus {
     static let runtime: Int32 = 1
     static let usage: Int32 = 2
@@ -107,5 +130,5 @@ func oneLine(_ error: Error) -> String {
     let text = String(describing: error)
     let joined = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     // Whatever an error quotes (a registry's message, a name from a layer) reaches no terminal raw.
-    return escapedForMessage(joined)
+    return plainPunctuation(escapedForMessage(joined))
 }

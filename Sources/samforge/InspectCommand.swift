@@ -29,7 +29,7 @@ struct InspectCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object instead of the summary.") var json = false
     @Flag(help: "Print the manifest as stored (with --platform, the chosen one's).") var raw = false
     @Flag(help: "Print the image config as stored.") var config = false
-    @Option(help: ArgumentHelp("List a layer's files (N from 0 at the bottom, or its digest), or all: the merged filesystem.", valueName: "N|DIGEST|all"))
+    @Option(help: ArgumentHelp("List a layer's files (N: 1 to 3 digits, from 0 at the bottom; or 4 or more hex digits of its digest), or all: the merged filesystem.", valueName: "N|DIGEST|all"))
     var files: String?
     @Flag(help: "Show the referrers: SBOM, provenance, signatures.") var referrers = false
     @Flag(inversion: .prefixedNo, help: "Read /etc/os-release (default: SAM build images only).")
@@ -38,7 +38,7 @@ struct InspectCommand: AsyncParsableCommand {
 
     func run() async throws {
         let parsed = try ImageLocation(parsing: location)
-        let wanted = try platform.map { try Platform(parsing: $0) }
+        let wanted = try platform.map(platformOption)
         try checkViews()
         let source = try parsed.openSource(client: registry.makeClient(), platform: wanted ?? .linuxAMD64)
 

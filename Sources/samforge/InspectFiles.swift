@@ -8,11 +8,13 @@ enum LayerSelector: Equatable {
     case all
     case layer(Int)
 
-    /// `all`, a layer index (0 is the bottom layer, as the layer table numbers them), or a layer
-    /// digest (`sha256:…`, or a unique hex prefix such as the table's short digest).
+    /// `all`, a layer index of 1 to 3 digits (0 is the bottom layer, as the layer table numbers
+    /// them; no image has 1000 layers), or a layer digest: `sha256:HEX`, or a unique hex prefix
+    /// of 4 characters or more such as the table's short digest, even when it is all digits
+    /// (`1822` is a prefix, never layer 1822).
     init(parsing text: String, layers: [Descriptor]) throws {
         if text == "all" { self = .all; return }
-        if let index = Int(text) {
+        if (1...3).contains(text.count), text.allSatisfy({ $0.isASCII && $0.isNumber }), let index = Int(text) {
             guard layers.indices.contains(index) else {
                 throw UsageError("--files \(text): no such layer (the image has \(layers.count) layer\(layers.count == 1 ? "" : "s")\(layers.isEmpty ? "" : ", 0-\(layers.count - 1)"))")
             }
@@ -20,8 +22,8 @@ enum LayerSelector: Equatable {
             return
         }
         let hex = text.hasPrefix("sha256:") ? String(text.dropFirst(7)) : text
-        guard hex.count >= 4, hex.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
-            throw UsageError("--files \(text): expected all, a layer index or a layer digest")
+        guard hex.count >= 4, hex.allSatisfy({ $0.isASCII && $0.isHexDigit && !$0.isUppercase }) else {
+            throw UsageError("--files \(text): expected all, a layer index (1 to 3 digits) or a layer digest (4 or more hex digits)")
         }
         let matches = Set(layers.map(\.digest).filter { $0.hex.hasPrefix(hex) })
         guard matches.count == 1, let index = layers.firstIndex(where: { $0.digest.hex.hasPrefix(hex) }) else {

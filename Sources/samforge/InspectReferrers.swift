@@ -13,9 +13,16 @@ struct ReferrersView: Encodable {
         var digest: Digest
         var size: Int64
         var annotations: [String: String]?
+        /// The artifact's layers: the documents themselves (`samforge blob LOCATION@DIGEST`).
+        var documents: [Document]?
         /// Set for cosign's artifacts: a signature or a signed attestation, and its format.
         var signature: SignatureKind?
         var referrers: [Node]
+    }
+    struct Document: Encodable {
+        var mediaType: String
+        var digest: Digest
+        var size: Int64
     }
     /// What a cosign artifact is: `signature` or `attestation` (with its predicate types), in
     /// the `legacy` (a `.sig`/`.att` tag) or `bundle` (a Sigstore bundle referrer) format.
@@ -51,8 +58,12 @@ struct ReferrersView: Encodable {
         var nodes: [Node] = []
         for referrer in try await source.referrers(of: digest) {
             let below = depth < maximumDepth ? try await self.nodes(of: referrer.digest, source, depth: depth + 1) : []
+            // An index referrer has no documents of its own; a manifest's layers are them.
+            let documents = MediaType.isIndex(referrer.mediaType) ? nil
+                : try await source.manifest(referrer.digest).decodeManifest().layers.map { Document(mediaType: $0.mediaType, digest: $0.digest, size: $0.size) }
             nodes.append(Node(artifactType: referrer.artifactType, mediaType: referrer.mediaType, digest: referrer.digest,
-                              size: referrer.size, annotations: referrer.annotations, signature: bundleKind(referrer), referrers: below))
+                              size: referrer.size, annotations: referrer.annotations, documents: documents,
+                              signature: bundleKind(referrer), referrers: below))
         }
         for tagged in try await source.cosignTags(of: digest) where !tagged.tag.hasSuffix(".sbom") {
             let manifest = try await tagged.source.rootManifest()
@@ -60,7 +71,7 @@ struct ReferrersView: Encodable {
             let attestation = tagged.tag.hasSuffix(".att")
             let types = attestation ? Array(Set(layers.compactMap { $0.annotations?[CosignAnnotation.predicateType] })).sorted() : nil
             nodes.append(Node(artifactType: nil, mediaType: manifest.mediaType, digest: manifest.digest, size: Int64(manifest.bytes.count),
-                              annotations: nil,
+                              annotations: nil, documents: layers.map { Document(mediaType: $0.mediaType, digest: $0.digest, size: $0.size) },
                               signature: SignatureKind(kind: attestation ? "attestation" : "signature", format: "legacy",
                                                        predicateTypes: types, tag: tagged.tag, count: layers.count),
                               referrers: []))
@@ -105,6 +116,9 @@ struct ReferrersView: Encodable {
             let inner = prefix + (last ? "    " : "│   ")
             for (key, value) in (node.annotations ?? [:]).sorted(by: { $0.key < $1.key }) {
                 lines.append(inner + "  " + escapedForMessage(key) + "=" + escapedForMessage(value))
+            }
+            for document in node.documents ?? [] {
+                lines.append(inner + "  document \(document.digest)  \(humanSize(document.size))  \(escapedForMessage(document.mediaType))")
             }
             render(node.referrers, prefix: inner, into: &lines)
         }

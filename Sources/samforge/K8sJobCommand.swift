@@ -51,6 +51,10 @@ struct K8sJobCommand: ParsableCommand {
         guard let matrix = try inputs.buildMatrix() else {
             throw UsageError("give the base images with --sam-base-image (repeatable) or --matrix FILE")
         }
+        if let dockerCLIImage { try PipelineInputs.checkRemote(dockerCLIImage, name: "--docker-cli-image") }
+        if let goTemplate, !["http://", "https://"].contains(where: goTemplate.lowercased().hasPrefix) {
+            throw UsageError("--go-template \(goTemplate): a pod cannot read this machine's files; give an http(s) URL the cluster can reach")
+        }
         var options = KubernetesJob.Options()
         options.name = name
         options.namespace = namespace
@@ -66,6 +70,8 @@ struct K8sJobCommand: ParsableCommand {
         options.timestampTag = timestampTag
         options.goTemplate = goTemplate
         options.dockerCLIImage = dockerCLIImage
-        printDocument(try KubernetesJob(options: options, matrix: matrix).yaml)
+        let job = try KubernetesJob(options: options, matrix: matrix)
+        job.placeholders.forEach(Output.warning)
+        printDocument(job.yaml)
     }
 }

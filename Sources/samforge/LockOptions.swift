@@ -12,7 +12,8 @@ struct LockOptions: ParsableArguments {
     /// Before any transfer: the file must be writable (it is written at the end).
     func check() throws {
         if update && file == nil { throw UsageError("--update-lock needs --lock FILE") }
-        if let file { try OutputPath.checkWritable(file, what: "--lock") }
+        // Written next to itself and renamed over (an atomic write).
+        if let file { try OutputPath.checkWritable(file, what: "--lock", write: .replace) }
     }
 
     /// The lock file as it is before the run (nil without --lock, or when it does not exist).

@@ -11,7 +11,7 @@ struct LocationArguments: ParsableArguments {
 
     func open() throws -> (source: ImageSource, platform: Platform?) {
         let parsed = try ImageLocation(parsing: location)
-        let wanted = try platform.map { try Platform(parsing: $0) }
+        let wanted = try platform.map(platformOption)
         return (try parsed.openSource(client: registry.makeClient(), platform: wanted ?? .linuxAMD64), wanted)
     }
 

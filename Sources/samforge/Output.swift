@@ -5,7 +5,7 @@ import OCI
 enum Output {
     static func line(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
     static func progress(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
-    static func warning(_ text: String) { FileHandle.standardError.write(Data(("samforge: warning: " + text + "\n").utf8)) }
+    static func warning(_ text: String) { FileHandle.standardError.write(Data(("samforge: warning: " + plainPunctuation(text) + "\n").utf8)) }
 
     /// One JSON object, keys sorted (stable for scripts and diffs).
     static func json<T: Encodable>(_ value: T) throws {

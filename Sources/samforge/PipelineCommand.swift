@@ -98,7 +98,9 @@ struct HarnessPipelineCommand: ParsableCommand {
         options.signKeyPasswordSecret = signKeyPasswordSecret
         options.timestampTag = timestampTag
         let matrix = try inputs.buildMatrix()
-        printDocument(try HarnessPipeline(options: options, matrix: matrix).yaml)
+        let pipeline = try HarnessPipeline(options: options, matrix: matrix)
+        pipeline.placeholders.forEach(Output.warning)
+        printDocument(pipeline.yaml)
     }
 }
 

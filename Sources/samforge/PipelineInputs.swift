@@ -1,4 +1,5 @@
 import ArgumentParser
+import Assembly
 import OCI
 import Pipelines
 import SAM
@@ -14,7 +15,7 @@ struct PipelineInputs: ParsableArguments {
     var version: String?
     @Option(name: .customLong("plugin-image"), help: ArgumentHelp("Image with the plugin files (BASE_IMAGE).", valueName: "REF"))
     var pluginImage: String?
-    @Option(name: .customLong("target-repo"), help: ArgumentHelp("Repository to push to (TARGET_REPO).", valueName: "REPO"))
+    @Option(name: .customLong("target-repo"), help: ArgumentHelp("Registry repository to push to (TARGET_REPO).", valueName: "REPO"))
     var targetRepo: String?
     @Option(name: .customLong("image"), help: ArgumentHelp("The samforge image that each step or pod runs.", valueName: "REF"))
     var image = HarnessPipeline.defaultImageRepository + ":" + VersionCommand.current
@@ -24,19 +25,19 @@ struct PipelineInputs: ParsableArguments {
     /// The matrix the flags give, with every entry checked as `build` checks it (SAM grammar,
     /// VERSION, references, one tag per image); nil when neither flag is given.
     func buildMatrix() throws -> BuildMatrix? {
-        if let pluginImage { try checkPluginImage(pluginImage, flag: "--plugin-image") }
-        if let targetRepo { try checkTarget(targetRepo, flag: "--target-repo") }
+        if let pluginImage { try Self.checkRemote(pluginImage, name: "--plugin-image") }
+        if let targetRepo { try checkTarget(targetRepo, name: "--target-repo") }
         do { _ = try Reference(parsing: image) } catch { throw UsageError("--image \(image): \(error.description)") }
         if let version {
             // The tag's length depends on the runtime: each entry checks it below.
-            do { try SAMTags.validateVersion(version, runtime: "", samVersion: "") } catch { throw UsageError(error.description) }
+            do { try SAMTags.validateVersion(version, runtime: "", samVersion: "", name: "--version") } catch { throw UsageError(error.description) }
         }
         if matrixFile != nil && !samBaseImage.isEmpty {
             throw UsageError("give the base images with --sam-base-image or with --matrix, not both")
         }
         let matrix: BuildMatrix
         if let matrixFile {
-            matrix = try BuildMatrix.load(path: matrixFile)
+            do { matrix = try BuildMatrix.load(path: matrixFile) } catch { throw UsageError("--matrix \(error.message)") }
         } else if !samBaseImage.isEmpty {
             matrix = try BuildMatrix(bases: samBaseImage)
         } else {
@@ -48,19 +49,25 @@ struct PipelineInputs: ParsableArguments {
 
     func check(_ matrix: BuildMatrix) throws {
         var tags: [String: Int] = [:]
+        // A matrix file's values are named by entry and key, the flags' by the flag.
+        let fromFile = matrixFile != nil
         for (index, entry) in matrix.entries.enumerated() {
-            let base = try SAMBaseReference(parsing: entry.samBaseImage)
-            if let plugin = entry.pluginImage { try checkPluginImage(plugin, flag: "entry \(index): plugin-image") }
-            if let target = entry.targetRepo { try checkTarget(target, flag: "entry \(index): target-repo") }
-            let version = entry.version ?? self.version
-            if let version {
-                do { try SAMTags.validateVersion(version, runtime: base.runtime, samVersion: base.samVersion) } catch {
-                    throw UsageError(entry.version == nil ? error.description : "entry \(index): \(error.description)")
-                }
+            func name(_ key: String) -> String { "entry \(index): \(key)" }
+            let baseName = fromFile ? name("sam-base-image") : "--sam-base-image"
+            let base: SAMBaseReference
+            do { base = try SAMBaseReference(parsing: entry.samBaseImage) } catch { throw error.named(baseName) }
+            try Self.checkRemote(entry.samBaseImage, name: baseName)
+            if let plugin = entry.pluginImage { try Self.checkRemote(plugin, name: name("plugin-image")) }
+            if let target = entry.targetRepo { try checkTarget(target, name: name("target-repo")) }
+            if let version = entry.version ?? self.version {
+                do {
+                    try SAMTags.validateVersion(version, runtime: base.runtime, samVersion: base.samVersion,
+                                                name: entry.version == nil ? "--version" : name("version"))
+                } catch { throw UsageError(error.description) }
             }
             // Same runtime and SAM version with the same version and target: the same tag twice.
             let tag = [entry.targetRepo ?? targetRepo ?? "TARGET_REPO",
-                       SAMTags.primary(version: version ?? "VERSION", runtime: base.runtime, samVersion: base.samVersion)]
+                       SAMTags.primary(version: entry.version ?? version ?? "VERSION", runtime: base.runtime, samVersion: base.samVersion)]
                 .joined(separator: ":")
             if let earlier = tags[tag] {
                 throw UsageError("entries \(earlier) and \(index) would both push \(tag): one base per runtime and SAM version")
@@ -69,11 +76,23 @@ struct PipelineInputs: ParsableArguments {
         }
     }
 
-    func checkPluginImage(_ text: String, flag: String) throws {
-        do { _ = try Reference(parsing: text) } catch { throw UsageError("\(flag) \(text): \(error.description)") }
+    /// An image a step or pod reads: a registry reference (a pod sees no local oci: layout or
+    /// archive of this machine).
+    static func checkRemote(_ text: String, name: String) throws {
+        let location: ImageLocation
+        do { location = try ImageLocation(parsing: text) } catch { throw UsageError("\(name): \(error.description)") }
+        guard location.registryReference != nil else {
+            throw UsageError("\(name) \(text): a step or pod cannot read this machine's files; give a registry reference (samforge copy puts a local image in a registry)")
+        }
     }
 
-    func checkTarget(_ text: String, flag: String) throws {
-        do { _ = try TargetRepository(parsing: text) } catch { throw UsageError("\(flag): \(error.description)") }
+    /// Where the images go: a registry repository. An oci: layout or docker archive would be
+    /// written inside the step's or pod's container and lost when it ends.
+    func checkTarget(_ text: String, name: String) throws {
+        let target: TargetRepository
+        do { target = try TargetRepository(parsing: text, name: name) } catch { throw UsageError(error.description) }
+        guard target.reference != nil else {
+            throw UsageError("\(name) \(text): the step or pod writes it inside its container, which is gone when it ends; give a registry repository")
+        }
     }
 }

@@ -7,7 +7,13 @@ import Registry
 /// run's context whose progress goes to the command's lines and whose inputs follow `--lock`.
 func makePlanRunner(context: RunContext, cacheDir: String?, environment: [String: String],
                     progress: TransferProgress, lock: InputLock?) throws -> PlanRunner {
-    let workspace = try BuildWorkspace(root: BlobCache.defaultRoot(explicit: cacheDir, environment: environment))
+    let root = BlobCache.defaultRoot(explicit: cacheDir, environment: environment)
+    let workspace: BuildWorkspace
+    do { workspace = try BuildWorkspace(root: root) } catch {
+        // Input to fix (exit 2), named as the user gave it: the flag, or the variable it came from.
+        let source = !(cacheDir ?? "").isEmpty ? "--cache-dir" : (environment["XDG_CACHE_HOME"] ?? "").hasPrefix("/") ? "XDG_CACHE_HOME" : "HOME"
+        throw UsageError("\(source == "--cache-dir" ? "--cache-dir \(root)" : "the layer cache \(root) (from \(source))"): \(oneLine(error)) (give a writable --cache-dir)")
+    }
     let runner = PlanRunner(context: context, workspace: workspace, lock: lock, progress: { progress.note($0) })
     runner.onLayerContent = { progress.layerContent($0, done: $1, total: $2) }
     return runner

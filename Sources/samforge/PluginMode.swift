@@ -35,6 +35,8 @@ enum PluginMode {
         var credentials: PluginCredentials
         /// Option names as the user wrote them here: `--plugin-image` is PLUGIN_PLUGIN_IMAGE.
         var names: [String: String] = [:]
+        /// Settings given but not used (half a credential pair), one line each.
+        var warnings: [String] = []
 
         /// `message` with each build option named as its setting (errors speak the user's terms).
         func reword(_ message: String) -> String {
@@ -57,10 +59,38 @@ enum PluginMode {
         prefix + option.uppercased().replacingOccurrences(of: "-", with: "_")
     }
 
-    /// nil unless plugin mode applies: no arguments and a trigger variable set.
+    /// nil unless plugin mode applies: no arguments and a trigger variable set. With no
+    /// arguments, PLUGIN_ variables without a trigger are a plugin step that would build
+    /// nothing (a misspelt or empty sam_base_image): refused, never the root help and exit 0.
     static func invocation(arguments: [String], environment: [String: String]) throws -> Invocation? {
-        guard arguments.isEmpty, triggers.contains(where: { !(environment[$0] ?? "").isEmpty }) else { return nil }
+        guard arguments.isEmpty else { return nil }
+        let given = environment.keys.filter { $0.hasPrefix(prefix) }.sorted()
+        guard triggers.contains(where: { !(environment[$0] ?? "").isEmpty }) else {
+            guard !given.isEmpty else { return nil }
+            let settings = buildSettings()
+            try checkKnown(given, settings: settings)
+            let triggerSettings = triggers.map { String($0.dropFirst(prefix.count)).lowercased() }.joined(separator: " or ")
+            throw UsageError("plugin settings are set (\(given.joined(separator: ", "))) but neither \(triggers.joined(separator: " nor ")) has a value: give the step's \(triggerSettings) setting (samforge --help for the command line)")
+        }
         return try translate(environment: environment, settings: buildSettings())
+    }
+
+    /// Every PLUGIN_ variable must be a setting or a credential: the unknown ones are named,
+    /// each with the nearest setting when one is near (values are never echoed).
+    static func checkKnown(_ names: [String], settings: [Setting]) throws {
+        let known = settings.map(\.variable) + credentialVariables
+        let unknown = names.filter { !known.contains($0) }
+        guard !unknown.isEmpty else { return }
+        // The nearest setting, else the one the name extends (PLUGIN_TARGET_REPOSITORY).
+        func suggestion(_ name: String) -> String? {
+            Suggestion.nearest(to: name, among: known)
+                ?? known.filter { name.hasPrefix($0) && $0.count > prefix.count + 3 }.max { $0.count < $1.count }
+        }
+        let shown = unknown.map { name in name + (suggestion(name).map { " (did you mean \($0)?)" } ?? "") }
+        let list = (settings.map { String($0.variable.dropFirst(prefix.count)).lowercased() }
+                    + credentialVariables.map { String($0.dropFirst(prefix.count)).lowercased() }).joined(separator: ", ")
+        let verb = unknown.count == 1 ? "is not a samforge build setting" : "are not samforge build settings"
+        throw UsageError("\(shown.joined(separator: ", ")) \(verb) (settings: \(list))")
     }
 
     /// The build command's options, read from argument-parser's description of it.
@@ -90,14 +120,7 @@ enum PluginMode {
     /// Every PLUGIN_ variable must be a setting or a credential; values are checked, never
     /// echoed (a secret set under the wrong name must not reach the log).
     static func translate(environment: [String: String], settings: [Setting]) throws -> Invocation {
-        let byVariable = Dictionary(settings.map { ($0.variable, $0) }, uniquingKeysWith: { first, _ in first })
-        for name in environment.keys.sorted() where name.hasPrefix(prefix) {
-            guard byVariable[name] != nil || credentialVariables.contains(name) else {
-                let known = (settings.map { String($0.variable.dropFirst(prefix.count)).lowercased() }
-                             + ["username", "password", "source_username", "source_password", "sign_key_password"]).joined(separator: ", ")
-                throw UsageError("\(name) is not a samforge build setting (settings: \(known))")
-            }
-        }
+        try checkKnown(environment.keys.filter { $0.hasPrefix(prefix) }.sorted(), settings: settings)
         var arguments: [String] = []
         for setting in settings {
             guard let value = environment[setting.variable], !value.isEmpty else { continue }
@@ -127,7 +150,9 @@ enum PluginMode {
             arguments += ["--output-env", output]
             names["--output-env"] = "DRONE_OUTPUT"
         }
-        return Invocation(arguments: arguments, credentials: try credentials(environment: environment, arguments: arguments), names: names)
+        var warnings: [String] = []
+        let credentials = try credentials(environment: environment, arguments: arguments, warnings: &warnings)
+        return Invocation(arguments: arguments, credentials: credentials, names: names, warnings: warnings)
     }
 
     /// PLUGIN_SIGN_KEY_PASSWORD becomes the password of the signing key (as COSIGN_PASSWORD,
@@ -137,14 +162,25 @@ enum PluginMode {
         unsetenv(signKeyPassword)
     }
 
-    static func credentials(environment: [String: String], arguments: [String]) throws -> PluginCredentials {
+    /// The target's pair behaves as DOCKER_USERNAME/DOCKER_PASSWORD do in a Run step (the
+    /// generated Plugin step leaves the user name optional): used when both are given, else
+    /// ignored with a warning. The plugin image's pair has no Run-step form: half of it is an
+    /// error.
+    static func credentials(environment: [String: String], arguments: [String], warnings: inout [String]) throws -> PluginCredentials {
         func pair(_ user: String, _ password: String) throws -> Credentials? {
             let u = environment[user] ?? "", p = environment[password] ?? ""
             if u.isEmpty && p.isEmpty { return nil }
             guard !u.isEmpty, !p.isEmpty else { throw UsageError("set both \(user) and \(password), or neither") }
             return Credentials(username: u, password: p)
         }
-        var result = PluginCredentials(push: try pair(targetUser, targetPassword))
+        var push: Credentials?
+        let user = environment[targetUser] ?? "", password = environment[targetPassword] ?? ""
+        if let warning = TargetCredentials.halfPairWarning(user: (targetUser, user), password: (targetPassword, password)) {
+            warnings.append(warning)
+        } else if !user.isEmpty {
+            push = Credentials(username: user, password: password)
+        }
+        var result = PluginCredentials(push: push)
         if let source = try pair(sourceUser, sourcePassword) {
             // The plugin image as build resolves it: the setting, else BASE_IMAGE, SCRATCH_IMAGE.
             let text = arguments.firstIndex(of: "--plugin-image").map { arguments[$0 + 1] }

@@ -74,7 +74,10 @@ struct RegistryFlags: ParsableArguments {
         let pushHosts = Array(Set(pushTargets.map(\.host)))
         let configFile = DockerConfigCredentials(path: DockerConfigCredentials.defaultPath(environment: environment))
         var overrides: [String: Credentials] = [:]
-        if let user = environment["DOCKER_USERNAME"], !user.isEmpty, let password = environment["DOCKER_PASSWORD"], !password.isEmpty {
+        let user = environment["DOCKER_USERNAME"] ?? "", password = environment["DOCKER_PASSWORD"] ?? ""
+        if !pushHosts.isEmpty, let warning = TargetCredentials.halfPairWarning(user: ("DOCKER_USERNAME", user), password: ("DOCKER_PASSWORD", password)) {
+            Self.printLine("samforge: warning: " + warning)
+        } else if !user.isEmpty, !password.isEmpty {
             for host in pushHosts { overrides[host] = Credentials(username: user, password: password, origin: "DOCKER_USERNAME/DOCKER_PASSWORD") }
         }
         if let plugin = PluginCredentials.current {
@@ -135,4 +138,21 @@ struct PluginCredentials: Sendable {
 
     /// Set around the build's run by Entry in plugin mode only.
     @TaskLocal static var current: PluginCredentials?
+}
+
+/// The pushed-to registry's user and password from the environment (DOCKER_USERNAME and
+/// DOCKER_PASSWORD, or plugin mode's PLUGIN_USERNAME and PLUGIN_PASSWORD): one rule for both.
+enum TargetCredentials {
+    /// The warning when only one of the two is set: both are then ignored (the push uses
+    /// docker's config.json, or no credentials), as a Run step always did.
+    static func halfPairWarning(user: (name: String, value: String), password: (name: String, value: String)) -> String? {
+        switch (user.value.isEmpty, password.value.isEmpty) {
+        case (true, false):
+            return "\(password.name) is set but \(user.name) is empty: both are ignored, so the push uses docker's config.json or no credentials (set \(user.name) to use the password)"
+        case (false, true):
+            return "\(user.name) is set but \(password.name) is empty: both are ignored, so the push uses docker's config.json or no credentials"
+        default:
+            return nil
+        }
+    }
 }

@@ -10,7 +10,12 @@ struct Samforge: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "samforge",
         abstract: "Assemble, copy and inspect container images without a Docker daemon.",
-        usage: "samforge [<registry options>] <command> [<options>] [<arguments>]",
+        // --version is answered by ArgumentShape before parsing: a root flag would be taken for
+        // build's own --version V, and argument-parser's `version:` would add it to every command.
+        usage: """
+        samforge [<registry options>] <command> [<options>] [<arguments>]
+        samforge --version
+        """,
         discussion: """
         It speaks the registry protocol itself: no daemon, no root, no privileged pod.
         The registry options (--insecure, --insecure-registry, --ca-file, --timeout, \
@@ -28,8 +33,8 @@ struct Samforge: AsyncParsableCommand {
           echo "$TOKEN" | samforge login -u ci --password-stdin registry.example.com
         """,
         subcommands: [BuildCommand.self, AppendCommand.self, CopyCommand.self, InspectCommand.self, DiffCommand.self, DigestCommand.self,
-                      ManifestCommand.self, ConfigCommand.self, TagsCommand.self, SignCommand.self, VerifyCommand.self, GenerateKeyPairCommand.self,
-                      LoginCommand.self, LogoutCommand.self,
+                      ManifestCommand.self, ConfigCommand.self, BlobCommand.self, TagsCommand.self, SignCommand.self, VerifyCommand.self,
+                      GenerateKeyPairCommand.self, LoginCommand.self, LogoutCommand.self,
                       PipelineCommand.self, VersionCommand.self]
     )
 }

@@ -53,6 +53,26 @@ import TestSupport
         #expect(entriesRead["tools/a.sh"]?.mode == 0o755 && entriesRead["tools/b.sh"]?.mode == 0o755)
     }
 
+    /// A local tree's files of one inode (`--file ./dir`) are one file and a hard link to it,
+    /// the first name in tar order carrying the content; chmod +x reaches both.
+    @Test func aTreesHardLinksAreKept() throws {
+        let directory = try TemporaryDirectory().path
+        let first = directory + "/b", second = directory + "/a"
+        try "shared\n".write(toFile: first, atomically: true, encoding: .utf8)
+        #expect(link(first, second) == 0)
+        var entries = LayerEntries()
+        try entries.set(.file("/tree/b", mode: 0o644, from: first), fromTree: true)
+        try entries.set(.file("/tree/a", mode: 0o644, from: second), fromTree: true)
+        try entries.set(.file("/tree/c", mode: 0o644, from: first), fromTree: true)
+        try entries.set(.bytes("/tree/c", Array("replaced".utf8)))  // a later entry: no longer a name of the inode
+        entries.executables = ["/tree/b"]
+        let specs = try entries.finished()
+        let byPath = Dictionary(specs.map { ($0.path, $0) }, uniquingKeysWith: { $1 })
+        #expect(byPath["tree/a"]?.content == .file(path: second) && byPath["tree/a"]?.mode == 0o755)
+        #expect(byPath["tree/b"]?.content == .hardlink(target: "tree/a") && byPath["tree/b"]?.mode == 0o755)
+        #expect(byPath["tree/c"]?.content == .bytes(Array("replaced".utf8)))
+    }
+
     /// Local files (ADD) are copies even when they share an inode on disk, as Docker's ADD.
     @Test func localFilesAreNeverLinked() throws {
         let directory = try TemporaryDirectory().path

@@ -83,7 +83,7 @@ struct BuildBaseTests {
         let target = BuildHarness.newTarget("build-fail")
         let result = try BuildHarness.build(target: target, goTemplate: url)
         #expect(result.status == 1, "\(result.stderr)")
-        #expect(result.errorLine.contains("http://\(base.host!):\(base.port!)/missing-go-template?…"), "\(result.stderr)")
+        #expect(result.errorLine.contains("http://\(base.host!):\(base.port!)/missing-go-template?..."), "\(result.stderr)")
         #expect(result.errorLine.contains("HTTP 404"), "\(result.stderr)")
         for secret in ["hunter2", "s3cr3t", "t0ken", "someone"] {
             #expect(!result.stderr.contains(secret) && !result.stdout.contains(secret))

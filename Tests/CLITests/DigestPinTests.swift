@@ -22,20 +22,24 @@ struct DigestPinTests {
             ["build", "--sam-base-image", "\(host)/\(BuildHarness.nodeBase)", "--plugin-image", "\(host)/\(BuildHarness.plugin)",
              "--version", "1.1.2", "--target-repo", target, "--cache-dir", cache,
              "--go-template", TestWorld.goTemplateURL, "--docker-cli-image", "\(host)/\(BuildHarness.dockerCLI)"]
-        }, digest: "sha256:0414c2259d91ec6cfcb8bacd1f26c7d9f552977e70d739ae6296e961a52d27a0"),
+        // Since input images are recorded by image ID (the same from any location; see
+        // LocationIndependenceTests): the one change from the earlier sha256:0414c225….
+        }, digest: "sha256:4ce294db25d75da8d5d020976a84acdaaa59546dff3d7080a8b02568deb1107b"),
         Case(name: "build on the OCI base, docker CLI from the static tgz", arguments: { target, cache in
             ["build", "--sam-base-image", "\(host)/\(BuildHarness.pythonBase)", "--plugin-image", "\(host)/\(BuildHarness.plugin)",
              "--version", "1.1.2", "--target-repo", target, "--cache-dir", cache,
              "--go-template", TestWorld.goTemplateURL, "--docker-cli-file", TestWorld.dockerTgzURL]
-        }, digest: "sha256:f264003c518b7ba733865e3b12f701754906e8a92e34b67623ef88d83ae75d8a"),
+        // Image ID in the history: earlier sha256:f264003c….
+        }, digest: "sha256:efbade2994acc079663d69ed6702ca4291d901aca5ceb85514ea6008e4e7a799"),
         Case(name: "append: a file with a mode, a tree from another image, config changes", arguments: { target, cache in
             ["append", "--file", DigestPinTests.helloFile + ":/opt/hello.txt:0755",
              "--copy-from", "\(host)/\(BuildHarness.plugin):/opt/harness/scripts:/opt/tools",
              "--env", "A=B", "--label", "x=y", "--entrypoint", "[\"/bin/sh\"]", "--workdir", "/opt", "--user", "1000",
              "--cache-dir", cache, "\(host)/\(BuildHarness.nodeBase)", target + ":1"]
         // Since the one image pipeline, --copy-from keeps hard links (common.sh and
-        // common-link.sh are one inode): the only change from the earlier sha256:bdb354a8….
-        }, digest: "sha256:8cf2156450260229c0b9a67fd1346f8de8775ab94a0ce01954e2f22bd7330dd4"),
+        // common-link.sh are one inode): a change from the earlier sha256:bdb354a8…; since
+        // input images are recorded by image ID, from sha256:8cf21564….
+        }, digest: "sha256:0d129a25e89120833fe56f84e14ac3742483d1c94da588f92d15b5fc852b80ad"),
     ]
 
     /// `hi\n`, mode 0644 (the mode is overridden to 0755 by the argument).

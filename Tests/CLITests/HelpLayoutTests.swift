@@ -9,7 +9,7 @@ import TestSupport
 @Suite("help layout")
 struct HelpLayoutTests {
     /// Commands the root help must lead to (at least).
-    static let expected = ["build", "append", "copy", "inspect", "diff", "digest", "manifest", "config", "tags", "login",
+    static let expected = ["build", "append", "copy", "inspect", "diff", "digest", "manifest", "config", "blob", "tags", "login",
                            "logout", "version", "pipeline", "pipeline harness", "pipeline k8s-job"]
 
     static func help(_ path: [String], columns: Int) throws -> String {

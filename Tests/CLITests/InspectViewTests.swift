@@ -188,9 +188,33 @@ struct InspectViewTests {
         #expect(CopyKit.errorLine(result).contains(message), "\(result.stderr)")
     }
 
+    /// The rule: 1 to 3 digits is a layer index, 4 or more hex digits a digest prefix, even all
+    /// digits. The node base's bottom layer is sha256:1822955e9773…: `1822` and `18229` name it
+    /// (the README's example), as `0` does; every spelling lists the same files.
+    @Test func allDigitPrefixesAreDigests() throws {
+        let image = "\(plain)/\(Self.nodeAMD64)"
+        let bottom = try CopyKit.succeed(["inspect", "--files", "0", image]).stdout
+        #expect(!bottom.isEmpty)
+        for selector in ["1822", "18229", "1822955e9773", "sha256:1822"] {
+            let result = try CopyKit.samforge(["inspect", "--files", selector, image])
+            #expect(result.status == 0, "\(selector): \(result.stderr)")
+            #expect(result.stdout == bottom, "\(selector)")
+        }
+        for (selector, message) in [("0000", "--files 0000: no layer has that digest"),
+                                    ("0002", "--files 0002: no layer has that digest"),
+                                    ("003", "--files 003: no such layer (the image has 3 layers, 0-2)"),
+                                    ("1000", "--files 1000: no layer has that digest"),
+                                    ("-1", "expected all, a layer index (1 to 3 digits) or a layer digest (4 or more hex digits)"),
+                                    ("+1", "expected all, a layer index (1 to 3 digits)")] {
+            let result = try CopyKit.samforge(["inspect", "--files=\(selector)", image])
+            #expect(result.status == 2, "\(selector): \(result.stderr)")
+            #expect(CopyKit.errorLine(result).contains(message), "\(selector): \(result.stderr)")
+        }
+    }
+
     @Test func badLayerSelectors() throws {
         for (selector, message) in [("3", "--files 3: no such layer (the image has 3 layers, 0-2)"),
-                                    ("zz", "expected all, a layer index or a layer digest"),
+                                    ("zz", "expected all, a layer index (1 to 3 digits) or a layer digest"),
                                     ("sha256:ffffffff", "no layer has that digest")] {
             let result = try CopyKit.samforge(["inspect", "--files", selector, "\(plain)/\(Self.nodeAMD64)"])
             #expect(result.status == 2)

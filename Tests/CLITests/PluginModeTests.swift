@@ -137,22 +137,24 @@ struct PluginModeTests {
 
     static let refusals: [Refusal] = [
         .init(label: "unknown setting", environment: ["PLUGIN_TARGET_REPOSITORY": "x"],
-              message: "PLUGIN_TARGET_REPOSITORY is not a samforge build setting (settings: sam_base_image, plugin_image, version,"),
+              message: "PLUGIN_TARGET_REPOSITORY (did you mean PLUGIN_TARGET_REPO?) is not a samforge build setting (settings: sam_base_image, plugin_image, version,"),
         .init(label: "a secret under an unknown name is not echoed", environment: ["PLUGIN_PASSWRD": "s3cr3t-value"],
-              message: "PLUGIN_PASSWRD is not a samforge build setting"),
+              message: "PLUGIN_PASSWRD (did you mean PLUGIN_PASSWORD?) is not a samforge build setting"),
         .init(label: "malformed boolean", environment: ["PLUGIN_TIMESTAMP_TAG": "yes"], message: "PLUGIN_TIMESTAMP_TAG must be true or false"),
         .init(label: "empty list item", environment: ["PLUGIN_INSECURE_REGISTRY": "a,,b"],
               message: "PLUGIN_INSECURE_REGISTRY has an empty item: give values separated by single commas"),
         .init(label: "trailing comma", environment: ["PLUGIN_SAM_BASE_IMAGE": "public.ecr.aws/sam/build-nodejs18.x:1.143.0,"],
               message: "PLUGIN_SAM_BASE_IMAGE has an empty item"),
-        .init(label: "user without password", environment: ["PLUGIN_PASSWORD": ""],
-              message: "set both PLUGIN_USERNAME and PLUGIN_PASSWORD, or neither"),
         .init(label: "source password without user", environment: ["PLUGIN_SOURCE_USERNAME": ""],
               message: "set both PLUGIN_SOURCE_USERNAME and PLUGIN_SOURCE_PASSWORD, or neither"),
         .init(label: "source credentials without a plugin image", environment: ["PLUGIN_PLUGIN_IMAGE": ""],
               message: "PLUGIN_SOURCE_USERNAME is set but no plugin image is (PLUGIN_PLUGIN_IMAGE)"),
         .init(label: "invalid base named by its setting", environment: ["PLUGIN_SAM_BASE_IMAGE": "public.ecr.aws/sam/build-nodejs18.x:latest"],
-              message: "floating tag \"latest\""),
+              message: "PLUGIN_SAM_BASE_IMAGE \"public.ecr.aws/sam/build-nodejs18.x:latest\": floating tag \"latest\""),
+        .init(label: "a target with a tag named by its setting", environment: ["PLUGIN_TARGET_REPO": "registry.example.com/x:1"],
+              message: "PLUGIN_TARGET_REPO \"registry.example.com/x:1\": give a repository without tag or digest"),
+        .init(label: "an invalid version named by its setting", environment: ["PLUGIN_VERSION": "1/2"],
+              message: "PLUGIN_VERSION \"1/2\": it starts the image tag"),
         .init(label: "build's checks speak in settings", environment: ["PLUGIN_NO_DOCKER_CLI": "true"],
               message: "choose one of PLUGIN_DOCKER_CLI_IMAGE, PLUGIN_DOCKER_CLI_FILE and PLUGIN_NO_DOCKER_CLI"),
         .init(label: "bad DRONE_OUTPUT", environment: ["DRONE_OUTPUT": "/nonexistent/dir/out"],
@@ -217,14 +219,47 @@ struct PluginModeTests {
         let result = try Command.samforge([], environment: environment)
         #expect(result.status == 2, "\(result.stderr)")
         #expect(!result.stderr.contains("is not a samforge build setting"), "\(result.stderr)")
-        #expect(result.errorLine.contains("invalid SAM base image \"x\""), "\(result.stderr)")
+        #expect(result.errorLine.contains("PLUGIN_SAM_BASE_IMAGE \"x\": repository must be a SAM build image"), "\(result.stderr)")
     }
 
-    /// Arguments, or no trigger variable: samforge is the usual command line.
+    /// The target's pair behaves as DOCKER_USERNAME/DOCKER_PASSWORD do in a Run step (the
+    /// generated Plugin step leaves the user name optional): half of it is ignored with one
+    /// warning, in both forms alike. To a registry without auth both forms build; to the token
+    /// registry both fail to push (exit 1) and push nothing.
+    @Test(arguments: [(user: "", password: "s3cr3t-value"), (user: "ci", password: "")])
+    func halfATargetCredentialPairIsIgnoredInBothForms(_ pair: (user: String, password: String)) throws {
+        for host in [TestWorld.plain, TestWorld.token] {
+            let pluginTarget = BuildHarness.newTarget("half-plugin", host: host)
+            var plugin = try Self.settings(target: pluginTarget, plugin: "\(TestWorld.plain)/\(BuildHarness.plugin)")
+            plugin["PLUGIN_SOURCE_USERNAME"] = ""
+            plugin["PLUGIN_SOURCE_PASSWORD"] = ""
+            plugin["PLUGIN_USERNAME"] = pair.user
+            plugin["PLUGIN_PASSWORD"] = pair.password
+            let viaPlugin = try Self.plugin(plugin)
+
+            let runTarget = BuildHarness.newTarget("half-run", host: host)
+            let viaRun = try BuildHarness.build(target: runTarget, environment: [
+                "SOURCE_DATE_EPOCH": BuildHarness.epoch, "DOCKER_USERNAME": pair.user, "DOCKER_PASSWORD": pair.password,
+                "DOCKER_CONFIG": try TemporaryDirectory().path,
+            ])
+            let expected: Int32 = host == TestWorld.plain ? 0 : 1
+            for (form, result, prefix) in [("plugin", viaPlugin, "PLUGIN_"), ("run", viaRun, "DOCKER_")] {
+                #expect(result.status == expected, "\(form) to \(host): \(result.stderr)")
+                let warnings = result.stderr.split(separator: "\n").filter { $0.hasPrefix("samforge: warning: ") && $0.contains("USERNAME") }
+                #expect(warnings.count == 1, "\(form): \(result.stderr)")
+                let set = pair.user.isEmpty ? "\(prefix)PASSWORD is set but \(prefix)USERNAME is empty" : "\(prefix)USERNAME is set but \(prefix)PASSWORD is empty"
+                #expect(warnings.first?.contains(set + ": both are ignored") == true, "\(form): \(result.stderr)")
+                #expect(!result.stderr.contains("s3cr3t-value"))
+            }
+            if host == TestWorld.token {
+                #expect(try BuildHarness.hasNoTags(pluginTarget) && BuildHarness.hasNoTags(runTarget))
+            }
+        }
+    }
+
+    /// Arguments turn plugin mode off: samforge is the usual command line.
     @Test func argumentsTurnPluginModeOff() throws {
         let version = try Command.samforge(["version"], environment: ["PLUGIN_SAM_BASE_IMAGE": "x", "PLUGIN_FOO": "1"])
         #expect(version.status == 0 && version.stdout == "0.1.0\n", "\(version.stderr)")
-        let bare = try Command.samforge([], environment: ["PLUGIN_VERSION": "1.1.2", "PLUGIN_SAM_BASE_IMAGE": ""])
-        #expect(bare.status == 0 && bare.stdout.contains("USAGE: samforge [<registry options>] <command>"), "\(bare.stderr)")
     }
 }

@@ -168,7 +168,7 @@ import Testing
             try PythonTar.write([(name, "REGTYPE", "x", 0o644, 0)], to: path)
             let merged = MergedFilesystem()
             let error = #expect(throws: LayerError.self) { try merged.apply(layerIndex: 0, reader: LayerReader(source: FileSource(path: path))) }
-            #expect(error?.description == "path \"\(name.prefix(48))…\" \(detail)")
+            #expect(error?.description == "path \"\(name.prefix(48))...\" \(detail)")
             #expect(merged.listing().isEmpty)
         }
         // The writer refuses the same paths (a --file destination, a re-rooted copy).

@@ -19,18 +19,49 @@ struct PipelineCLITests {
         """.write(toFile: file, atomically: true, encoding: .utf8)
         let result = try Command.samforge(["pipeline", "harness", "--matrix", file, "--target-repo", "registry.example.com/t/p",
                                            "--k8s-connector", "org.cluster", "--max-concurrency", "8", "--step", "plugin",
-                                           "--image", "registry.example.com/tools/samforge:2"])
+                                           "--image", "registry.example.com/tools/samforge:2"] + Self.accountNames)
         try #require(result.status == 0, "\(result.stderr)")
         var options = HarnessPipeline.Options()
         options.targetRepo = "registry.example.com/t/p"
         options.kubernetesConnector = "org.cluster"
+        options.infrastructureIdentifier = "cluster_infra"
+        options.environmentRef = "builds"
+        options.serviceRef = "noop"
+        options.dockerPasswordSecret = "registry_token"
         options.maxConcurrency = 8
         options.step = .plugin
         options.image = "registry.example.com/tools/samforge:2"
         #expect(result.stdout == (try HarnessPipeline(options: options, matrix: try BuildMatrix.load(path: file)).yaml))
-        #expect(result.stderr.isEmpty)
+        #expect(result.stderr.isEmpty, "every placeholder was given: no warning")
         let lint = try Validators.yamllint(try Validators.files([("cli", result.stdout)]))
         #expect(lint.status == 0, "\(lint.stdout)")
+    }
+
+    /// The names of things in the user's Harness account, which no default can know.
+    static let accountNames = ["--infrastructure", "cluster_infra", "--environment", "builds", "--service", "noop",
+                               "--docker-password-secret", "registry_token"]
+
+    /// Every option left at a stand-in gets one warning line naming it, and the pipeline is
+    /// printed anyway; given, it gets none.
+    @Test func placeholdersLeftAreNamedOnStderr() throws {
+        let placeholders = ["--k8s-connector", "--infrastructure", "--environment", "--service", "--docker-password-secret", "--image"]
+        let bare = try Command.samforge(["pipeline", "harness"])
+        #expect(bare.status == 0 && !bare.stdout.isEmpty)
+        let warnings = bare.stderr.split(separator: "\n")
+        #expect(warnings.count == placeholders.count, "\(bare.stderr)")
+        for (line, flag) in zip(warnings, placeholders) {
+            #expect(line.hasPrefix("samforge: warning: \(flag) "), "\(line)")
+        }
+        let given = try Command.samforge(["pipeline", "harness", "--k8s-connector", "c", "--image", "r.example/samforge:1"] + Self.accountNames)
+        #expect(given.status == 0 && given.stderr.isEmpty, "\(given.stderr)")
+        // k8s-job's only stand-in is the image.
+        let job = try Command.samforge(["pipeline", "k8s-job", "--sam-base-image", node] + Self.jobInputs)
+        #expect(job.status == 0)
+        #expect(job.stderr.split(separator: "\n").map(String.init) == [
+            "samforge: warning: --image \(HarnessPipeline.defaultImageRepository):0.1.0 is not published yet: build and push samforge's image with scripts/image and pass it with --image",
+        ], "\(job.stderr)")
+        let jobGiven = try Command.samforge(["pipeline", "k8s-job", "--sam-base-image", node, "--image", "r.example/s:1"] + Self.jobInputs)
+        #expect(jobGiven.status == 0 && jobGiven.stderr.isEmpty, "\(jobGiven.stderr)")
     }
 
     struct Refusal: Sendable, CustomTestStringConvertible {
@@ -57,11 +88,26 @@ struct PipelineCLITests {
         .init(arguments: ["--sam-base-image", node, "--sam-base-image", "\(ecr)/build-nodejs18.x:1.143.0"],
               fragment: "entries 0 and 1 would both push TARGET_REPO:VERSION-nodejs18.x-1.143.0-linux-amd64"),
         .init(arguments: ["--matrix", matrixFile("- \(node)\n- {sam-base-image: \(python), version: 'v/1'}\n", "version")],
-              fragment: "entry 1: invalid VERSION \"v/1\""),
-        .init(arguments: ["--sam-base-image", node, "--version=-1"], fragment: "invalid VERSION \"-1\""),
-        .init(arguments: ["--version=a/b"], fragment: "invalid VERSION \"a/b\""),
-        .init(arguments: ["--target-repo", "registry.example.com/x:tag"], fragment: "without tag or digest"),
-        .init(arguments: ["--plugin-image", "UPPER/case"], fragment: "--plugin-image UPPER/case"),
+              fragment: "entry 1: version \"v/1\": it starts the image tag"),
+        .init(arguments: ["--sam-base-image", node, "--version=-1"], fragment: "--version \"-1\": it starts the image tag"),
+        .init(arguments: ["--version=a/b"], fragment: "--version \"a/b\""),
+        .init(arguments: ["--target-repo", "registry.example.com/x:tag"], fragment: "--target-repo \"registry.example.com/x:tag\": give a repository without tag or digest"),
+        .init(arguments: ["--plugin-image", "UPPER/case"], fragment: "--plugin-image: invalid reference \"UPPER/case\""),
+        .init(arguments: ["--matrix", matrixFile("- {sam-base-image: \(node), target-repo: 'r.example/x:1'}\n", "target")],
+              fragment: "entry 0: target-repo \"r.example/x:1\": give a repository without tag"),
+        .init(arguments: ["--matrix", matrixFile("- \(node)\n- \(ecr)/build-python3.12:latest\n", "latest")],
+              fragment: "entry 1: sam-base-image \"\(ecr)/build-python3.12:latest\": floating tag"),
+        // A step's or pod's container is gone when it ends, and sees none of this machine's files.
+        .init(arguments: ["--target-repo", "oci:/tmp/out"], fragment: "--target-repo oci:/tmp/out: the step or pod writes it inside its container"),
+        .init(arguments: ["--target-repo", "docker-archive:/tmp/out.tar"], fragment: "--target-repo docker-archive:/tmp/out.tar: the step or pod"),
+        .init(arguments: ["--matrix", matrixFile("- {sam-base-image: \(node), target-repo: 'oci:/tmp/x'}\n", "local-target")],
+              fragment: "entry 0: target-repo oci:/tmp/x: the step or pod writes it inside its container"),
+        .init(arguments: ["--plugin-image", "oci:/tmp/plugin:1"], fragment: "--plugin-image oci:/tmp/plugin:1: a step or pod cannot read this machine's files"),
+        .init(arguments: ["--plugin-image", "docker-archive:/tmp/p.tar"], fragment: "--plugin-image docker-archive:/tmp/p.tar: a step or pod cannot"),
+        .init(arguments: ["--sam-base-image", "oci:/mirror/build-nodejs18.x:1.143.0"],
+              fragment: "--sam-base-image oci:/mirror/build-nodejs18.x:1.143.0: a step or pod cannot read"),
+        .init(arguments: ["--matrix", matrixFile("- {sam-base-image: \(node), plugin-image: 'oci:/p:1'}\n", "local-plugin")],
+              fragment: "entry 0: plugin-image oci:/p:1: a step or pod cannot read"),
         .init(arguments: ["--image", "not a ref"], fragment: "--image not a ref"),
         .init(arguments: ["--step", "shell"], fragment: "--step shell: choose run or plugin"),
         .init(arguments: ["--project", "my-project"], fragment: "--project \"my-project\""),
@@ -114,6 +160,12 @@ struct PipelineCLITests {
         .init(arguments: jobInputs + ["--sam-base-image", node, "--name", "Samforge"], fragment: "--name \"Samforge\""),
         .init(arguments: jobInputs + ["--sam-base-image", node, "--parallelism", "0"], fragment: "--parallelism 0"),
         .init(arguments: jobInputs + ["--matrix", matrixFile("[]", "empty")], fragment: "the images list is empty"),
+        .init(arguments: ["--version", "1", "--plugin-image", "h/p:1", "--target-repo", "oci:/out", "--sam-base-image", node],
+              fragment: "--target-repo oci:/out: the step or pod writes it inside its container"),
+        .init(arguments: jobInputs + ["--sam-base-image", node, "--docker-cli-image", "docker-archive:/d.tar"],
+              fragment: "--docker-cli-image docker-archive:/d.tar: a step or pod cannot read"),
+        .init(arguments: jobInputs + ["--sam-base-image", node, "--go-template", "/usr/local/bin/go-template"],
+              fragment: "--go-template /usr/local/bin/go-template: a pod cannot read this machine's files; give an http(s) URL"),
     ]
 
     @Test(arguments: jobRefusals)

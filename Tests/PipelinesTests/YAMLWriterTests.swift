@@ -112,3 +112,77 @@ struct YAMLWriterTests {
         """)
     }
 }
+
+/// Long values at every depth: the lines fit yamllint's default width (80) wherever YAML lets
+/// a value break, and every value still reads back as itself.
+@Suite("YAML writer: lines within yamllint's default width")
+struct YAMLWidthTests {
+    /// Words of tricky characters, joined by single and double spaces, 20 to 300 characters
+    /// long; a few long words without a space (only a line of their own helps them).
+    static let strings: [String] = {
+        var generator = SeededGenerator(seed: 0x5749_4454)
+        let words = trickyStrings.filter { !$0.contains(" ") && !$0.isEmpty } + RandomStrings.make(count: 60, seed: 7).filter { !$0.isEmpty }
+        var strings = (0..<120).map { _ in
+            var text = ""
+            let target = Int.random(in: 20...300, using: &generator)
+            while text.count < target {
+                if !text.isEmpty { text += Bool.random(using: &generator) ? " " : (Int.random(in: 0..<8, using: &generator) == 0 ? "  " : " ") }
+                text += words.randomElement(using: &generator)!
+            }
+            return text
+        }
+        strings += ["registry.example.com/tools/samforge@sha256:" + String(repeating: "ab", count: 32),
+                    "<+input>.default(registry.example.com/harness/aws-sam-plugin:1.1.3-beta-base-image)"]
+        return strings
+    }()
+
+    /// Each string as a value at depths 0 to 40, in a list, and embedded as a `|` block's
+    /// matrix file (as the ConfigMap does).
+    static func value(_ strings: [String]) -> YAMLValue {
+        func nested(_ depth: Int, _ inner: YAMLValue) -> YAMLValue {
+            depth == 0 ? inner : .map([("level\(depth)", nested(depth - 1, inner))])
+        }
+        return .map(strings.enumerated().map { index, text in
+            ("case\(index)", nested(index % 20, .map([("value", .string(text)), ("list", .list([.string(text)]))])))
+        })
+    }
+
+    @Test func linesFitTheDefaultWidthAndReadBack() throws {
+        let text = YAMLWriter.document(Self.value(Self.strings))
+        let lint = try Command.run("yamllint", ["--strict", "-f", "parsable", "-d", "default", "-"], input: text)
+        try #require(lint.status != 127, "yamllint is not installed: run scripts/bootstrap")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let flagged = lint.stdout.split(separator: "\n").compactMap { $0.split(separator: ":").dropFirst().first.flatMap { Int($0) } }
+        #expect(lint.status == 0, "\(lint.stdout)\(flagged.prefix(5).map { lines[$0 - 1] }.joined(separator: "\n"))")
+        let root = try #require(try Yams.compose(yaml: text))
+        for (index, string) in Self.strings.enumerated() where !string.hasPrefix("\u{FEFF}") {
+            var node: Yams.Node? = root["case\(index)"]
+            for depth in stride(from: index % 20, to: 0, by: -1) { node = node?["level\(depth)"] }
+            #expect(node?["value"]?.string == string, "\(string.debugDescription)")
+            #expect(node?["list"]?[0]?.string == string, "\(string.debugDescription)")
+        }
+        // PyYAML, an independent reader, agrees.
+        let script = "import json, sys, yaml\nprint(json.dumps(yaml.safe_load(sys.stdin.read())))"
+        let python = try Command.run("python3", ["-c", script], input: text)
+        try #require(python.status == 0, "\(python.stderr)")
+        let decoded = try #require(try JSONSerialization.jsonObject(with: Data(python.stdout.utf8)) as? [String: Any])
+        for (index, string) in Self.strings.enumerated() {
+            var node = decoded["case\(index)"] as? [String: Any]
+            for depth in stride(from: index % 20, to: 0, by: -1) { node = node?["level\(depth)"] as? [String: Any] }
+            #expect(node?["value"] as? String == string, "\(string.debugDescription)")
+        }
+    }
+
+    /// An embedded file (the ConfigMap's matrix.yaml) is written for the column its block starts at.
+    @Test func anEmbeddedBodyFitsWhereItIsIndented() throws {
+        let matrix = try BuildMatrix(entries: [
+            .init(samBaseImage: node, version: "1.1.3", targetRepo: "registry.example.com/a/very/long/repository/path/aws-sam-plugin"),
+            .init(samBaseImage: python),
+        ])
+        let text = YAMLWriter.document(.map([("data", .map([("matrix.yaml", .block(YAMLWriter.body(matrix.yamlValue, margin: 4)))]))]))
+        let lint = try Command.run("yamllint", ["--strict", "-f", "parsable", "-d", "default", "-"], input: text)
+        #expect(lint.status == 0, "\(lint.stdout)\n\(text)")
+        let embedded = try #require(try Yams.compose(yaml: text)?["data"]?["matrix.yaml"]?.string)
+        #expect(try BuildMatrix.parse(embedded, source: "m.yaml") == matrix)
+    }
+}

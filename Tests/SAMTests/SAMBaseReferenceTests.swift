@@ -19,6 +19,10 @@ let acceptedBases: [AcceptedBase] = [
           runtime: "nodejs18.x", version: "1.143.0", timestamp: "20250502200316", mirror: false),
     .init(input: "127.0.0.1:5000/sam/build-ruby3.2:1.143.0", runtime: "ruby3.2", version: "1.143.0", timestamp: nil, mirror: true),
     .init(input: "registry.example.com/mirror/build-dotnet8:1.120.0-20240101000000", runtime: "dotnet8", version: "1.120.0", timestamp: "20240101000000", mirror: true),
+    // Air-gapped: a layout mirror, and a docker save of the official image read by its saved name.
+    .init(input: "oci:/mirror/build-python3.12:1.143.0-20250822194415-x86_64", runtime: "python3.12", version: "1.143.0", timestamp: "20250822194415", mirror: true),
+    .init(input: "docker-archive:/media/base.tar:public.ecr.aws/sam/build-nodejs18.x:1.143.0-20250502200316-x86_64", runtime: "nodejs18.x",
+          version: "1.143.0", timestamp: "20250502200316", mirror: true),
 ]
 
 struct RejectedBase: Sendable, CustomTestStringConvertible {
@@ -46,6 +50,10 @@ let rejectedBases: [RejectedBase] = [
     .init(input: "public.ecr.aws/sam/build-nodejs18.x:v1.143.0", reason: "does not start with a version X.Y.Z"),
     .init(input: "public.ecr.aws/SAM/build-nodejs18.x:1.143.0", reason: "must be lowercase"),
     .init(input: "", reason: "empty"),
+    .init(input: "docker-archive:/media/base.tar", reason: "a docker archive base needs the name it was saved as"),
+    .init(input: "docker-archive:/media/base.tar:public.ecr.aws/sam/build-nodejs18.x", reason: "a full version tag is required"),
+    .init(input: "docker-archive:/media/base.tar:public.ecr.aws/sam/build-nodejs18.x:latest", reason: "floating tag"),
+    .init(input: "scratch", reason: "read from a registry, an oci: layout or a docker archive"),
 ]
 
 @Suite("SAM base reference grammar")

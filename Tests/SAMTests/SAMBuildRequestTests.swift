@@ -113,10 +113,10 @@ struct SAMBuildRequestTests {
         UsageCase(message: "invalid platform") { $0.platform = "amd64" },
         UsageCase(message: "--go-template /nonexistent/go-template: no such readable file") { $0.goTemplate = "/nonexistent/go-template" },
         UsageCase(message: "--docker-cli-file /tmp: no such readable file") { $0.dockerCLIFile = "/tmp" },
-        UsageCase(message: "invalid VERSION") { $0.version = "1.0/beta" },
-        UsageCase(message: "invalid TARGET_REPO") { $0.targetRepo = "me/plugin:latest" },
-        UsageCase(message: "invalid plugin image") { $0.pluginImage = "Harness/Plugin" },
-        UsageCase(message: "invalid docker CLI image") { $0.dockerCLIImage = "docker::x" },
+        UsageCase(message: "--version \"1.0/beta\": it starts the image tag") { $0.version = "1.0/beta" },
+        UsageCase(message: "--target-repo \"me/plugin:latest\": give a repository without tag") { $0.targetRepo = "me/plugin:latest" },
+        UsageCase(message: "--plugin-image: invalid reference \"Harness/Plugin\"") { $0.pluginImage = "Harness/Plugin" },
+        UsageCase(message: "--docker-cli-image: unknown location prefix") { $0.dockerCLIImage = "docker::x" },
     ]
 
     @Test(arguments: usageCases)

@@ -1,5 +1,6 @@
 import Foundation
 import OCI
+import Streams
 
 /// Saves and removes credentials as `docker login` / `docker logout` do: through the credential
 /// helper config.json names for the host (`credHelpers`, else `credsStore`), otherwise as a
@@ -95,7 +96,7 @@ public struct CredentialStore: Sendable {
         let path = URL(fileURLWithPath: self.path).resolvingSymlinksInPath().path
         let parent = (path as NSString).deletingLastPathComponent
         let directory = parent.isEmpty ? "." : parent
-        let temporary = path + ".samforge-\(UUID().uuidString.prefix(8))"
+        let temporary = path + ".samforge-\(uniqueName().prefix(8))"
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             // Created 0600 before any secret is written to it.
@@ -108,7 +109,7 @@ public struct CredentialStore: Sendable {
             guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
-            throw CredentialError(message: "cannot write credentials file \(path): \(error.localizedDescription)")
+            throw CredentialError(message: "cannot write credentials file \(path): \(describeSystemError(error))")
         }
     }
 }
