@@ -22,17 +22,14 @@ final class LayerBuilder: @unchecked Sendable {
     /// as the plugin files and the docker CLI of `build` do. A failure is the first layer's
     /// in plan order, whatever finished first.
     func layers(of plan: ImagePlan, platform: Platform) async throws -> [NewLayer] {
-        let outcomes = await withTaskGroup(of: (Int, Result<NewLayer, Error>).self) { group in
-            for (index, layer) in plan.layers.enumerated() {
-                group.addTask { [self] in
-                    do { return (index, .success(try await self.layer(layer, of: plan, platform: platform))) } catch { return (index, .failure(error)) }
-                }
-            }
-            var outcomes = [Result<NewLayer, Error>?](repeating: nil, count: plan.layers.count)
-            for await (index, outcome) in group { outcomes[index] = outcome }
-            return outcomes
+        let running = plan.layers.map { layer in Task { [self] in try await self.layer(layer, of: plan, platform: platform) } }
+        // Every layer is awaited, even after one failed: none is left writing behind the error.
+        var layers: [NewLayer] = [], failure: Error?
+        for task in running {
+            do { layers.append(try await task.value) } catch { failure = failure ?? error }
         }
-        return try outcomes.map { try ($0 ?? .failure(CancellationError())).get() }
+        if let failure { throw failure }
+        return layers
     }
 
     /// `layer` of `plan` for `platform`. `selectors`: every path the plan takes from each image,
