@@ -56,10 +56,7 @@ import TestSupport
     /// A local tree's files of one inode (`--file ./dir`) are one file and a hard link to it,
     /// the first name in tar order carrying the content; chmod +x reaches both.
     @Test func aTreesHardLinksAreKept() throws {
-        let directory = try TemporaryDirectory().path
-        let first = directory + "/b", second = directory + "/a"
-        try "shared\n".write(toFile: first, atomically: true, encoding: .utf8)
-        #expect(link(first, second) == 0)
+        let (first, second) = try Self.linkedPair()
         var entries = LayerEntries()
         try entries.set(.file("/tree/b", mode: 0o644, from: first), fromTree: true)
         try entries.set(.file("/tree/a", mode: 0o644, from: second), fromTree: true)
@@ -73,12 +70,18 @@ import TestSupport
         #expect(byPath["tree/c"]?.content == .bytes(Array("replaced".utf8)))
     }
 
-    /// Local files (ADD) are copies even when they share an inode on disk, as Docker's ADD.
-    @Test func localFilesAreNeverLinked() throws {
+    /// Two local names of one inode.
+    static func linkedPair() throws -> (String, String) {
         let directory = try TemporaryDirectory().path
-        let first = directory + "/1", second = directory + "/2"
+        let first = directory + "/b", second = directory + "/a"
         try "shared\n".write(toFile: first, atomically: true, encoding: .utf8)
         #expect(link(first, second) == 0)
+        return (first, second)
+    }
+
+    /// Local files (ADD) are copies even when they share an inode on disk, as Docker's ADD.
+    @Test func localFilesAreNeverLinked() throws {
+        let (first, second) = try Self.linkedPair()
         var entries = LayerEntries()
         try entries.set(.file("/a", mode: 0o644, from: first))
         try entries.set(.file("/b", mode: 0o644, from: second))
