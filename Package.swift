@@ -21,6 +21,8 @@ let package = Package(
         .target(name: "CSystem"),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // zstd layers: libzstd's multithreaded compressor and its decoder.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // nacl secretbox, for cosign's encrypted private keys.
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
@@ -28,7 +30,7 @@ let package = Package(
         .target(name: "OCI", dependencies: ["CCrypto"]),
         .target(name: "Streams", dependencies: ["OCI", "CSystem"]),
         .target(name: "Registry", dependencies: ["OCI", "Streams", "CCurl", .product(name: "TOMLKit", package: "TOMLKit")]),
-        .target(name: "Layers", dependencies: ["OCI", "Streams", "CArchive", "CZlib"]),
+        .target(name: "Layers", dependencies: ["OCI", "Streams", "CArchive", "CZlib", "CZstd"]),
         .target(name: "Assembly", dependencies: ["OCI", "Streams", "Registry", "Layers"]),
         .target(name: "Attestations", dependencies: ["OCI"]),
         // cosign-compatible keys, signatures, attestations and their verification.

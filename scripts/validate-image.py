@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Validates an image the way go-containerregistry's validate.Image does, independently of
-samforge (Python stdlib only): for every manifest (each child of an index too)
+samforge (Python's stdlib; zstd(1) decodes zstd layers): for every manifest (each child of an
+index too)
 
   - the manifest parses and its media types are one flavour (Docker schema2 or OCI);
   - the config blob is present and its sha256 and size match the descriptor;
@@ -20,8 +21,10 @@ import hashlib
 import json
 import os
 import ssl
+import subprocess
 import sys
 import tarfile
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -148,18 +151,51 @@ class Layout:
         return self.blob(entries[0]["digest"]), entries[0]["mediaType"], entries[0]["digest"]
 
 
+class Unzstd:
+    """zstd(1) as a streaming decoder (python has none before 3.14): chunks in, sha256 of the
+    output taken on a thread of its own, so neither side blocks on a full pipe."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.process = subprocess.Popen(["zstd", "-q", "-dc"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.reader = threading.Thread(target=self.drain)
+        self.reader.start()
+
+    def drain(self):
+        for chunk in iter(lambda: self.process.stdout.read(1 << 20), b""):
+            self.inner.update(chunk)
+
+    def write(self, chunk):
+        try:
+            self.process.stdin.write(chunk)
+        except BrokenPipeError:
+            pass  # the decoder gave up: its status says so
+
+    def close(self):
+        try:
+            self.process.stdin.close()
+        except BrokenPipeError:
+            pass
+        self.reader.join()
+        return self.process.wait() == 0
+
+
 def digests(chunks):
-    """(sha256, size, uncompressed sha256 or None for zstd) of a streamed blob."""
+    """(sha256, size, uncompressed sha256) of a streamed blob."""
     outer, inner, size = hashlib.sha256(), hashlib.sha256(), 0
-    inflate, kind = None, None
+    inflate, kind, unzstd = None, None, None
     for chunk in chunks:
         if kind is None:
             kind = "gzip" if chunk[:2] == b"\x1f\x8b" else "zstd" if chunk[:4] == b"\x28\xb5\x2f\xfd" else "tar"
             if kind == "gzip":
                 inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            if kind == "zstd":
+                unzstd = Unzstd(inner)
         outer.update(chunk)
         size += len(chunk)
-        if kind == "gzip":
+        if kind == "zstd":
+            unzstd.write(chunk)
+        elif kind == "gzip":
             try:
                 inner.update(inflate.decompress(chunk))
                 while inflate.eof and inflate.unused_data:  # concatenated gzip members
@@ -174,7 +210,10 @@ def digests(chunks):
         inner.update(inflate.flush())
         if not inflate.eof:
             kind = "truncated gzip"
-    uncompressed = {"zstd": None, "broken gzip": "corrupt gzip stream", "truncated gzip": "truncated gzip stream"}.get(kind, "sha256:" + inner.hexdigest())
+    if kind == "zstd" and not unzstd.close():
+        kind = "broken zstd"
+    uncompressed = {"broken zstd": "corrupt zstd stream", "broken gzip": "corrupt gzip stream",
+                    "truncated gzip": "truncated gzip stream"}.get(kind, "sha256:" + inner.hexdigest())
     return "sha256:" + outer.hexdigest(), size, uncompressed
 
 
@@ -204,7 +243,7 @@ def check_image(manifest_bytes, media_type, fetch, stream, where):
         digest, size, actual = digests(stream(layer["digest"]))
         if digest != layer["digest"] or size != layer["size"]:
             raise Problem("%s: layer %d does not match its descriptor" % (where, index))
-        if actual is not None and actual != diff_id:
+        if actual != diff_id:
             raise Problem("%s: layer %d uncompresses to %s, diff_id says %s" % (where, index, actual, diff_id))
     history = config.get("history")
     if history is not None:
@@ -254,7 +293,7 @@ def check_archive(path, name):
                 raise Problem("missing: %s in the archive" % layer)
             member = archive.extractfile(members[layer])
             _, _, actual = digests(iter(lambda: member.read(CHUNK), b""))
-            if actual is not None and actual != diff_id:
+            if actual != diff_id:
                 raise Problem("layer %d (%s) uncompresses to %s, diff_id says %s" % (index, layer, actual, diff_id))
         return "archived image of %d layers" % len(diff_ids)
 

@@ -1,7 +1,9 @@
 import Layers
 import OCI
 
-/// A layer blob written locally (in a `BlobCache`), to be appended to an image.
+/// A layer blob written locally (in a `BlobCache`), to be appended to an image. It brings its
+/// own compression (ggcr's `mutate.Addendum` brings its media type): the composer fits its
+/// media type to the manifest, and refuses nothing a manifest can hold.
 public struct NewLayer: Sendable, Hashable {
     /// sha256 of the compressed blob (the manifest's layer digest).
     public let digest: Digest
@@ -14,15 +16,21 @@ public struct NewLayer: Sendable, Hashable {
     public let history: ImageConfig.History
     /// Its regular files with their hashes (what the SBOM lists).
     public let files: [WrittenFile]
+    public let compression: Compression
 
-    public init(digest: Digest, diffID: Digest, size: Int64, path: String, history: ImageConfig.History, files: [WrittenFile] = []) {
+    public init(digest: Digest, diffID: Digest, size: Int64, path: String, history: ImageConfig.History, files: [WrittenFile] = [],
+                compression: Compression = .gzip) {
         self.digest = digest
         self.diffID = diffID
         self.size = size
         self.path = path
         self.history = history
         self.files = files
+        self.compression = compression
     }
+
+    /// Its media type in a manifest of that flavour.
+    public func mediaType(docker: Bool) -> String { compression.layerMediaType(docker: docker) }
 }
 
 /// What changes in the base config besides the appended layers (Dockerfile ENV, ENTRYPOINT,
@@ -55,34 +63,49 @@ public struct ComposedImage: Sendable {
     public let image: ImageManifest
     public let configBytes: [UInt8]
     public let newLayers: [NewLayer]
+    /// The base was Docker schema2 and a new layer needs OCI (zstd): the manifest is OCI.
+    public var becameOCI = false
 }
 
 /// `mutate.Append` as a pure function: base image + new layers + config changes → new image.
 /// Base layer descriptors are kept byte for byte (same digests, sizes, order); everything new
-/// takes the base's flavour (Docker schema2 or OCI), so the manifest is never a mix.
+/// takes the base's flavour (Docker schema2 or OCI), so the manifest is never a mix. A new
+/// layer Docker schema2 cannot name (zstd) makes the whole image OCI: base layers keep their
+/// bytes and digests, their media types become OCI's.
 public enum ImageComposer {
     public static func compose(base: ResolvedImage, adding layers: [NewLayer], changes: ConfigChanges) throws -> ComposedImage {
         let diffIDs = base.config.rootfs?.diff_ids ?? []
         guard diffIDs.count == base.image.layers.count else {
             throw AssemblyError.invalidImage("\(base.source.description): config lists \(diffIDs.count) diff_ids for \(base.image.layers.count) layers")
         }
-        let docker = base.isDockerFlavour
+        let docker = base.isDockerFlavour && layers.allSatisfy(\.compression.fitsDockerSchema2)
         let configBytes = try editConfig(base.configBytes, adding: layers, changes: changes)
         let config = Descriptor(mediaType: docker ? MediaType.dockerConfig : MediaType.ociConfig,
                                 digest: Digest.of(configBytes), size: Int64(configBytes.count))
-        let layerType = docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip
-        let appended = layers.map { Descriptor(mediaType: layerType, digest: $0.digest, size: $0.size) }
+        let appended = layers.map { Descriptor(mediaType: $0.mediaType(docker: docker), digest: $0.digest, size: $0.size) }
         let manifestType = docker ? MediaType.dockerManifest : MediaType.ociManifest
-        let image = ImageManifest(mediaType: manifestType, config: config, layers: base.image.layers + appended)
+        let image = ImageManifest(mediaType: manifestType, config: config, layers: try baseLayers(of: base, docker: docker) + appended)
         let manifest = try RawManifest.encoding(image, mediaType: manifestType)
-        return ComposedImage(manifest: manifest, image: image, configBytes: configBytes, newLayers: layers)
+        var composed = ComposedImage(manifest: manifest, image: image, configBytes: configBytes, newLayers: layers)
+        composed.becameOCI = base.isDockerFlavour && !docker
+        return composed
+    }
+
+    /// The base's layer descriptors, in OCI's media types when a Docker base becomes OCI.
+    static func baseLayers(of base: ResolvedImage, docker: Bool) throws -> [Descriptor] {
+        guard base.isDockerFlavour, !docker else { return base.image.layers }
+        do { return try ManifestFormat.oci.convert(manifest: base.manifest).decodeManifest().layers } catch let error as ManifestFormat.ConversionError {
+            throw AssemblyError.unsupported("\(base.source.description): \(error.message)")
+        }
     }
 
     /// A new index over composed children: the base index's media type and annotations, each
     /// chosen child replaced by its composed manifest (platform and annotations of its entry
     /// kept), children not chosen left out. Canonical JSON, so the same inputs, the same digest.
     public static func composeIndex(base: ImageIndex, children: [(entry: Descriptor, image: ComposedImage)]) throws -> RawManifest {
-        let type = base.mediaType ?? MediaType.ociIndex
+        // A Docker list of OCI children (zstd layers) would be a mix: it becomes an OCI index.
+        let becameOCI = children.contains { $0.image.becameOCI }
+        let type = becameOCI ? MediaType.ociIndex : base.mediaType ?? MediaType.ociIndex
         let manifests = children.map { child in
             Descriptor(mediaType: child.image.manifest.mediaType, digest: child.image.manifest.digest,
                        size: Int64(child.image.manifest.bytes.count), platform: child.entry.platform,

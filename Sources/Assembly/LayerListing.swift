@@ -4,8 +4,10 @@ import OCI
 import Streams
 
 /// Reads layers of an image entry by entry for `inspect --files` and the os-release probe:
-/// the blob streams from its source into a bounded pipe while a `LayerReader` drains it on a
-/// thread of its own, so a 1 GB layer is listed in constant memory and never stored.
+/// the blob streams from its source into a bounded pipe, a thread decompresses it into a
+/// second one, and a `LayerReader` drains that on a thread of its own (decompressing and
+/// reading the tar overlap on two cores), so a 1 GB layer is listed in constant memory and
+/// never stored.
 public enum LayerListing {
     /// What a reading body did: read the layer to its end (the rest of the blob is then drained,
     /// so its digest is verified), or stopped early (the transfer is cancelled).
@@ -31,6 +33,8 @@ public enum LayerListing {
                                _ body: @escaping @Sendable (LayerReader) throws -> Outcome) async throws {
         let pipe = BoundedPipe(capacity: 1 << 20)
         let fetched = FetchOutcome(pipe)
+        let tarPipe = BoundedPipe(capacity: 1 << 20)
+        let tar = FetchOutcome(tarPipe)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 // Never throws: a failure (a dropped connection, a body going on past the blob's
@@ -46,15 +50,30 @@ public enum LayerListing {
                 }
             }
             group.addTask {
+                // Never throws either: its failure (a damaged stream) reaches the reader after
+                // the bytes before it. A reader that stops (or fails) stops it, and it the fetch.
                 try await BlockingWork.run {
                     do {
-                        let reader = try LayerReader(source: fetched, expectedDiffID: diffID)
+                        try LayerCompression.decoding(fetched).pump(to: tarPipe)
+                        tar.end(nil)
+                    } catch is Stopped {
+                        pipe.fail(Stopped())
+                    } catch {
+                        tar.end(error)
+                        pipe.fail(error)
+                    }
+                }
+            }
+            group.addTask {
+                try await BlockingWork.run {
+                    do {
+                        let reader = try LayerReader(source: tar, expectedDiffID: diffID, decoded: true)
                         switch try body(reader) {
-                        case .finished: try fetched.pump(to: DiscardingSink())
-                        case .stoppedEarly: pipe.fail(Stopped())
+                        case .finished: try tar.pump(to: DiscardingSink())
+                        case .stoppedEarly: tarPipe.fail(Stopped())
                         }
                     } catch {
-                        pipe.fail(error)
+                        tarPipe.fail(error)
                         throw error
                     }
                 }
@@ -78,6 +97,15 @@ public enum LayerListing {
     /// `diffIDs` (the config's, aligned with `layers`) are verified as each layer is read.
     public static func merged(_ layers: [Descriptor], diffIDs: [Digest]? = nil, from source: ImageSource,
                               onLayer: (@Sendable (Int) -> Void)? = nil) async throws -> [MergedFilesystem.Item] {
+        let items = try await tree(layers, diffIDs: diffIDs, from: source, onLayer: onLayer).value.listing()
+        // The tree (a node per path) is gone: its pages go back rather than sit in the arena of
+        // the thread that read the layers while the caller works on the listing elsewhere.
+        MemoryRelease.trim()
+        return items
+    }
+
+    private static func tree(_ layers: [Descriptor], diffIDs: [Digest]?, from source: ImageSource,
+                             onLayer: (@Sendable (Int) -> Void)?) async throws -> Handoff<MergedFilesystem> {
         let filesystem = Handoff(value: MergedFilesystem())
         for (index, layer) in layers.enumerated() {
             onLayer?(index)
@@ -88,7 +116,7 @@ public enum LayerListing {
                 return .finished
             }
         }
-        return filesystem.value.listing()
+        return filesystem
     }
 }
 

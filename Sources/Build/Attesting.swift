@@ -31,11 +31,14 @@ public struct BuildAttester: Attester {
     public let request: AttestationRequest
     /// How the documents name the image: `registry.example.com/team/app`, `oci:DIR`, …
     public let subjectName: String
+    /// Where the SBOM is written (a file of the workspace) when given, rather than kept in memory.
+    public let workspace: BuildWorkspace?
 
-    public init(mutation: Mutation, request: AttestationRequest, subjectName: String) {
+    public init(mutation: Mutation, request: AttestationRequest, subjectName: String, workspace: BuildWorkspace? = nil) {
         self.mutation = mutation
         self.request = request
         self.subjectName = subjectName
+        self.workspace = workspace
     }
 
     public func attachments(for content: WriteReport, at destination: ImageDestination,
@@ -44,14 +47,12 @@ public struct BuildAttester: Attester {
         for built in mutation.platforms {
             guard let subject = content.written(built.image.manifest.digest) else { continue }
             let record = record(built, subject: subject)
-            let documents = [(Self.sbomKind, try SPDXDocument.encode(record), SPDXDocument.mediaType, "sbom.spdx.json"),
-                             (Self.provenanceKind, try ProvenanceStatement.encode(record), ProvenanceStatement.mediaType, "provenance.intoto.json")]
-            for (kind, document, mediaType, title) in documents {
-                let artifact = try ReferrerArtifact(document: document, mediaType: mediaType, title: title, subject: subject, created: record.created)
-                let source = MemoryImageSource(manifest: artifact.manifest, blobs: artifact.blobs,
-                                               description: "\(kind) of \(subject.digest.short)")
-                attachments.append(Attachment(artifact: source, link: .referrer(subject: subject), kind: kind))
-            }
+            attachments.append(try await sbom(record, subject: subject))
+            let provenance = try ReferrerArtifact(document: try ProvenanceStatement.encode(record), mediaType: ProvenanceStatement.mediaType,
+                                                  title: "provenance.intoto.json", subject: subject, created: record.created)
+            let source = MemoryImageSource(manifest: provenance.manifest, blobs: provenance.blobs,
+                                           description: "\(Self.provenanceKind) of \(subject.digest.short)")
+            attachments.append(Attachment(artifact: source, link: .referrer(subject: subject), kind: Self.provenanceKind))
         }
         return attachments
     }
@@ -64,10 +65,18 @@ public struct BuildAttester: Attester {
                            recipe: request.recipe, parameters: request.parameters)
     }
 
-    /// A later layer's file replaces an earlier one at the same path.
+    /// A later layer's file replaces an earlier one at the same path (paths compared as bytes,
+    /// as the layers do). Sorted, not mapped: a copy of 100,000 files made a 34 MB map here.
     static func unique(_ files: [BuildRecord.File]) -> [BuildRecord.File] {
-        var byPath: [String: BuildRecord.File] = [:]
-        for file in files { byPath[file.path] = file }
-        return byPath.values.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        let order = files.indices.sorted { a, b in
+            files[a].path.utf8.elementsEqual(files[b].path.utf8) ? a < b : files[a].path.utf8.lexicographicallyPrecedes(files[b].path.utf8)
+        }
+        var result: [BuildRecord.File] = []
+        result.reserveCapacity(order.count)
+        for (position, index) in order.enumerated() {
+            if position + 1 < order.count, files[order[position + 1]].path.utf8.elementsEqual(files[index].path.utf8) { continue }
+            result.append(files[index])
+        }
+        return result
     }
 }

@@ -1,5 +1,6 @@
 import Assembly
 import Foundation
+import Layers
 import OCI
 import Registry
 
@@ -13,12 +14,16 @@ public struct ImagePlan: Sendable {
     public var mtime: Int64
     /// The config's `created` (and each new history entry's).
     public var created: Created
+    /// How the new layers are compressed (`--compression`; gzip level 6 by default).
+    public var compression: Compression
 
-    public init(layers: [Layer] = [], changes: ConfigChanges = ConfigChanges(), mtime: Int64 = 0, created: Created = .base) {
+    public init(layers: [Layer] = [], changes: ConfigChanges = ConfigChanges(), mtime: Int64 = 0, created: Created = .base,
+                compression: Compression = .gzip) {
         self.layers = layers
         self.changes = changes
         self.mtime = mtime
         self.created = created
+        self.compression = compression
     }
 
     public enum Created: Sendable, Equatable {

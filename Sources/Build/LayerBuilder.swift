@@ -17,6 +17,21 @@ final class LayerBuilder: @unchecked Sendable {
         self.inputs = inputs
     }
 
+    /// Every layer of `plan` for `platform`, in order, built side by side: reading one layer's
+    /// image (decompressing, merging) overlaps with compressing another's files on two cores,
+    /// as the plugin files and the docker CLI of `build` do. A failure is the first layer's
+    /// in plan order, whatever finished first.
+    func layers(of plan: ImagePlan, platform: Platform) async throws -> [NewLayer] {
+        let running = plan.layers.map { layer in Task { [self] in try await self.layer(layer, of: plan, platform: platform) } }
+        // Every layer is awaited, even after one failed: none is left writing behind the error.
+        var layers: [NewLayer] = [], failure: Error?
+        for task in running {
+            do { layers.append(try await task.value) } catch { failure = failure ?? error }
+        }
+        if let failure { throw failure }
+        return layers
+    }
+
     /// `layer` of `plan` for `platform`. `selectors`: every path the plan takes from each image,
     /// so an image's layers are streamed once for all of them.
     func layer(_ layer: ImagePlan.Layer, of plan: ImagePlan, platform: Platform) async throws -> NewLayer {
@@ -34,23 +49,32 @@ final class LayerBuilder: @unchecked Sendable {
             case .imageID(let location): return digests[location]?.description ?? ""
             }
         }.joined()
-        let key = Self.key(layer, digests: digests, history: history, mtime: plan.mtime)
+        let key = Self.key(layer, digests: digests, history: history, mtime: plan.mtime) + "\ncompression \(plan.compression)"
         return try await written.value(key) { [self] in
-            let specs = try await entries(of: layer, plan: plan, platform: platform)
-            var writer = LayerWriter(mtime: plan.mtime)
+            var writer = LayerWriter(mtime: plan.mtime, compression: plan.compression)
             if let onContent { writer.onProgress = { onContent(layer.label, $0, $1) } }
-            for spec in specs { try writer.add(spec) }
+            try writer.add(contentsOf: try await entries(of: layer, plan: plan, platform: platform))
+            // The specs hold what they copied (staged content keeps its spool): the merged
+            // trees can go before the layer is written, not after.
+            for case .copy(let copy) in layer.operations {
+                inputs.releaseFilesystem(copy.image, platform: platform, selecting: Self.selectors(of: plan, image: copy.image))
+            }
             let finished = writer
             let cache = inputs.workspace.cache
-            let result = try await BlockingWork.run { try finished.write(into: cache) }
-            inputs.progress?("layer \(result.digest.short) \(layer.label) (\(humanSize(result.size)))")
+            let result = try await BlockingWork.run {
+                defer { MemoryRelease.trim() }  // the trees and the plan are gone
+                return try finished.write(into: cache)
+            }
+            let compression = result.compression == .gzip ? "" : ", \(result.compression)"
+            inputs.progress?("layer \(result.digest.short) \(layer.label) (\(humanSize(result.size))\(compression))")
             return NewLayer(digest: result.digest, diffID: result.diffID, size: result.size, path: result.path,
-                            history: ImageConfig.History(created_by: history, comment: layer.comment), files: result.files)
+                            history: ImageConfig.History(created_by: history, comment: layer.comment), files: result.files,
+                            compression: result.compression)
         }
     }
 
     /// The layer's entries, operation after operation (a later one wins for the same path),
-    /// then hard links restored and `chmod +x` applied.
+    /// then `chmod +x` applied (the writer restores hard links).
     func entries(of layer: ImagePlan.Layer, plan: ImagePlan, platform: Platform) async throws -> [LayerEntrySpec] {
         var entries = LayerEntries()
         for operation in layer.operations {
@@ -61,7 +85,7 @@ final class LayerBuilder: @unchecked Sendable {
                 // A tree: its files may share inodes (hard links), which the layer keeps.
                 for spec in try await BlockingWork.run({ try LocalTree.specs(file.input.description, destination: file.destination,
                                                                                  mode: file.mode, source: file.role) }) {
-                    try entries.set(spec, staged: true)
+                    try entries.set(spec, fromTree: true)
                 }
             case .file(let file):
                 let path = try await localPath(of: file)
@@ -75,11 +99,7 @@ final class LayerBuilder: @unchecked Sendable {
                 do { copied = try filesystem.entries(under: copy.source, destination: copy.destination) } catch LayerError.missingPath {
                     throw BuildError.missingPath(source: source, path: copy.source)
                 }
-                for var spec in copied {
-                    spec.uid = 0
-                    spec.gid = 0
-                    try entries.set(spec, staged: true)
-                }
+                try entries.set(contentsOf: copied, uid: 0, gid: 0)
                 for path in copy.executables { try entries.requireFile(path, source: source) }
                 entries.executables += copy.executables
             }

@@ -68,8 +68,8 @@ final class PlanInputs: @unchecked Sendable {
 
     /// The merged filesystem of `location` for `platform`, keeping the content of `paths`.
     func filesystem(_ location: ImageLocation, platform: Platform, selecting paths: [String], role: String) async throws -> MergedFilesystem {
+        let key = Self.filesystemKey(location, platform: platform, selecting: paths)
         let selectors = Array(Set(paths)).sorted()
-        let key = "\(location) \(platform) \(selectors.joined(separator: "\n"))"
         return try await filesystems.value(key) { [self] in
             let image = try await self.image(location, platform: platform, role: role)
             // Layer errors name the layer, not the image: the label does.
@@ -79,6 +79,17 @@ final class PlanInputs: @unchecked Sendable {
                 return Handoff(value: filesystem)
             }
         }.value
+    }
+
+    /// Lets a merged filesystem go once the layer copying from it is written (a tree of
+    /// 100,000 paths is tens of MB): the layer is kept, so nothing asks for it again in the run,
+    /// and whatever would is served by merging again.
+    func releaseFilesystem(_ location: ImageLocation, platform: Platform, selecting paths: [String]) {
+        filesystems.forget(Self.filesystemKey(location, platform: platform, selecting: paths))
+    }
+
+    private static func filesystemKey(_ location: ImageLocation, platform: Platform, selecting paths: [String]) -> String {
+        "\(location) \(platform) \(Array(Set(paths)).sorted().joined(separator: "\n"))"
     }
 
     /// A local path holding the input's bytes: the file itself, or the download.
@@ -132,6 +143,11 @@ final class Memo<T: Sendable>: @unchecked Sendable {
             return fresh
         }
         return try await task.value
+    }
+
+    /// Drops a finished value (a caller asking again starts the work anew).
+    func forget(_ key: String) {
+        lock.withLock { _ = tasks.removeValue(forKey: key) }
     }
 }
 

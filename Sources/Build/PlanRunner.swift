@@ -130,15 +130,16 @@ public final class PlanRunner: @unchecked Sendable {
     /// The plan's layers for `platform` on top of `base`, and its config changes.
     private func compose(_ base: ResolvedImage, plan: ImagePlan, platform: OCI.Platform) async throws -> ComposedImage {
         progress?("base: \(base.source.description) → \(base.manifest.digest) (\(counted(base.image.layers.count, "layer")), \(base.isDockerFlavour ? "Docker schema2" : "OCI"), \(platform))")
-        var newLayers: [NewLayer] = []
-        for layer in plan.layers { newLayers.append(try await layers.layer(layer, of: plan, platform: platform)) }
+        let newLayers = try await layers.layers(of: plan, platform: platform)
         producedLock.withLock { produced.formUnion(newLayers.map(\.digest)) }
         var changes = plan.changes
         switch plan.created {
         case .fixed(let time): changes.created = time
         case .base: changes.created = base.config.created ?? "1970-01-01T00:00:00Z"
         }
-        return try ImageComposer.compose(base: base, adding: newLayers, changes: changes)
+        let composed = try ImageComposer.compose(base: base, adding: newLayers, changes: changes)
+        if composed.becameOCI { progress?("manifest: OCI, not the base's Docker schema2, which has no media type for \(plan.compression.algorithm) layers") }
+        return composed
     }
 
     /// Keeps the cache bounded once the run has written: only this run's layers survive.

@@ -7,7 +7,7 @@ import Streams
 /// members in a row are one stream (RFC 1952 2.2; GNU gzip, Python and Go read them all);
 /// anything else after a member (garbage, zero padding) is refused, as Go's reader (Docker,
 /// containerd) refuses it. Memory: zlib's 32 KiB window and one input buffer.
-final class GunzipSource: ByteSource, @unchecked Sendable {
+final class GunzipSource: DecodingSource, @unchecked Sendable {
     private enum State { case inMember, betweenMembers, finished }
 
     private let upstream: ByteSource
@@ -38,19 +38,9 @@ final class GunzipSource: ByteSource, @unchecked Sendable {
         input.deallocate()
     }
 
-    /// The first failure, thrown again by every later read: a caller that swallowed it (libarchive
-    /// does, reading a tar's end blocks) must not read on from a broken stream.
-    private var failure: Error?
+    var failure: Error?
 
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        if let failure { throw failure }
-        do { return try inflateSome(into: buffer) } catch {
-            failure = error
-            throw error
-        }
-    }
-
-    private func inflateSome(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    func decode(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
         while true {
             switch state {

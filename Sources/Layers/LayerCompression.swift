@@ -1,3 +1,5 @@
+import Streams
+
 /// How a layer blob is compressed, told by its first bytes (media types can be wrong, and a
 /// docker archive has none). Only what the OCI and Docker layer media types name is read:
 /// gzip, zstd and plain tar. Everything else is refused by name before any decoder sees it:
@@ -31,5 +33,16 @@ public enum LayerCompression: String, Sendable, Equatable {
             throw .unsupportedCompression(format.name)
         }
         return .none
+    }
+
+    /// The uncompressed stream of a layer blob, with the decoder its first bytes call for (an
+    /// in-process one: gzip, zstd; plain tar as it is; anything else refused by name).
+    public static func decoding(_ source: ByteSource) throws -> ByteSource {
+        let peeked = try PeekedSource(source, count: magicLength)
+        switch try detect(peeked.prefix) {
+        case .gzip: return try GunzipSource(peeked)
+        case .zstd: return try ZstdSource(peeked)
+        case .none: return peeked
+        }
     }
 }

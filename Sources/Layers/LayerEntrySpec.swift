@@ -6,6 +6,9 @@ public struct LayerEntrySpec: Sendable, Equatable {
         case directory
         /// A local file, streamed from disk in chunks while the layer is written.
         case file(path: String)
+        /// Content a merged filesystem staged from an image (`COPY --from`). Names with the same
+        /// staged content are one file: the layer gets it once and hard links for the others.
+        case staged(StagedContent)
         /// Small literal content (a generated script, a whiteout marker); never for large data.
         case bytes([UInt8])
         /// Target text stored as is.
@@ -49,26 +52,56 @@ public struct LayerEntrySpec: Sendable, Equatable {
 
 /// A layer blob committed to a `BlobCache`.
 public struct WrittenLayer: Sendable, Equatable {
-    /// sha256 of the gzip blob: the manifest's layer digest.
+    /// sha256 of the compressed blob: the manifest's layer digest.
     public let digest: Digest
     /// sha256 of the uncompressed tar: the config's `rootfs.diff_ids` entry.
     public let diffID: Digest
-    /// Size of the gzip blob in bytes.
+    /// Size of the compressed blob in bytes.
     public let size: Int64
+    public let compression: Compression
     /// The blob in the cache.
     public let path: String
     /// Its regular files (hard-linked names too), in tar order, hashed as they were written.
     public let files: [WrittenFile]
 }
 
-/// A regular file of a written layer: what an SBOM lists for it.
+/// A regular file of a written layer: what an SBOM lists for it. Its hashes are kept as bytes
+/// (a layer of 100,000 files keeps 100,000 of these until the SBOM is written).
 public struct WrittenFile: Sendable, Hashable {
-    /// Absolute in the image (`/opt/harness/bin/harness-sam-plugin`).
-    public let path: String
-    /// Lowercase hex.
-    public let sha256: String
-    public let sha1: String
+    /// Normalized, without the leading "/": the layer's own path string, shared.
+    let relativePath: String
+    let sha256Bytes: SIMD32<UInt8>
+    let sha1Bytes: SIMD32<UInt8>
     public let size: Int64
+
+    init(relativePath: String, sha256: SIMD32<UInt8>, sha1: SIMD32<UInt8>, size: Int64) {
+        self.relativePath = relativePath
+        sha256Bytes = sha256
+        sha1Bytes = sha1
+        self.size = size
+    }
+
+    /// Absolute in the image (`/opt/harness/bin/harness-sam-plugin`).
+    public var path: String { "/" + relativePath }
+    /// Lowercase hex.
+    public var sha256: String { Self.hex(sha256Bytes, count: 32) }
+    public var sha1: String { Self.hex(sha1Bytes, count: 20) }
+
+    /// The same file's hashes under another name (a hard link).
+    func named(_ relativePath: String) -> WrittenFile {
+        WrittenFile(relativePath: relativePath, sha256: sha256Bytes, sha1: sha1Bytes, size: size)
+    }
+
+    private static func hex(_ bytes: SIMD32<UInt8>, count: Int) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: count * 2) { buffer in
+            for index in 0..<count {
+                buffer[index * 2] = digits[Int(bytes[index] >> 4)]
+                buffer[index * 2 + 1] = digits[Int(bytes[index] & 0x0f)]
+            }
+            return count * 2
+        }
+    }
 }
 
 /// SHA-256 and SHA-1 of one file's content, taken while it is archived.
@@ -79,7 +112,12 @@ final class FileHashes {
         sha256.update(bytes)
         sha1.update(bytes)
     }
-    func file(at path: String, size: Int64) -> WrittenFile {
-        WrittenFile(path: path, sha256: sha256.finalize().hex, sha1: sha1.finalize(), size: size)
+    func file(at relativePath: String, size: Int64) -> WrittenFile {
+        WrittenFile(relativePath: relativePath, sha256: Self.bytes(sha256.finalizeBytes()), sha1: Self.bytes(sha1.finalizeBytes()), size: size)
+    }
+    private static func bytes(_ array: [UInt8]) -> SIMD32<UInt8> {
+        var result = SIMD32<UInt8>()
+        for (index, byte) in array.prefix(32).enumerated() { result[index] = byte }
+        return result
     }
 }

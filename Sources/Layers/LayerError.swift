@@ -13,6 +13,10 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
     case sourceChanged(String)
     case archive(String)
     case compression(String)
+    /// libzstd failed (or lacks what a layer needs).
+    case zstd(String)
+    /// A `--compression` value that names no algorithm or level samforge writes.
+    case invalidCompression(String, reason: String)
     /// A layer whose gzip or zstd stream is damaged (bad CRC-32 or ISIZE, cut short, trailing data).
     case decompression(String)
     case io(String)
@@ -47,6 +51,8 @@ public enum LayerError: Error, Equatable, CustomStringConvertible {
         case .sourceChanged(let path): return "\(path) changed size while it was being archived"
         case .archive(let detail): return "tar: \(detail)"
         case .compression(let detail): return "gzip: \(detail)"
+        case .zstd(let detail): return "zstd: \(detail)"
+        case .invalidCompression(let value, let reason): return "invalid compression \"\(escapedForMessage(value))\": \(reason)"
         case .decompression(let detail): return detail
         case .io(let detail): return detail
         // Names from a layer are escaped: a hostile one could hold newlines or terminal escapes.

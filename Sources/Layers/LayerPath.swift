@@ -33,12 +33,37 @@ enum LayerPath {
 
     /// A path a recipe asks for ("/opt/harness/bin/x"); `..` and NUL are refused, not resolved.
     static func normalize(_ path: String, allowRoot: Bool = false) throws(LayerError) -> String {
+        // Already normalized (every path a copy makes): the same string, no new one.
+        if isNormalized(path) { return path }
         if path.utf8.contains(0) { throw .invalidPath(path, reason: "contains a NUL byte") }
         let cleaned = clean(path)
         if !cleaned.safe { throw .invalidPath(path, reason: "\"..\" components are not allowed") }
         if cleaned.path.isEmpty && !allowRoot { throw .invalidPath(path, reason: "empty path") }
         try checkLimits(raw: path, normalized: cleaned.path)
         return cleaned.path
+    }
+
+    /// Non-empty, within the limits, and what `clean` would leave unchanged.
+    static func isNormalized(_ path: String) -> Bool {
+        var length = 0, depth = 1, componentLength = 0, dots = 0
+        for byte in path.utf8 {
+            length += 1
+            switch byte {
+            case 0: return false
+            case UInt8(ascii: "/"):
+                if componentLength == 0 || componentLength == dots && dots <= 2 { return false }
+                depth += 1
+                componentLength = 0
+                dots = 0
+            case UInt8(ascii: "."):
+                componentLength += 1
+                dots += 1
+            default:
+                componentLength += 1
+            }
+        }
+        if componentLength == 0 || componentLength == dots && dots <= 2 { return false }
+        return length <= maximumLength && depth <= maximumDepth
     }
 
     /// A name read from a tar ("./usr/bin/", "/etc/x"): leading "/" and "." parts dropped, as Docker

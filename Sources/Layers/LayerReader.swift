@@ -27,15 +27,10 @@ public final class LayerReader {
 
     /// - Parameter expectedDiffID: the config's diff_id for this layer: read to its end, the
     ///   uncompressed stream must hash to it (a reader stopped early cannot tell).
-    public init(source: ByteSource, bufferSize: Int = 256 * 1024, expectedDiffID: Digest? = nil) throws {
-        let peeked = try PeekedSource(source, count: LayerCompression.magicLength)
-        let decoded: ByteSource
-        switch try LayerCompression.detect(peeked.prefix) {
-        case .gzip: decoded = try GunzipSource(peeked)
-        case .zstd: decoded = try ZstdSource(peeked)
-        case .none: decoded = peeked
-        }
-        tar = HashingSource(decoded)
+    /// - Parameter decoded: `source` is already the uncompressed tar (decompressed on a thread of
+    ///   its own, see `LayerCompression.decoding`), so its first bytes are not judged again.
+    public init(source: ByteSource, bufferSize: Int = 256 * 1024, expectedDiffID: Digest? = nil, decoded: Bool = false) throws {
+        tar = HashingSource(decoded ? source : try LayerCompression.decoding(source))
         self.expectedDiffID = expectedDiffID
         guard let archive = archive_read_new() else { throw LayerError.archive("cannot allocate a tar reader") }
         self.archive = archive

@@ -5,7 +5,7 @@ import Streams
 /// lower layers, `.wh..wh..opq` hides lower layers' contents of its directory, a non-directory
 /// replacing a directory drops the subtree. Every path remembers its final entry and the layer
 /// that provided it (for `inspect --files all`); files under the selected paths also keep their
-/// content in a staging directory (for `COPY --from`), streamed there as the layers are read.
+/// content in a spool (for `COPY --from`), streamed there as the layers are read.
 ///
 /// Paths are matched lexically: a selector is not resolved through symlinks in the image.
 /// A layer with an unsafe entry (`..` in a name or hard-link target) is refused.
@@ -20,7 +20,7 @@ public final class MergedFilesystem {
 
     let root = Node(name: PathKey(""), entry: LayerEntry(path: "", kind: .directory, mode: 0o755), layer: -1)
     let selectors: [String]
-    let staging: StagingArea?
+    let staging: Spool?
     /// Nodes whiteouts have walked so far: the tests' proof that sweeping stays linear.
     private(set) var sweptNodes = 0
 
@@ -31,11 +31,15 @@ public final class MergedFilesystem {
     }
 
     /// A view that also keeps the content of files at or below `selectors` ("/opt/harness/bin/x",
-    /// "/opt/harness/scripts/") in `stagingDirectory` (created if missing, must be empty).
+    /// "/opt/harness/scripts/") in a spool in `stagingDirectory` (created if missing, must be empty).
     public init(selecting selectors: [String], stagingDirectory: String) throws {
         self.selectors = try selectors.map { try LayerPath.normalize($0, allowRoot: true) }
-        staging = try StagingArea(directory: stagingDirectory)
+        staging = try Spool(directory: stagingDirectory)
     }
+
+    /// The spool's live content: what the selected files of the merged image hold.
+    public var stagedBytes: Int64 { staging?.liveBytes ?? 0 }
+    public var stagedFiles: Int { staging?.liveSegments ?? 0 }
 
     static let implicitDirectory = LayerEntry(path: "", kind: .directory, mode: 0o755)
 
@@ -56,7 +60,7 @@ public final class MergedFilesystem {
                 // Once swept in this layer, nothing lower is left below: a repeated marker is free.
                 guard node.sweptLayer < layerIndex else { continue }
                 node.children = node.children.filter { keepOnlyLayer($0.value, from: layerIndex) }
-                node.sweptLayer = layerIndex
+                node.sweptLayer = Int32(clamping: layerIndex)
             case .metadata?:
                 continue
             case nil:
@@ -67,29 +71,30 @@ public final class MergedFilesystem {
 
     /// Every path of the merged image, sorted bytewise, with the layer that provided it.
     public func listing() -> [Item] {
-        root.descendants()
-            .map { Item(path: $0.path, entry: $0.node.entry(at: $0.path, bytes: $0.bytes), layerIndex: $0.node.layer) }
-            .sorted { LayerPath.precedes($0.path, $1.path) }
+        // Sorted while still small (path, node) pairs, then made into items once.
+        var nodes = root.descendants()
+        nodes.sort { LayerPath.precedes($0.path, $1.path) }
+        return nodes.map { Item(path: $0.path, entry: $0.node.entry(at: $0.path, bytes: $0.bytes), layerIndex: Int($0.node.layer)) }
     }
 
     /// The merged entry at a path ("/usr/bin/env"), if any.
     public func item(at path: String) -> Item? {
         guard let normalized = try? LayerPath.normalize(path), let node = node(at: normalized) else { return nil }
-        return Item(path: normalized, entry: node.entry(at: normalized, bytes: nil), layerIndex: node.layer)
+        return Item(path: normalized, entry: node.entry(at: normalized, bytes: nil), layerIndex: Int(node.layer))
     }
 
     // MARK: - Applying entries
 
     private func add(_ entry: LayerEntry, at path: [UInt8], layer: Int, reader: LayerReader) throws {
         guard let (parentPath, name) = LayerName.split(path) else {
-            if entry.kind == .directory { root.entry = Node.stored(entry) }  // "./" itself
+            if entry.kind == .directory { root.entry = StoredEntry(entry) }  // "./" itself
             return
         }
         let parent = ensureDirectory(parentPath, layer: layer)
         let key = PathKey(bytes: name)
         if let existing = parent.children[key], existing.entry.kind == .directory, entry.kind == .directory {
-            existing.entry = Node.stored(entry)  // a directory over a directory merges: lower contents stay
-            existing.layer = layer
+            existing.entry = StoredEntry(entry)  // a directory over a directory merges: lower contents stay
+            existing.layer = Int32(clamping: layer)
             return
         }
         if let existing = parent.children[key] { release(existing) }
@@ -106,7 +111,7 @@ public final class MergedFilesystem {
             // the selection has no staged content and the link stays unresolved.
             let target = entry.linkTargetBytes ?? entry.linkTarget.map { Array($0.utf8) }
             if let target, let content = self.node(at: target)?.staged {
-                node.staged = try staging.share(content)
+                node.staged = staging.share(content)
             }
         default:
             break
@@ -157,7 +162,7 @@ public final class MergedFilesystem {
         for node in order.reversed() {  // children before their parents
             if node.sweptLayer < layer {
                 if !dropped.isEmpty { node.children = node.children.filter { !dropped.contains(ObjectIdentifier($0.value)) } }
-                node.sweptLayer = layer
+                node.sweptLayer = Int32(clamping: layer)
             }
             guard node.layer < layer, node.children.isEmpty else { continue }
             dropped.insert(ObjectIdentifier(node))

@@ -1,54 +1,56 @@
-import CArchive
+import CZstd
 import Streams
 
-/// Decompresses a zstd stream read from `upstream` with libarchive's in-process zstd filter
-/// (libzstd) and its "raw" format, so the layer reader can hash the uncompressed bytes
-/// (the diff_id) before its tar parser sees them. libzstd checks each frame's checksum when the
-/// frame has one, and the whole diff_id is checked at the end in any case.
-final class ZstdSource: ByteSource, @unchecked Sendable {
-    private let archive: OpaquePointer
-    private let context: SourceContext
-    private var ended = false
+/// Decompresses a zstd stream read from `upstream` with libzstd (in process, no program), so
+/// the layer reader can hash the uncompressed bytes (the diff_id) before its tar parser sees
+/// them. Frames follow each other as one stream (skippable frames are skipped); libzstd checks
+/// each frame's checksum when it has one, and the whole diff_id is checked at the end in any
+/// case. A stream cut short, or anything after the last frame that is not a frame, is an error.
+/// Memory: one input buffer and a window of at most 128 MiB (libzstd's streaming limit), so a
+/// hostile frame cannot ask for more.
+final class ZstdSource: DecodingSource, @unchecked Sendable {
+    private let upstream: ByteSource
+    private let context: OpaquePointer
+    private let input: UnsafeMutableRawBufferPointer
+    private var buffer: ZSTD_inBuffer
+    private var upstreamEnded = false
+    /// libzstd's hint after the last call: 0 when a frame has just ended.
+    private var frameEnded = true
+    var failure: Error?
 
-    init(_ upstream: ByteSource, bufferSize: Int = 64 * 1024) throws {
-        guard let archive = archive_read_new() else { throw LayerError.decompression("cannot allocate a zstd reader") }
-        self.archive = archive
-        context = SourceContext(source: upstream, bufferSize: bufferSize)
-        // ARCHIVE_WARN means libarchive lacks libzstd and would run `zstd -d`: refused.
-        guard archive_read_support_filter_zstd(archive) == ARCHIVE_OK else {
-            throw LayerError.decompression("this libarchive has no built-in zstd decoder (it would run an external program)")
-        }
-        guard archive_read_support_format_raw(archive) == ARCHIVE_OK,
-              archive_read_support_format_empty(archive) == ARCHIVE_OK else { throw failure() }
-        guard ArchiveInput.open(archive, context) == ARCHIVE_OK else { throw failure() }
-        var entry: OpaquePointer?
-        switch archive_read_next_header(archive, &entry) {
-        case ARCHIVE_OK, ARCHIVE_WARN: break
-        case ARCHIVE_EOF: ended = true  // a zstd stream of nothing
-        default: throw failure()
-        }
+    init(_ upstream: ByteSource, bufferSize: Int = ZSTD_DStreamInSize()) throws {
+        guard let context = ZSTD_createDCtx() else { throw LayerError.decompression("zstd: cannot allocate a decompression context") }
+        self.upstream = upstream
+        self.context = context
+        input = .allocate(byteCount: max(bufferSize, 16), alignment: 16)
+        buffer = ZSTD_inBuffer(src: input.baseAddress, size: 0, pos: 0)
+        ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, 27)
     }
 
-    deinit { archive_read_free(archive) }
-
-    /// The first failure, thrown again by every later read (see `GunzipSource`).
-    private var failed: Error?
-
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        if let failed { throw failed }
-        guard !ended, let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
-        let count = archive_read_data(archive, base, buffer.count)
-        if count < 0 {
-            failed = failure()
-            throw failure()
-        }
-        if count == 0 { ended = true }
-        return count
+    deinit {
+        ZSTD_freeDCtx(context)
+        input.deallocate()
     }
 
-    private func failure() -> Error {
-        if let error = context.error { return error }
-        let message = archive_error_string(archive).map { String(cString: $0) } ?? "unreadable zstd stream"
-        return LayerError.decompression("zstd: \(message)")
+    func decode(into target: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard let base = target.baseAddress, target.count > 0 else { return 0 }
+        while true {
+            if buffer.pos == buffer.size, !upstreamEnded {
+                let count = try upstream.read(into: input)
+                buffer = ZSTD_inBuffer(src: input.baseAddress, size: count, pos: 0)
+                upstreamEnded = count == 0
+            }
+            if buffer.pos == buffer.size, upstreamEnded {
+                guard frameEnded else { throw LayerError.decompression("zstd: the stream is cut short (its last frame is incomplete)") }
+                return 0
+            }
+            var output = ZSTD_outBuffer(dst: base, size: target.count, pos: 0)
+            let hint = ZSTD_decompressStream(context, &output, &buffer)
+            if ZSTD_isError(hint) != 0 {
+                throw LayerError.decompression("zstd: \(String(cString: ZSTD_getErrorName(hint)))")
+            }
+            frameEnded = hint == 0
+            if output.pos > 0 { return output.pos }
+        }
     }
 }

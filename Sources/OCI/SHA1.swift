@@ -4,7 +4,7 @@ import CCrypto
 /// never for content addressing.
 public final class SHA1Hasher: @unchecked Sendable {
     private let context: OpaquePointer
-    private var result: String?
+    private var raw: [UInt8]?
 
     public init() {
         context = EVP_MD_CTX_new()
@@ -14,18 +14,20 @@ public final class SHA1Hasher: @unchecked Sendable {
     deinit { EVP_MD_CTX_free(context) }
 
     public func update(_ bytes: UnsafeRawBufferPointer) {
-        guard result == nil, let base = bytes.baseAddress, bytes.count > 0 else { return }
+        guard raw == nil, let base = bytes.baseAddress, bytes.count > 0 else { return }
         EVP_DigestUpdate(context, base, bytes.count)
     }
 
     /// The lowercase hex digest (idempotent).
-    public func finalize() -> String {
-        if let result { return result }
+    public func finalize() -> String { hexString(finalizeBytes()) }
+
+    /// The 20 bytes of the hash (idempotent).
+    public func finalizeBytes() -> [UInt8] {
+        if let raw { return raw }
         var output = [UInt8](repeating: 0, count: 20)
         var length: UInt32 = 0
         EVP_DigestFinal_ex(context, &output, &length)
-        let hex = hexString(output)
-        result = hex
-        return hex
+        raw = output
+        return output
     }
 }

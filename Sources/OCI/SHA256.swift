@@ -5,6 +5,7 @@ import CCrypto
 public final class SHA256Hasher: @unchecked Sendable {
     private let context: OpaquePointer
     private var result: Digest?
+    private var raw: [UInt8]?
 
     public init() {
         context = EVP_MD_CTX_new()
@@ -14,7 +15,7 @@ public final class SHA256Hasher: @unchecked Sendable {
     deinit { EVP_MD_CTX_free(context) }
 
     public func update(_ bytes: UnsafeRawBufferPointer) {
-        guard result == nil, let base = bytes.baseAddress, bytes.count > 0 else { return }
+        guard raw == nil, let base = bytes.baseAddress, bytes.count > 0 else { return }
         EVP_DigestUpdate(context, base, bytes.count)
     }
 
@@ -26,12 +27,19 @@ public final class SHA256Hasher: @unchecked Sendable {
     /// Finishes the hash (idempotent); updates after this are ignored.
     public func finalize() -> Digest {
         if let result { return result }
+        let digest = Digest(uncheckedSHA256Hex: hexString(finalizeBytes()))
+        result = digest
+        return digest
+    }
+
+    /// The 32 bytes of the hash (idempotent), for callers that keep many of them.
+    public func finalizeBytes() -> [UInt8] {
+        if let raw { return raw }
         var output = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
         EVP_DigestFinal_ex(context, &output, &length)
-        let digest = Digest(uncheckedSHA256Hex: hexString(output))
-        result = digest
-        return digest
+        raw = output
+        return output
     }
 }
 

@@ -1,6 +1,7 @@
 import Assembly
 import Build
 import Foundation
+import Layers
 import OCI
 
 /// `samforge build` for one base: the recipe's plan applied to the base by the run's
@@ -13,6 +14,8 @@ public struct SAMBuild: Sendable {
     public var attest = true
     /// Rewrite the manifests (`--format`), e.g. OCI for a Docker-schema2 base.
     public var format: ManifestFormat?
+    /// How the new layers are compressed (`--compression`).
+    public var compression: Compression = .gzip
     /// The last attester (`--sign-key`): made from the mutation and the name the image goes by.
     public var signer: (@Sendable (_ mutation: Mutation, _ subjectName: String) -> Attester)?
 
@@ -23,7 +26,9 @@ public struct SAMBuild: Sendable {
     /// - Parameter now: the clock, for the timestamp tag when SOURCE_DATE_EPOCH is not set
     ///   (one instant for every image of a run).
     public func run(_ request: SAMBuildRequest, to target: ImageTarget, now: Int64) async throws -> SAMBuildResult {
-        let plan = SAMRecipe.plan(for: request)
+        var recipe = SAMRecipe.plan(for: request)
+        recipe.compression = compression
+        let plan = recipe
         let base = try await runner.base(request.base.location, platforms: .one(request.platform), role: "SAM base image")
         let timestamp = SAMTags.timestamp(epoch: request.sourceDateEpoch ?? now)
         var tags = [request.primaryTag]
@@ -38,7 +43,7 @@ public struct SAMBuild: Sendable {
             var attesters: [Attester] = []
             if attest {
                 let request = AttestationRequest(recipe: "sam-plugin", parameters: parameters, tag: names.first)
-                attesters.append(BuildAttester(mutation: mutation, request: request, subjectName: subjectName))
+                attesters.append(BuildAttester(mutation: mutation, request: request, subjectName: subjectName, workspace: runner.workspace))
             }
             if let signer { attesters.append(signer(mutation, subjectName)) }
             return (Publication(image: mutation.image, names: names, attesters: attesters, expecting: target.pinned, format: format), mutation)

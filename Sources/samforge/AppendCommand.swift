@@ -59,6 +59,7 @@ struct AppendCommand: AsyncParsableCommand {
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Flag(help: "Do not attach the SBOM and provenance referrers.") var noAttestations = false
     @OptionGroup var format: FormatOption
+    @OptionGroup var compression: CompressionOption
     @OptionGroup var signing: SigningOptions
     @OptionGroup var lockOptions: LockOptions
     @Flag(help: "Print one JSON object instead of the reference line.") var json = false
@@ -117,7 +118,7 @@ struct AppendCommand: AsyncParsableCommand {
                 progress.note("platforms left out (not chosen): \(mutation.dropped.map(\.description).joined(separator: ", "))")
             }
             let request = AttestationRequest(recipe: "append", parameters: parameters, tag: names.first)
-            var attesters: [Attester] = attest ? [BuildAttester(mutation: mutation, request: request, subjectName: subjectName)] : []
+            var attesters: [Attester] = attest ? [BuildAttester(mutation: mutation, request: request, subjectName: subjectName, workspace: runner.workspace)] : []
             if let signer { attesters.append(SigningOptions.attester(signer, formats: signatureFormats, mutation: mutation, subjectName: subjectName)) }
             return (Publication(image: mutation.image, names: names, attesters: attesters, expecting: destination.pinned,
                                 format: manifestFormat), mutation)
@@ -155,7 +156,8 @@ struct AppendCommand: AsyncParsableCommand {
         list("env", env.map { $0.split(separator: "=", maxSplits: 1).first.map(String.init) ?? $0 })
         list("label", labels)
         list("tag", tags)
-        for (name, value) in [("entrypoint", entrypoint), ("cmd", cmd), ("workdir", workdir), ("user", user), ("platform", platform)] {
+        for (name, value) in [("entrypoint", entrypoint), ("cmd", cmd), ("workdir", workdir), ("user", user), ("platform", platform),
+                              ("compression", compression.text)] {
             if let value { parameters[name] = value }
         }
         return parameters
@@ -222,7 +224,7 @@ struct AppendCommand: AsyncParsableCommand {
             let steps = history.isEmpty ? [ImagePlan.HistoryPart.text("WORKDIR \(workdir ?? "")")] : history
             layers.append(ImagePlan.Layer(operations: operations, history: Self.joined(steps) + [.text(" # samforge append")], label: "new files"))
         }
-        return ImagePlan(layers: layers, changes: changes, mtime: mtime, created: createdTime)
+        return ImagePlan(layers: layers, changes: changes, mtime: mtime, created: createdTime, compression: try compression.parsed(format: try format.parsed()))
     }
 
     /// History steps joined by ` && ` (a step may span several parts).

@@ -77,6 +77,7 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Flag(help: "Do not attach the SBOM and provenance referrers.") var noAttestations = false
     @OptionGroup var format: FormatOption
+    @OptionGroup var compression: CompressionOption
     @OptionGroup var lockOptions: LockOptions
     @OptionGroup var signing: SigningOptions
     @Flag(name: .shortAndLong, help: "No progress lines on stderr.") var quiet = false
@@ -90,6 +91,7 @@ struct BuildCommand: AsyncParsableCommand {
         guard (1...CopyCommand.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(CopyCommand.maxJobs) (got \(jobs))") }
         if let outputEnv { try OutputPath.checkWritable(outputEnv, what: "--output-env") }
         let manifestFormat = try format.parsed()
+        let layerCompression = try compression.parsed(format: manifestFormat)
         try lockOptions.check()
         let existingLock = try lockOptions.load()
 
@@ -106,6 +108,7 @@ struct BuildCommand: AsyncParsableCommand {
                                         lock: lockOptions.open(existingLock))
         var build = SAMBuild(runner: runner)
         build.attest = !noAttestations
+        build.compression = layerCompression
         build.format = manifestFormat
         let signatureFormats = try signing.formats()
         if let signer = try signing.signer(for: targets) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Assembly
 import Foundation
+import Layers
 import OCI
 import Registry
 import Streams
@@ -36,6 +37,10 @@ struct CopyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Copy only this platform of an index.", valueName: "os/arch[/variant]")) var platform: String?
     @Flag(name: [.customShort("a"), .long], help: "Copy every tag of repository SRC to repository DST.") var allTags = false
     @OptionGroup var format: FormatOption
+    @Option(name: .customLong("compression"), help: ArgumentHelp("Recompress every layer not in ALGO (gzip or zstd), at :LEVEL if given (gzip 1-9, zstd 1-19); zstd makes the manifests OCI.", valueName: "ALGO[:LEVEL]"))
+    var compression: String?
+    @Option(name: .customLong("cache-dir"), help: ArgumentHelp("The layer cache, where --compression keeps the layers it recompressed (default as for append).", valueName: "DIR"))
+    var cacheDir: String?
     @Option(name: [.customShort("j"), .long], help: ArgumentHelp("Blobs transferred at once (1-64).", valueName: "N")) var jobs = 4
     @Option(help: ArgumentHelp("Write the digest of the copy (sha256:...) to FILE.", valueName: "FILE")) var digestFile: String?
     @Flag(help: "Do not copy referrers (SBOMs, provenance, signatures).") var noReferrers = false
@@ -62,7 +67,7 @@ struct CopyCommand: AsyncParsableCommand {
         let from = try ImageLocation(parsing: source)
         let to = try ImageLocation(parsing: destination)
         let wanted = try platform.map(platformOption)
-        _ = try format.parsed()
+        _ = try CompressionOption.parse(compression, format: try format.parsed())
         guard (1...Self.maxJobs).contains(jobs) else { throw UsageError("--jobs must be between 1 and \(Self.maxJobs) (got \(jobs))") }
         if let digestFile { try OutputPath.checkWritable(digestFile, what: "--digest-file") }
         let client = registry.makeClient(pushTargets: to.registryReference.map { [$0] } ?? [])
@@ -89,11 +94,20 @@ struct CopyCommand: AsyncParsableCommand {
     /// then DST's name, then the commit.
     func copy(from: ImageLocation, to: ImageLocation, platform: Platform?, context: RunContext,
               progress: TransferProgress) async throws -> Result {
-        let source = try from.openSource(client: context.client, platform: platform ?? .linuxAMD64)
+        var source = try from.openSource(client: context.client, platform: platform ?? .linuxAMD64)
         let target = try to.openTarget(client: context.client, sourceReference: from.registryReference)
         defer { progress.end() }
         progress.note("copying \(from) to \(target.destination.description)")
-        let attesters: [Attester] = noReferrers ? [] : [CopiedReferrers(source: source, note: { progress.note($0) })]
+        var referrers = !noReferrers
+        if let compression = try CompressionOption.parse(compression, format: try format.parsed()) {
+            let image = try recompressed(source, as: compression, to: target, platform: platform, context: context, progress: progress)
+            if try await step("recompressing") { try await image.rewroteManifests() } {
+                if referrers { progress.note("referrers: not copied (--compression rewrote the manifests they refer to)") }
+                referrers = false
+            }
+            source = image
+        }
+        let attesters: [Attester] = referrers ? [CopiedReferrers(source: source, note: { progress.note($0) })] : []
         let publication = Publication(image: source, names: target.names, attesters: attesters, expecting: target.pinned,
                                       platform: platform, format: try format.parsed())
         let published = try await Publisher(context: context).publish(publication, to: target.destination)
@@ -105,6 +119,16 @@ struct CopyCommand: AsyncParsableCommand {
                       mediaType: report.mediaType, platform: report.platform?.description, blobsCopied: report.blobsCopied,
                       blobsSkipped: report.blobsSkipped, blobsMounted: report.blobsMounted, bytesCopied: report.bytesCopied,
                       referrersCopied: published.attachments.count)
+    }
+
+    /// `source` with its layers recompressed into the cache (only what `target` gets of an
+    /// index); one line when a Docker schema2 image has to become OCI.
+    func recompressed(_ source: ImageSource, as compression: Compression, to target: ImageTarget, platform: Platform?,
+                      context: RunContext, progress: TransferProgress) throws -> RecompressedImage {
+        let cache = try BlobCache(root: BlobCache.defaultRoot(explicit: cacheDir, environment: ProcessInfo.processInfo.environment))
+        let writer = ImageWriter(source: source, destination: target.destination, context: context, platform: platform)
+        return RecompressedImage(base: source, compression: compression, cache: cache, writer: writer,
+                                 onLayer: { progress.note($0) }, onOCI: { progress.note("manifest: OCI, not Docker schema2, which has no media type for \(compression.algorithm) layers") })
     }
 
     /// Every tag `listTags` reports, each copied as its own image (registry → registry only).

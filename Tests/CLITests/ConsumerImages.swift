@@ -12,6 +12,22 @@ enum ConsumerImage: String, CaseIterable, Sendable, CustomTestStringConvertible 
     case append
     /// `build`, the SAM plugin image: its entrypoint runs the plugin binary, go-template and docker.
     case build
+    /// `copy --compression zstd` of the same list: an OCI index whose layers are zstd.
+    case copyZstd = "copy-zstd"
+    /// `build --compression zstd`: the plugin image with zstd layers on a Docker schema2 base (OCI).
+    case buildZstd = "build-zstd"
+
+    /// The image it is, compression aside (what runs, what it prints).
+    var plain: ConsumerImage {
+        switch self {
+        case .copyZstd: return .copy
+        case .buildZstd: return .build
+        default: return self
+        }
+    }
+
+    /// Whether its layers are zstd (umoci 0.4.7 reads none).
+    var isZstd: Bool { plain != self }
 
     var testDescription: String { rawValue }
 
@@ -63,6 +79,8 @@ enum ConsumerImage: String, CaseIterable, Sendable, CustomTestStringConvertible 
     private func arguments(target: String, extra: [String]) throws -> [String] {
         let plain = TestWorld.plain
         switch self {
+        case .copyZstd, .buildZstd:
+            return try self.plain.arguments(target: target, extra: ["--compression", "zstd"] + extra)
         case .copy:
             return ["copy", "-q"] + extra + ["\(plain)/\(BuildHarness.nodeList)", target + ":1"]
         case .append:
@@ -81,23 +99,25 @@ enum ConsumerImage: String, CaseIterable, Sendable, CustomTestStringConvertible 
     /// The command to run, and whether it is the image's own entrypoint (ctr and podman then run
     /// the image with no command; buildah run, which ignores the entrypoint, gets it spelled out).
     var command: [String] {
-        switch self {
+        switch plain {
         case .copy: return ["/bin/sh", "-c", "cat /opt/stale/c.txt; ls /opt/stale; test -e /etc/motd || echo no motd; /var/lang/bin/node"]
         case .append: return Self.appendEntrypoint
         case .build: return ["/opt/harness/scripts/sam-plugin.sh"]
+        default: return []
         }
     }
 
-    var runsEntrypoint: Bool { self != .copy }
+    var runsEntrypoint: Bool { plain != .copy }
 
     /// The command's stdout lines, in the image's Env and WorkingDir.
     var expectedOutput: [String] {
-        switch self {
+        switch plain {
         case .copy: return ["fresh c", "c.txt", "no motd", "v18.20.8 (samforge fixture)"]
         case .append: return ["hello from /srv", "appended by samforge"]
         case .build: return ["sam-plugin.sh v2", "HARNESS_GO_PLUGIN_VERSION=v0.4.5", "DOCKER_VERSION=26.0.1",
                              "harness-sam-plugin fixture v1", "go-template v0.4.5 (samforge fixture)",
                              "Docker version 26.0.1, build fixture-amd64"]
+        default: return []
         }
     }
 

@@ -27,7 +27,8 @@ struct ConsumerLayoutTests {
         #expect(Consumers.lines(try Podman.run(name, image.runArguments)) == image.expectedOutput, "podman run \(name)")
     }
 
-    @Test(arguments: ConsumerImage.allCases)
+    /// umoci 0.4.7 reads no zstd layers ("blob is not correct mediatype"): gzip images only.
+    @Test(arguments: ConsumerImage.allCases.filter { !$0.isZstd })
     func umociUnpacksItRootlessAndItsRootfsRuns(image: ConsumerImage) throws {
         let (directory, written) = try layout(image)
         let bundle = try TemporaryDirectory().path + "/bundle"

@@ -15,7 +15,8 @@ struct InstallTests {
         #expect(libraries.status == 0)
         #expect(!libraries.stdout.contains("libswift") && !libraries.stdout.contains("/opt/swift"), "\(libraries.stdout)")
         // Only the Debian libraries the README's Install section names.
-        let allowed = ["linux-vdso", "libcurl.so.4", "libarchive.so.13", "libcrypto.so.3", "libsodium.so.23", "libz.so.1", "libstdc++.so.6", "libgcc_s.so.1",
+        let allowed = ["linux-vdso", "libcurl.so.4", "libarchive.so.13", "libcrypto.so.3", "libsodium.so.23", "libz.so.1", "libzstd.so.1",
+                       "libstdc++.so.6", "libgcc_s.so.1",
                        "libm.so.6", "libc.so.6", "ld-linux-x86-64.so.2"]
         let needed = try Command.run("/usr/bin/readelf", ["-d", binary]).stdout.split(separator: "\n")
             .compactMap { $0.firstMatch(of: /NEEDED.*\[(.+)\]/).map { String($0.1) } }

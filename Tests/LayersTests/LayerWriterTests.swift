@@ -130,6 +130,23 @@ import Testing
         #expect(try Fixture.text(of: "etc/app/config", in: layer.path) == "new")
     }
 
+    /// Paths are their bytes: the NFC and NFD spellings of a name are two entries (Swift's `==`
+    /// would call them one), and the last spec of the same bytes wins. (libarchive writes both
+    /// names' PAX headers in NFC, so only the contents tell them apart here.)
+    @Test func namesAreComparedAsBytes() throws {
+        let directory = try TemporaryDirectory()
+        let composed = "/opt/caf\u{E9}", decomposed = "/opt/cafe\u{301}"
+        #expect(composed == decomposed && !composed.utf8.elementsEqual(decomposed.utf8))
+        let layer = try Fixture.layer([.bytes(composed, Array("nfc".utf8)), .bytes(decomposed, Array("nfd".utf8)),
+                                       .bytes(composed, Array("nfc, later".utf8))], in: directory)
+        let texts = try Tool.python("""
+            import sys, tarfile
+            t = tarfile.open(sys.argv[1])
+            print(sorted(t.extractfile(m).read().decode() for m in t.getmembers() if m.isfile()))
+            """, [layer.path])
+        #expect(texts.trimmingCharacters(in: .whitespacesAndNewlines) == "['nfc, later', 'nfd']", "\(texts)")
+    }
+
     @Test func hardLinksPointBackwardsInTarOrder() throws {
         let directory = try TemporaryDirectory()
         // "/a" links to "/b": tar needs the content first, so "a" carries it and "b" links to "a".

@@ -32,4 +32,14 @@ enum Fixture {
         }
         return nil
     }
+
+    /// The content a spec writes: staged content (read from its spool), literal bytes or a file.
+    static func content(of spec: LayerEntrySpec) throws -> [UInt8]? {
+        switch spec.content {
+        case .staged(let content): return try content.source().readAll(limit: 1 << 24)
+        case .bytes(let bytes): return bytes
+        case .file(let path): return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        default: return nil
+        }
+    }
 }

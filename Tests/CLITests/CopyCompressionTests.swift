@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `copy --compression zstd|gzip` (skopeo's `--dest-compress-format`): every layer in another
+/// algorithm is recompressed once, diff_ids and configs unchanged, manifests rewritten (a Docker
+/// schema2 image becomes OCI for zstd), back and forth, checked with skopeo, umoci, buildah
+/// and the validator.
+@Suite("copy --compression", .enabled(if: TestWorld.available))
+struct CopyCompressionTests {
+    var plain: String { TestWorld.plain }
+
+    /// Each child of an index: (platform, config digest, layer media types, layer digests).
+    static func children(_ reference: String) throws -> [(platform: String, config: String, types: [String], layers: [String])] {
+        let index = try BuildHarness.rawManifest(reference)
+        let repository = String(reference[..<(reference.lastIndex(of: ":") ?? reference.endIndex)])
+        return try ((index["manifests"] as? [[String: Any]]) ?? []).map { entry in
+            let platform = entry["platform"] as? [String: Any]
+            let child = try BuildHarness.rawManifest("\(repository)@\(entry["digest"] as? String ?? "")")
+            return ("\(platform?["os"] as? String ?? "")/\(platform?["architecture"] as? String ?? "")",
+                    (child["config"] as? [String: Any])?["digest"] as? String ?? "", CopyFormatTests.layerTypes(child), BuildHarness.layerDigests(child))
+        }
+    }
+
+    @Test func aDockerListToZstdAndBackToGzip() throws {
+        let cache = try TemporaryDirectory().path
+        let source = "\(plain)/\(BuildHarness.nodeList)"
+        let zstd = CopyKit.newRepository("recompress-zstd") + ":1"
+        let result = try CopyKit.succeed(["copy", "--compression", "zstd", "--cache-dir", cache, source, zstd])
+        #expect(result.stderr.contains("manifest: OCI, not Docker schema2, which has no media type for zstd layers"))
+        #expect(try BuildHarness.rawManifest(zstd)["mediaType"] as? String == "application/vnd.oci.image.index.v1+json")
+        let before = try Self.children(source), after = try Self.children(zstd)
+        #expect(before.map(\.platform) == after.map(\.platform) && after.count == 2)
+        for (old, new) in zip(before, after) {
+            #expect(new.config == old.config, "the config keeps its bytes: diff_ids are unchanged")
+            #expect(new.types.allSatisfy { $0 == ZstdImageTests.zstdType } && new.layers.count == old.layers.count)
+            #expect(Set(new.layers).isDisjoint(with: old.layers))
+        }
+        // Again: nothing is recompressed (the cache remembers) and no blob moves.
+        let again = try CopyKit.succeed(["copy", "--compression", "zstd", "--cache-dir", cache, source, zstd])
+        #expect(again.lastLine == result.lastLine)
+        #expect(again.stderr.split(separator: "\n").filter { $0.hasPrefix("layer ") }.allSatisfy { $0.hasSuffix(", cached)") })
+        #expect(try CopyKit.summary(again).copied == 0)
+
+        // Back to gzip: the same diff_ids, OCI gzip layers (the image stays OCI), umoci unpacks.
+        let layout = try TemporaryDirectory().path + "/layout"
+        try CopyKit.succeed(["copy", "--compression", "gzip", "--platform", "linux/amd64", "--cache-dir", cache, zstd, "oci:\(layout):back"])
+        let raw = try CopyKit.skopeoInspect("oci:\(layout):back", raw: true)
+        #expect(CopyFormatTests.layerTypes(raw).allSatisfy { $0 == "application/vnd.oci.image.layer.v1.tar+gzip" })
+        #expect((raw["config"] as? [String: Any])?["digest"] as? String == before[0].config)
+        let bundle = layout + "-bundle"
+        _ = try CopyKit.shell("umoci unpack --rootless --image \"$1\" \"$2\"", ["\(layout):back", bundle])
+        #expect(try String(contentsOfFile: bundle + "/rootfs/opt/stale/c.txt", encoding: .utf8) == "fresh c\n")
+    }
+
+    /// The one-platform destinations recompress only what they get: `--platform`, and a docker
+    /// archive (linux/amd64 of an index).
+    @Test func onlyTheChosenPlatformIsRecompressed() throws {
+        let directory = try TemporaryDirectory().path
+        let result = try CopyKit.succeed(["copy", "--compression", "zstd", "--cache-dir", directory + "/cache",
+                                          "\(plain)/\(BuildHarness.nodeList)", "docker-archive:\(directory)/node.tar:node:1"])
+        let amd64 = try #require(TestWorld.fixtures[BuildHarness.nodeBase]?.layers)
+        let recompressed = result.stderr.split(separator: "\n").filter { $0.hasPrefix("layer ") }
+        #expect(recompressed.count == amd64.count, "\(recompressed)")
+        #expect(recompressed.allSatisfy { line in amd64.contains { line.hasPrefix("layer \($0.dropFirst(7).prefix(12))") } })
+        let archived = try Self.zstdLayersInArchive(directory + "/node.tar")
+        #expect(archived.zstd == amd64.count && archived.layers == amd64.count)
+    }
+
+    /// podman's library pulls the recompressed image and unpacks it.
+    @Test func buildahReadsARecompressedImage() throws {
+        let target = CopyKit.newRepository("recompress-buildah") + ":1"
+        try CopyKit.succeed(["copy", "--compression", "zstd:12", "--cache-dir", try TemporaryDirectory().path,
+                             "\(plain)/\(BuildHarness.pythonBase)", target])
+        let root = try TemporaryDirectory().path
+        let buildah = "buildah --storage-driver vfs --root \"$1/root\" --runroot \"$1/run\""
+        let listing = try BuildHarness.shell("""
+            \(buildah) pull -q --tls-verify=false "docker://$2" >/dev/null && c=$(\(buildah) from -q --pull=never "$2") \
+              && m=$(\(buildah) mount "$c") && cat "$m/etc/os-release"
+            """, [root, target])
+        #expect(listing.contains("Amazon Linux"), "\(listing)")
+    }
+
+    /// Nothing to recompress: the same bytes and digest, and the referrers go along. With
+    /// something recompressed the referrers stay behind, said in one line.
+    @Test func anImageAlreadyInTheAlgorithmKeepsItsDigest() throws {
+        let fixture = try CopyKit.fixture(BuildHarness.pythonBase)
+        let target = CopyKit.newRepository("recompress-same") + ":1"
+        let result = try CopyKit.succeed(["copy", "--compression", "gzip:9", "--cache-dir", try TemporaryDirectory().path,
+                                          "\(plain)/\(BuildHarness.pythonBase)", target])
+        #expect(result.lastLine == "\(target)@\(fixture.digest)")
+        #expect(!result.stderr.contains("referrers: not copied"))
+        let rewritten = try CopyKit.succeed(["copy", "--compression", "zstd", "--cache-dir", try TemporaryDirectory().path,
+                                             "\(plain)/\(BuildHarness.pythonBase)", CopyKit.newRepository("recompress-refs") + ":1"])
+        #expect(rewritten.stderr.contains("referrers: not copied (--compression rewrote the manifests they refer to)"))
+    }
+}
+
+extension CopyCompressionTests {
+    /// How many of the layers a docker archive's manifest.json names are zstd frames (by their
+    /// magic bytes), read with python's tarfile.
+    static func zstdLayersInArchive(_ path: String) throws -> (zstd: Int, layers: Int) {
+        let counts = try BuildHarness.shell("""
+            python3 -c '
+            import json, sys, tarfile
+            with tarfile.open(sys.argv[1]) as t:
+                layers = json.load(t.extractfile("manifest.json"))[0]["Layers"]
+                print(sum(t.extractfile(l).read(4) == b"\\x28\\xb5\\x2f\\xfd" for l in layers), len(layers))
+            ' "$1"
+            """, [path]).split(separator: " ").compactMap { Int($0) }
+        try #require(counts.count == 2)
+        return (counts[0], counts[1])
+    }
+}
