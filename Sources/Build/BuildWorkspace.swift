@@ -36,6 +36,9 @@ public final class BuildWorkspace: @unchecked Sendable {
         if lockDescriptor >= 0 { close(lockDescriptor) }
     }
 
+    /// What earlier runs wrote for each layer (`LayerRecords`), beside the blobs.
+    var layerRecords: LayerRecords { LayerRecords(root: root, cache: cache) }
+
     /// A fresh path under the staging directory (nothing is created there yet).
     public func makePath(_ name: String) -> String {
         let number = counterLock.withLock {
@@ -53,6 +56,7 @@ public final class BuildWorkspace: @unchecked Sendable {
         guard lockDescriptor >= 0, flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else { return }
         defer { _ = flock(lockDescriptor, LOCK_SH) }
         try cache.prune(keeping: keeping)
+        layerRecords.prune(keeping: keeping)
         let stagingRoot = root + "/staging"
         let manager = FileManager.default
         for name in (try? manager.contentsOfDirectory(atPath: stagingRoot)) ?? [] {

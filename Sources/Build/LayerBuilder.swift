@@ -51,6 +51,11 @@ final class LayerBuilder: @unchecked Sendable {
         }.joined()
         let key = Self.key(layer, digests: digests, history: history, mtime: plan.mtime) + "\ncompression \(plan.compression)"
         return try await written.value(key) { [self] in
+            let durable = try await durableKey(layer, key: key)
+            if let durable, let cached = inputs.workspace.layerRecords.load(durable) {
+                inputs.progress?("layer \(cached.digest.short) \(layer.label) (\(humanSize(cached.size)), unchanged: from the cache)")
+                return cached
+            }
             var writer = LayerWriter(mtime: plan.mtime, compression: plan.compression)
             if let onContent { writer.onProgress = { onContent(layer.label, $0, $1) } }
             try writer.add(contentsOf: try await entries(of: layer, plan: plan, platform: platform))
@@ -67,10 +72,27 @@ final class LayerBuilder: @unchecked Sendable {
             }
             let compression = result.compression == .gzip ? "" : ", \(result.compression)"
             inputs.progress?("layer \(result.digest.short) \(layer.label) (\(humanSize(result.size))\(compression))")
-            return NewLayer(digest: result.digest, diffID: result.diffID, size: result.size, path: result.path,
-                            history: ImageConfig.History(created_by: history, comment: layer.comment), files: result.files,
-                            compression: result.compression)
+            let built = NewLayer(digest: result.digest, diffID: result.diffID, size: result.size, path: result.path,
+                                 history: ImageConfig.History(created_by: history, comment: layer.comment), files: result.files,
+                                 compression: result.compression)
+            if let durable { inputs.workspace.layerRecords.store(built, for: durable) }
+            return built
         }
+    }
+
+    /// The layer's key with every file input by its content (SHA-256, and its own mode when
+    /// the plan gives none), so it names the layer across runs; nil for a layer that takes a
+    /// local tree (its hard links are not in its digest): that one is written every run.
+    private func durableKey(_ layer: ImagePlan.Layer, key: String) async throws -> String? {
+        var lines = [key]
+        for case .file(let file) in layer.operations {
+            if case .local(let path) = file.input, LocalTree.isDirectory(path) { return nil }
+            let content = try await step(file.role) { try await inputs.sha256(of: file.input, role: file.role) }
+            var mode = file.mode ?? 0o644
+            if file.mode == nil, file.input.isLocal { mode = try Self.permissions(of: try await inputs.localFile(file.input, role: file.role)) }
+            lines.append("content \(file.input.description) \(content) \(mode)")
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// The layer's entries, operation after operation (a later one wins for the same path),

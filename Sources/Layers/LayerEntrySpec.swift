@@ -81,6 +81,31 @@ public struct WrittenFile: Sendable, Hashable {
         self.size = size
     }
 
+    /// A file as a record of an earlier run lists it; nil when a hash is not hex of its length.
+    public init?(path: String, sha256: String, sha1: String, size: Int64) {
+        guard path.hasPrefix("/"), let sha256Bytes = Self.bytes(sha256, count: 32), let sha1Bytes = Self.bytes(sha1, count: 20) else { return nil }
+        self.init(relativePath: String(path.dropFirst()), sha256: sha256Bytes, sha1: sha1Bytes, size: size)
+    }
+
+    private static func bytes(_ hex: String, count: Int) -> SIMD32<UInt8>? {
+        let digits = Array(hex.utf8)
+        guard digits.count == count * 2 else { return nil }
+        var bytes = SIMD32<UInt8>()
+        for index in 0..<count {
+            guard let high = Self.nibble(digits[index * 2]), let low = Self.nibble(digits[index * 2 + 1]) else { return nil }
+            bytes[index] = high << 4 | low
+        }
+        return bytes
+    }
+
+    private static func nibble(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
+        default: return nil
+        }
+    }
+
     /// Absolute in the image (`/opt/harness/bin/harness-sam-plugin`).
     public var path: String { "/" + relativePath }
     /// Lowercase hex.
