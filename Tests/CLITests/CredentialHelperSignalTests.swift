@@ -23,17 +23,9 @@ struct CredentialHelperSignalTests {
         chmod(helper, 0o755)
         try "{\"credHelpers\":{\"\(TestWorld.token)\":\"hang\"}}".write(toFile: "\(directory)/config.json", atomically: true, encoding: .utf8)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Command.samforgePath)
-        process.arguments = ["tags", "\(TestWorld.token)/sam/build-nodejs18.x"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["DOCKER_CONFIG"] = directory
-        environment["PATH"] = "\(directory):" + (environment["PATH"] ?? "/usr/bin:/bin")
-        process.environment = environment
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let path = "\(directory):" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let process = try Command.startSamforge(["tags", "\(TestWorld.token)/sam/build-nodejs18.x"],
+                                                environment: ["DOCKER_CONFIG": directory, "PATH": path])
 
         // Until the helper runs (it wrote its pid), then the signal.
         var pids: [pid_t] = []
@@ -44,16 +36,13 @@ struct CredentialHelperSignalTests {
             }
         }
         try #require(pids.count == 2, "the helper never started")
-        kill(process.processIdentifier, signal)
+        process.signal(signal)
         // A bound on the wait, not a timing assertion: a samforge still waiting on the helper
         // would stay alive for its 30 s timeout.
-        for _ in 0..<200 where process.isRunning { usleep(50_000) }
-        let exited = !process.isRunning
-        if !exited { process.interrupt(); kill(process.processIdentifier, SIGKILL) }
-        #expect(exited, "samforge did not exit after signal \(signal)")
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 128 + signal)
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let result = process.finish(timeout: 10)
+        #expect(!result.timedOut, "samforge did not exit after signal \(signal)")
+        #expect(result.status == 128 + signal)
+        let stderr = result.stderr
         #expect(stderr.contains("samforge: interrupted by"), "\(stderr)")
         for pid in pids { #expect(!ProcessProbe.isRunning(pid), "helper process \(pid) still running") }
         for pid in pids where ProcessProbe.isRunning(pid) { kill(pid, SIGKILL) }

@@ -45,7 +45,7 @@ struct DigestPinTests {
     /// `hi\n`, mode 0644 (the mode is overridden to 0755 by the argument).
     static let helloFile: String = {
         let file = ((try? TemporaryDirectory())?.path ?? NSTemporaryDirectory()) + "/hello.txt"
-        FileManager.default.createFile(atPath: file, contents: Data("hi\n".utf8), attributes: [.posixPermissions: 0o644])
+        _ = FileManager.default.createFile(atPath: file, contents: Data("hi\n".utf8), attributes: [.posixPermissions: 0o644])
         return file
     }()
 

@@ -17,14 +17,7 @@ struct InterruptionTests {
         let faults = FaultProxy()
         try faults.arm("stall", match: "\(repository)/blobs/uploads/", count: 100, ["seconds": "30"])
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Command.samforgePath)
-        process.arguments = ["copy", "\(TestWorld.plain)/\(Self.source)", "\(proxy)/\(repository):1"]
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
+        let process = try Command.startSamforge(["copy", "\(TestWorld.plain)/\(Self.source)", "\(proxy)/\(repository):1"])
 
         // Signal once the first upload is held open by the proxy.
         var stalled: [String] = []
@@ -34,11 +27,10 @@ struct InterruptionTests {
         }
         try #require(!stalled.isEmpty, "no upload reached the proxy")
         Thread.sleep(forTimeInterval: 0.2)  // let the parallel uploads stall too
-        kill(process.processIdentifier, signal)
-        process.waitUntilExit()
-
-        let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 128 + signal)
+        process.signal(signal)
+        let result = process.finish(timeout: 60)
+        let message = result.stderr
+        #expect(result.status == 128 + signal, "\(message)")
         // Progress lines, then exactly one line saying why it stopped.
         let lines = message.split(separator: "\n")
         #expect(lines.last?.hasPrefix("samforge: interrupted by \(name);") == true, "\(message)")

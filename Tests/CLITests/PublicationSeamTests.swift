@@ -81,19 +81,13 @@ struct PublicationSeamTests {
         let repository = TestWorld.uniqueRepository("seam-signal")
         try CopyKit.succeed(["copy", "-q", "\(plain)/\(BuildHarness.nodeBase)", "\(plain)/\(repository):1"])
         try FaultProxy().arm("slowbody", match: repository + "/blobs/", count: 50, ["seconds": "30"])
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Command.samforgePath)
-        process.arguments = ["copy", "-q", "\(TestWorld.plainProxy)/\(repository):1", "oci:\(layout)"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let process = try Command.startSamforge(["copy", "-q", "\(TestWorld.plainProxy)/\(repository):1", "oci:\(layout)"])
         // Signal once the layout exists: blobs are landing.
         for _ in 0..<500 where !FileManager.default.fileExists(atPath: layout) && process.isRunning { Thread.sleep(forTimeInterval: 0.02) }
         try #require(process.isRunning && FileManager.default.fileExists(atPath: layout))
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 143)
+        process.signal(SIGTERM)
+        let result = process.finish(timeout: 60)
+        #expect(result.status == 143, "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: layout))
     }
 

@@ -16,7 +16,7 @@ import Testing
         let gzip = CollectingSink(limit: 1 << 22)
         _ = try? writer.write(to: gzip)
         let tar = CollectingSink(limit: 1 << 22)
-        try? GunzipSource(MemorySource(gzip.bytes)).pump(to: tar)
+        _ = try? GunzipSource(MemorySource(gzip.bytes)).pump(to: tar)
         return tar.bytes
     }()
     static var diffID: Digest { Digest.of(tarBytes) }

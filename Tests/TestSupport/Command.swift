@@ -6,35 +6,45 @@ public struct CommandResult: Sendable {
     public var status: Int32
     public var stdout: String
     public var stderr: String
+    /// Killed at its deadline (see ChildProcess).
+    public var timedOut = false
     /// The last non-empty stdout line (samforge prints its result there).
     public var lastLine: String { stdout.split(separator: "\n").last.map(String.init) ?? "" }
 }
 
 public enum Command {
-    /// `input`, when given, is the program's stdin (else /dev/null).
+    /// `input`, when given, is the program's stdin (else /dev/null). A program still running
+    /// after `timeout` seconds (ChildProcess.defaultDeadline) is killed: status 137, and its
+    /// stderr ends with a line saying so.
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                           workingDirectory: String? = nil, input: String? = nil) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
-        process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
-        if let environment { process.environment = environment }
-        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
+                           workingDirectory: String? = nil, input: String? = nil,
+                           timeout: TimeInterval = ChildProcess.defaultDeadline) throws -> CommandResult {
+        try start(executable, arguments, environment: environment, workingDirectory: workingDirectory, input: input)
+            .finish(timeout: timeout)
+    }
+
+    /// Starts a program and returns at once (to signal it while it runs).
+    public static func start(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                             workingDirectory: String? = nil, input: String? = nil) throws -> RunningCommand {
+        let argv = executable.hasPrefix("/") ? [executable] + arguments : ["/usr/bin/env", executable] + arguments
         let out = try TemporaryFile(), err = try TemporaryFile()
-        process.standardOutput = out.handle
-        process.standardError = err.handle
         var inputFile: TemporaryFile?
         if let input {
             let file = try TemporaryFile()
             try file.handle.write(contentsOf: Data(input.utf8))
-            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: file.path))
             inputFile = file
-        } else {
-            process.standardInput = FileHandle.nullDevice
         }
-        defer { _ = inputFile?.contents() }  // removes it
-        try process.run()
-        process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, stdout: out.contents(), stderr: err.contents())
+        let process = try ChildProcess(argv, environment: environment ?? ProcessInfo.processInfo.environment,
+                                       workingDirectory: workingDirectory, stdin: inputFile?.path ?? "/dev/null",
+                                       stdout: out.path, stderr: err.path)
+        return RunningCommand(process: process, argv: argv, out: out, err: err, input: inputFile)
+    }
+
+    /// `samforge ARGUMENTS`, started, with the current environment plus `environment`.
+    public static func startSamforge(_ arguments: [String], environment extra: [String: String] = [:]) throws -> RunningCommand {
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in extra { environment[key] = value.isEmpty ? nil : value }
+        return try start(samforgePath, arguments, environment: environment)
     }
 
     /// The samforge binary built next to the test bundle (or $SAMFORGE_BIN).
@@ -55,6 +65,30 @@ public enum Command {
         let result = try run(samforgePath, arguments, environment: environment, input: input)
         ImageValidation.check(arguments, result, environment: environment)
         return result
+    }
+}
+
+/// A command started by `Command.start`: signal it, then `finish` for its status and output.
+public final class RunningCommand: @unchecked Sendable {
+    public let process: ChildProcess
+    let argv: [String]
+    let out: TemporaryFile, err: TemporaryFile, input: TemporaryFile?
+
+    init(process: ChildProcess, argv: [String], out: TemporaryFile, err: TemporaryFile, input: TemporaryFile?) {
+        (self.process, self.argv, self.out, self.err, self.input) = (process, argv, out, err, input)
+    }
+
+    public var pid: pid_t { process.pid }
+    public var isRunning: Bool { process.isRunning }
+    public func signal(_ number: Int32) { process.signal(number) }
+
+    /// Waits (killing it after `timeout` seconds) and collects what it wrote.
+    public func finish(timeout: TimeInterval = ChildProcess.defaultDeadline) -> CommandResult {
+        let exit = process.wait(timeout: timeout)
+        _ = input?.contents()  // removes it
+        var stderr = err.contents()
+        if exit.timedOut { stderr += "\ntest: \(argv.joined(separator: " ")) was killed after \(Int(timeout)) s\n" }
+        return CommandResult(status: exit.status, stdout: out.contents(), stderr: stderr, timedOut: exit.timedOut)
     }
 }
 

@@ -19,7 +19,7 @@ public struct FaultProxy: Sendable {
         let encoded = query.sorted { $0.key < $1.key }
             .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0.value)" }
             .joined(separator: "&")
-        let result = try Command.run("/usr/bin/curl", ["-fsS", "-X", "POST", "http://\(address)/__fault/\(kind)?\(encoded)"])
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "--max-time", "30", "-X", "POST", "http://\(address)/__fault/\(kind)?\(encoded)"])
         guard result.status == 0 else { throw ControlError(description: "arming \(kind) at \(address): \(result.stderr)") }
     }
 
@@ -27,31 +27,31 @@ public struct FaultProxy: Sendable {
 
     /// The proxy's counters (requests, faults, tag pages, redirects with and without credentials).
     public func stats() throws -> [String: Int] {
-        let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(address)/__stats"])
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "--max-time", "30", "http://\(address)/__stats"])
         return try JSONDecoder().decode([String: Int].self, from: Data(result.stdout.utf8))
     }
 
     /// Disarms every fault and zeroes the counters.
     public func reset() throws {
-        let result = try Command.run("/usr/bin/curl", ["-fsS", "-X", "POST", "http://\(address)/__reset"])
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "--max-time", "30", "-X", "POST", "http://\(address)/__reset"])
         guard result.status == 0 else { throw ControlError(description: "resetting \(address): \(result.stderr)") }
     }
 
     /// Paths of every PUT the proxy has seen (forwarded or faulted).
     public func puts(matching match: String = "") throws -> [String] {
-        let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(address)/__puts?match=\(Self.encoded(match))"])
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "--max-time", "30", "http://\(address)/__puts?match=\(Self.encoded(match))"])
         return try JSONDecoder().decode([String].self, from: Data(result.stdout.utf8))
     }
 
     /// `METHOD path` of every request the proxy has seen.
     public func requests(matching match: String = "") throws -> [String] {
-        let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(address)/__log?match=\(Self.encoded(match))"])
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "--max-time", "30", "http://\(address)/__log?match=\(Self.encoded(match))"])
         return try JSONDecoder().decode([String].self, from: Data(result.stdout.utf8))
     }
 
     /// From now on a fraction `rate` of all requests fail (seeded: see fault-proxy.py).
     public func chaos(seed: UInt64, rate: Double) throws {
-        let result = try Command.run("/usr/bin/curl", ["-fsS", "-X", "POST", "http://\(address)/__fault/chaos?seed=\(seed)&rate=\(rate)"])
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "--max-time", "30", "-X", "POST", "http://\(address)/__fault/chaos?seed=\(seed)&rate=\(rate)"])
         guard result.status == 0 else { throw ControlError(description: "arming chaos at \(address): \(result.stderr)") }
     }
 
@@ -59,7 +59,7 @@ public struct FaultProxy: Sendable {
     /// scripts/fault_personality.py), until `reset()`; several combine.
     public func personality(_ name: String, _ parameters: [String: String] = [:]) throws {
         let query = parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.encoded($0.value))" }.joined(separator: "&")
-        let result = try Command.run("/usr/bin/curl", ["-fsS", "-X", "POST", "http://\(address)/__personality/\(name)?\(query)"])
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "--max-time", "30", "-X", "POST", "http://\(address)/__personality/\(name)?\(query)"])
         guard result.status == 0 else { throw ControlError(description: "arming \(name) at \(address): \(result.stderr)") }
     }
 
@@ -67,7 +67,7 @@ public struct FaultProxy: Sendable {
     /// `{scopes, credentials, time}`), `patch_sizes` (per upload session), `arrivals` (every
     /// request's arrival time, seconds).
     public func personalityRecord() throws -> [String: Any] {
-        let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(address)/__personality"])
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "--max-time", "30", "http://\(address)/__personality"])
         guard let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
             throw ControlError(description: "unreadable personality record from \(address): \(result.stdout.prefix(200))")
         }
@@ -76,7 +76,7 @@ public struct FaultProxy: Sendable {
 
     /// Paths of the uploads a `stall` fault has held so far.
     public func stalledUploads(matching match: String) throws -> [String] {
-        let result = try Command.run("/usr/bin/curl", ["-fsS", "http://\(address)/__stalled?match=\(match)"])
+        let result = try Command.run("/usr/bin/curl", ["-fsS", "--max-time", "30", "http://\(address)/__stalled?match=\(match)"])
         return try JSONDecoder().decode([String].self, from: Data(result.stdout.utf8))
     }
 }
@@ -85,7 +85,7 @@ public struct FaultProxy: Sendable {
 /// it. It ends with `stop()`, or by itself when the test process is gone.
 public final class PrivateFaultProxy: @unchecked Sendable {
     public let proxy: FaultProxy
-    private let process: Process
+    private let process: ChildProcess
     public var address: String { proxy.address }
 
     public init(upstream: String) throws {
@@ -100,7 +100,8 @@ public final class PrivateFaultProxy: @unchecked Sendable {
     deinit { stop() }
 
     public func stop() {
-        if process.isRunning { process.terminate() }
+        process.signal(SIGTERM)
+        process.wait(timeout: 5)
     }
 
     /// scripts/fault-proxy.py of this checkout.
@@ -113,7 +114,7 @@ public final class PrivateFaultProxy: @unchecked Sendable {
 /// A server that accepts connections and never answers (nor closes them): what a registry
 /// behind a broken load balancer looks like. Ends with `stop()` or with the test process.
 public final class SilentServer: @unchecked Sendable {
-    private let process: Process
+    private let process: ChildProcess
     public let address: String
 
     public init() throws {
@@ -141,23 +142,20 @@ public final class SilentServer: @unchecked Sendable {
     deinit { stop() }
 
     public func stop() {
-        if process.isRunning { process.terminate() }
+        process.signal(SIGTERM)
+        process.wait(timeout: 5)
     }
 }
 
 /// Starts a test listener (`/usr/bin/env ARGUMENTS`) that writes the port it bound to
 /// `portFile`, and waits (up to 5 s) for that port.
-func launchListener(_ arguments: [String], portFile: String, what: String) throws -> (Process, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
+func launchListener(_ arguments: [String], portFile: String, what: String) throws -> (ChildProcess, String) {
+    let process = try ChildProcess(["/usr/bin/env"] + arguments)
     for _ in 0..<200 {
         if let text = try? String(contentsOfFile: portFile, encoding: .utf8), !text.isEmpty { return (process, text) }
         usleep(25_000)
     }
-    process.terminate()
+    process.signal(SIGTERM)
+    process.wait(timeout: 5)
     throw FaultProxy.ControlError(description: "\(what) did not start")
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Independent tools (python3, gzip, bsdtar, sha256sum) run as processes to check our output.
@@ -28,23 +29,10 @@ enum Tool {
     }
 
     static func run(_ argv: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: argv[0])
-        process.arguments = Array(argv.dropFirst())
-        let stdout = Pipe()
-        // stderr goes to a file: two pipes read one after the other can deadlock.
-        let errorFile = NSTemporaryDirectory() + "layers-tests-stderr-" + UUID().uuidString
-        _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: errorFile) }
-        process.standardOutput = stdout
-        process.standardError = FileHandle(forWritingAtPath: errorFile)
-        try process.run()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
-            throw Failure(command: argv.joined(separator: " "), status: process.terminationStatus, stderr: message)
+        let result = try Command.run(argv[0], Array(argv.dropFirst()))
+        guard result.status == 0 else {
+            throw Failure(command: argv.joined(separator: " "), status: result.status, stderr: result.stderr)
         }
-        return String(decoding: output, as: UTF8.self)
+        return result.stdout
     }
 }
