@@ -26,17 +26,11 @@ extension RegistryClient {
             }
             return
         }
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                return try await uploadRewindable(digest, size: size, to: repository, from: rewindable, hashing: hashing)
-            } catch let error as RegistryError where error.isTransient && attempt < options.retry.maxAttempts && !Interruption.isRequested {
-                let delay = options.retry.delay(afterAttempt: attempt, retryAfterSeconds: error.retryAfter)
-                options.onRetry?("retrying upload of blob \(digest.short) to \(repository) in \(formatDelay(delay)): \(error)")
-                try await backoff(delay)
-                try rewindable.rewind()
-            }
+        var started = false
+        try await retrying("upload of blob \(digest.short) to \(repository)") {
+            if started { try rewindable.rewind() }
+            started = true
+            try await uploadRewindable(digest, size: size, to: repository, from: rewindable, hashing: hashing)
         }
     }
 
