@@ -86,6 +86,11 @@ public final class OCILayoutDestination: ImageDestination, @unchecked Sendable {
         lock.withLock { changes.named.append((artifact.descriptor(), tag)) }
     }
 
+    public func existingBlob(_ descriptor: Descriptor, limit: Int) async throws -> [UInt8]? {
+        guard LocalBlob.fileSize(OCILayout.blobPath(directory, descriptor.digest)) != nil else { return nil }
+        return try await OCILayoutSource(directory: directory, name: nil).smallBlob(descriptor, limit: limit)
+    }
+
     public func taggedManifest(_ tag: String) async throws -> RawManifest? {
         let (directory, location) = (self.directory, description)
         guard FileManager.default.fileExists(atPath: directory + "/" + OCILayout.indexFile) else { return nil }

@@ -42,4 +42,8 @@ extension RegistryDestination {
     public func taggedManifest(_ tag: String) async throws -> RawManifest? {
         try await client.fetchManifestIfPresent(repository.withTag(tag))
     }
+
+    public func existingBlob(_ descriptor: Descriptor, limit: Int) async throws -> [UInt8]? {
+        try await RegistrySource(client: client, reference: repository).smallBlob(descriptor, limit: limit)
+    }
 }

@@ -78,10 +78,11 @@ public struct SigningAttester: Attester {
             let mine = statements.filter { $0.subject == subject }
             if formats.legacy {
                 var manifest = try await destination.taggedManifest(CosignTag.attestation(for: subject.digest))
+                let envelopes = await Self.envelopes(in: manifest, of: Set(mine.map(\.predicateType)), at: destination)
                 var blobs: [Digest: [UInt8]] = [:], changed = false
                 for entry in mine {
-                    guard let artifact = try signer.legacyAttestation(entry.statement, predicateType: entry.predicateType,
-                                                                      of: subject.digest, existing: manifest) else { continue }
+                    guard let artifact = try signer.legacyAttestation(entry.statement, predicateType: entry.predicateType, of: subject.digest,
+                                                                      existing: manifest, existingBlobs: envelopes) else { continue }
                     manifest = artifact.manifest
                     blobs.merge(artifact.blobs) { new, _ in new }
                     changed = true
@@ -109,6 +110,19 @@ public struct SigningAttester: Attester {
         }
         return Attachment(artifact: MemoryImageSource(manifest: artifact.manifest, blobs: artifact.blobs, description: "\(kind) of \(subject.digest.short)"),
                           link: link, kind: kind)
+    }
+
+    /// The envelopes an existing `.att` holds for these predicate types, so a re-run signs only
+    /// what is not already signed by this key (cosign's duplicate check); one that cannot be
+    /// read is only not compared (the new envelope is appended, as before).
+    static func envelopes(in manifest: RawManifest?, of predicateTypes: Set<String>,
+                          at destination: ImageDestination) async -> [Digest: [UInt8]] {
+        guard let layers = try? manifest?.decodeManifest().layers else { return [:] }
+        var envelopes: [Digest: [UInt8]] = [:]
+        for layer in layers where layer.annotations?[CosignAnnotation.predicateType].map(predicateTypes.contains) == true {
+            envelopes[layer.digest] = try? await destination.existingBlob(layer, limit: SignatureEvidence.blobLimit)
+        }
+        return envelopes
     }
 
     /// An artifact's one document layer (small: an SBOM or a statement).

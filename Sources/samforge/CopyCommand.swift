@@ -101,7 +101,7 @@ struct CopyCommand: AsyncParsableCommand {
         var referrers = !noReferrers
         if let compression = try CompressionOption.parse(compression, format: try format.parsed()) {
             let image = try recompressed(source, as: compression, to: target, platform: platform, context: context, progress: progress)
-            if try await step("recompressing") { try await image.rewroteManifests() } {
+            if try await step("recompressing", { try await image.rewroteManifests() }) {
                 if referrers { progress.note("referrers: not copied (--compression rewrote the manifests they refer to)") }
                 referrers = false
             }

@@ -87,6 +87,35 @@ struct SignedPublicationTests {
         try Self.expectPython(keys + "/cosign.pub", digest: digest, at: Self.pythonLocation(target), attestations: [Self.spdx, Self.slsa], formats: Set(expected))
     }
 
+    /// The same signed append again: the same image, and its `.sig` and `.att` keep one layer
+    /// per payload and statement (cosign's duplicate check), however often it runs.
+    @Test(arguments: ["registry", "layout"])
+    func aSignedRerunAddsNoSecondSignature(at kind: String) throws {
+        let keys = try Self.keys()
+        let location = kind == "registry" ? CopyKit.newRepository("signed-again") : "oci:\(try TemporaryDirectory().path)/layout"
+        let target = location + (kind == "registry" ? ":1" : ":app:1")
+        let file = try TemporaryDirectory().path + "/hello"
+        try Data("hi\n".utf8).write(to: URL(fileURLWithPath: file))
+        func layers(_ tag: String) throws -> Int {
+            let manifest = try BuildHarness.json(try CopyKit.succeed(["manifest", location + ":" + tag]).stdout)
+            return (manifest["layers"] as? [Any])?.count ?? 0
+        }
+        var digests: [String] = []
+        for _ in 0..<2 {
+            let result = try CopyKit.samforge(["append", "-q", "--file", "\(file):/hello", "--sign-key", keys + "/cosign.key", "--signature-format", "legacy",
+                                               "\(TestWorld.plain)/\(BuildHarness.nodeBase)", target],
+                                              environment: ["COSIGN_PASSWORD": "pw", "SOURCE_DATE_EPOCH": BuildHarness.epoch])
+            try #require(result.status == 0, "\(result.stderr)")
+            let digest = try #require(result.lastLine.split(separator: "@").last.map(String.init))
+            digests.append(digest)
+            let hex = String(digest.dropFirst("sha256:".count))
+            #expect(try layers("sha256-\(hex).sig") == 1)
+            #expect(try layers("sha256-\(hex).att") == 2)  // the SBOM and the provenance
+        }
+        #expect(digests[0] == digests[1])
+        try Self.expectPython(keys + "/cosign.pub", digest: digests[0], at: Self.pythonLocation(target), attestations: [Self.spdx, Self.slsa], formats: ["legacy"])
+    }
+
     /// The SAM build signs too, with the key's text in an environment variable (env://).
     @Test func buildSignsWithAKeyFromTheEnvironment() throws {
         let keys = try Self.keys()
