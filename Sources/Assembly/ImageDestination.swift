@@ -49,9 +49,9 @@ public protocol ImageDestination: Sendable {
     func attach(_ artifact: RawManifest, tag: String) async throws
     /// The manifest a tag beside an image names today (a `.sig` to add a signature to).
     func taggedManifest(_ tag: String) async throws -> RawManifest?
-    /// A small blob the destination already holds (an existing `.att` layer, compared before a
-    /// signature is added again); nil where nothing can be read back (an archive being written).
-    func existingBlob(_ descriptor: Descriptor, limit: Int) async throws -> [UInt8]?
+    /// What the destination already holds, read as a source (existing signatures, compared
+    /// before one is added again); nil where nothing can be read back (an archive being written).
+    var existing: ImageSource? { get }
 
     // MARK: name, commit, abort
 
@@ -77,7 +77,7 @@ public extension ImageDestination {
         throw AssemblyError.unsupported("\(description) keeps no tagged artifacts")
     }
     func taggedManifest(_ tag: String) async throws -> RawManifest? { nil }
-    func existingBlob(_ descriptor: Descriptor, limit: Int) async throws -> [UInt8]? { nil }
+    var existing: ImageSource? { nil }
     func commit() async throws {}
     func abort() async {}
 }

@@ -86,9 +86,9 @@ public final class OCILayoutDestination: ImageDestination, @unchecked Sendable {
         lock.withLock { changes.named.append((artifact.descriptor(), tag)) }
     }
 
-    public func existingBlob(_ descriptor: Descriptor, limit: Int) async throws -> [UInt8]? {
-        guard LocalBlob.fileSize(OCILayout.blobPath(directory, descriptor.digest)) != nil else { return nil }
-        return try await OCILayoutSource(directory: directory, name: nil).smallBlob(descriptor, limit: limit)
+    /// The layout as it was before this publication (nil while it does not exist yet).
+    public var existing: ImageSource? {
+        FileManager.default.fileExists(atPath: directory + "/" + OCILayout.indexFile) ? OCILayoutSource(directory: directory, name: nil) : nil
     }
 
     public func taggedManifest(_ tag: String) async throws -> RawManifest? {

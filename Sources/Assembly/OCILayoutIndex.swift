@@ -18,15 +18,20 @@ struct LayoutIndexChanges: Sendable {
         func isUnnamed(_ entry: JSONValue, _ digest: Digest) -> Bool {
             entry["digest"]?.stringValue == digest.description && entry["annotations"]?[OCILayout.refNameAnnotation] == nil
         }
+        // An entry replaces its earlier self where that stood (a re-run leaves index.json as it
+        // was), else it is appended.
+        func put(_ entry: JSONValue, replacing matches: (JSONValue) -> Bool) {
+            guard let first = entries.firstIndex(where: matches) else { return entries.append(entry) }
+            entries[first] = entry
+            entries = entries.enumerated().filter { $0.offset <= first || !matches($0.element) }.map(\.element)
+        }
         for descriptor in referrers + unnamed {
-            entries.removeAll { isUnnamed($0, descriptor.digest) }
-            entries.append(try OCILayout.encode(descriptor))
+            put(try OCILayout.encode(descriptor)) { isUnnamed($0, descriptor.digest) }
         }
         for (descriptor, name) in named {
-            entries.removeAll { $0["annotations"]?[OCILayout.refNameAnnotation]?.stringValue == name }
             let entry = Descriptor(mediaType: descriptor.mediaType, digest: descriptor.digest, size: descriptor.size,
                                    annotations: [OCILayout.refNameAnnotation: name])
-            entries.append(try OCILayout.encode(entry))
+            put(try OCILayout.encode(entry)) { $0["annotations"]?[OCILayout.refNameAnnotation]?.stringValue == name }
         }
         return entries
     }

@@ -43,7 +43,5 @@ extension RegistryDestination {
         try await client.fetchManifestIfPresent(repository.withTag(tag))
     }
 
-    public func existingBlob(_ descriptor: Descriptor, limit: Int) async throws -> [UInt8]? {
-        try await RegistrySource(client: client, reference: repository).smallBlob(descriptor, limit: limit)
-    }
+    public var existing: ImageSource? { RegistrySource(client: client, reference: repository) }
 }

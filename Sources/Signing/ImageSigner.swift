@@ -52,6 +52,12 @@ public struct ImageSigner: Sendable {
         return try ArtifactBuilder.bundleReferrer(bundle: bundle.encoded, predicateType: predicateType, subject: subject, created: created)
     }
 
+    /// Whether one of `envelopes` is this key's signature of `statement` (a bundle written
+    /// before: signing it again would only add a randomized copy).
+    public func hasSigned(_ statement: [UInt8], among envelopes: [DSSEEnvelope]) -> Bool {
+        envelopes.contains { $0.payload == statement && $0.isSigned(by: key.publicKey) }
+    }
+
     /// Whether `manifest` has a layer of that digest whose signature annotation verifies over
     /// `payload` with this key.
     private func hasLayer(_ manifest: RawManifest, digest: Digest, signedOver payload: [UInt8]) -> Bool {

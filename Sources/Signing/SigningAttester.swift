@@ -46,13 +46,17 @@ public struct SigningAttester: Attester {
         var subjects = [root]
         if recursive { subjects += content.manifests.map(\.written).filter { $0.digest != root.digest } }
         var attachments: [Attachment] = []
+        var bundled: [Digest: [DSSEEnvelope]] = [:]
         for subject in subjects {
             if formats.legacy, let existing = try await legacy(of: subject, at: destination) { attachments.append(existing) }
             if formats.bundle {
-                attachments.append(attachment(try signer.bundleSignature(of: subject, created: created), subject: subject, kind: Self.signatureKind))
+                bundled[subject.digest] = await Self.bundledEnvelopes(of: subject.digest, at: destination)
+                if !signer.hasSigned(InTotoStatement.cosignSignature(of: subject.digest), among: bundled[subject.digest] ?? []) {
+                    attachments.append(attachment(try signer.bundleSignature(of: subject, created: created), subject: subject, kind: Self.signatureKind))
+                }
             }
         }
-        attachments += try await attestations(of: earlier, at: destination)
+        attachments += try await attestations(of: earlier, at: destination, bundled: bundled)
         return attachments
     }
 
@@ -64,7 +68,8 @@ public struct SigningAttester: Attester {
 
     /// The earlier SBOM and provenance of each image, as statements about it: one `.att`
     /// image per subject holding them all (appended to the destination's), one bundle each.
-    private func attestations(of earlier: [PublishedAttachment], at destination: ImageDestination) async throws -> [Attachment] {
+    private func attestations(of earlier: [PublishedAttachment], at destination: ImageDestination,
+                              bundled: [Digest: [DSSEEnvelope]]) async throws -> [Attachment] {
         var statements: [(subject: Descriptor, predicateType: String, statement: [UInt8])] = []
         for item in earlier {
             guard let predicateType = attestedKinds[item.kind] else { continue }
@@ -93,7 +98,9 @@ public struct SigningAttester: Attester {
                 }
             }
             if formats.bundle {
-                for entry in mine {
+                var existing = bundled[subject.digest]
+                if existing == nil { existing = await Self.bundledEnvelopes(of: subject.digest, at: destination) }
+                for entry in mine where !signer.hasSigned(entry.statement, among: existing ?? []) {
                     attachments.append(attachment(try signer.bundleAttestation(entry.statement, predicateType: entry.predicateType, subject: subject, created: created),
                                                   subject: subject, kind: Self.attestationKind))
                 }
@@ -120,7 +127,22 @@ public struct SigningAttester: Attester {
         guard let layers = try? manifest?.decodeManifest().layers else { return [:] }
         var envelopes: [Digest: [UInt8]] = [:]
         for layer in layers where layer.annotations?[CosignAnnotation.predicateType].map(predicateTypes.contains) == true {
-            envelopes[layer.digest] = try? await destination.existingBlob(layer, limit: SignatureEvidence.blobLimit)
+            envelopes[layer.digest] = try? await destination.existing?.smallBlob(layer, limit: SignatureEvidence.blobLimit)
+        }
+        return envelopes
+    }
+
+    /// The DSSE envelopes of the Sigstore bundles the destination already lists as referrers
+    /// of `digest` (none when it cannot say: a new one is then written, as before).
+    static func bundledEnvelopes(of digest: Digest, at destination: ImageDestination) async -> [DSSEEnvelope] {
+        guard let source = destination.existing,
+              let referrers = try? await source.referrers(of: digest) else { return [] }
+        var envelopes: [DSSEEnvelope] = []
+        for referrer in referrers where referrer.artifactType == SigstoreBundle.mediaType {
+            guard let manifest = try? await source.manifest(referrer.digest),
+                  let artifact = try? await SignatureEvidence.artifact(source, manifest: manifest, location: "referrer \(referrer.digest)")
+            else { continue }
+            envelopes += artifact.blobs.values.compactMap { try? SigstoreBundle(parsing: $0).envelope }
         }
         return envelopes
     }

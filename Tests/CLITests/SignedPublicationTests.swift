@@ -87,8 +87,9 @@ struct SignedPublicationTests {
         try Self.expectPython(keys + "/cosign.pub", digest: digest, at: Self.pythonLocation(target), attestations: [Self.spdx, Self.slsa], formats: Set(expected))
     }
 
-    /// The same signed append again: the same image, and its `.sig` and `.att` keep one layer
-    /// per payload and statement (cosign's duplicate check), however often it runs.
+    /// The same signed append again: the same image, its `.sig` and `.att` keep one layer per
+    /// payload and statement, and no second bundle is added (cosign's duplicate check, for
+    /// both formats): the referrers are what the first run left, however often it runs.
     @Test(arguments: ["registry", "layout"])
     func aSignedRerunAddsNoSecondSignature(at kind: String) throws {
         let keys = try Self.keys()
@@ -100,9 +101,9 @@ struct SignedPublicationTests {
             let manifest = try BuildHarness.json(try CopyKit.succeed(["manifest", location + ":" + tag]).stdout)
             return (manifest["layers"] as? [Any])?.count ?? 0
         }
-        var digests: [String] = []
+        var digests: [String] = [], trees: [String] = []
         for _ in 0..<2 {
-            let result = try CopyKit.samforge(["append", "-q", "--file", "\(file):/hello", "--sign-key", keys + "/cosign.key", "--signature-format", "legacy",
+            let result = try CopyKit.samforge(["append", "-q", "--file", "\(file):/hello", "--sign-key", keys + "/cosign.key",
                                                "\(TestWorld.plain)/\(BuildHarness.nodeBase)", target],
                                               environment: ["COSIGN_PASSWORD": "pw", "SOURCE_DATE_EPOCH": BuildHarness.epoch])
             try #require(result.status == 0, "\(result.stderr)")
@@ -111,9 +112,13 @@ struct SignedPublicationTests {
             let hex = String(digest.dropFirst("sha256:".count))
             #expect(try layers("sha256-\(hex).sig") == 1)
             #expect(try layers("sha256-\(hex).att") == 2)  // the SBOM and the provenance
+            trees.append(try CopyKit.succeed(["inspect", "--referrers", target]).stdout)
         }
         #expect(digests[0] == digests[1])
-        try Self.expectPython(keys + "/cosign.pub", digest: digests[0], at: Self.pythonLocation(target), attestations: [Self.spdx, Self.slsa], formats: ["legacy"])
+        #expect(trees[0] == trees[1])
+        // SBOM, provenance, and the signature and two signed attestations as bundles.
+        #expect(trees[1].split(separator: "\n").filter { $0.contains("(cosign bundle)") }.count == 3, "\(trees[1])")
+        try Self.expectPython(keys + "/cosign.pub", digest: digests[0], at: Self.pythonLocation(target), attestations: [Self.spdx, Self.slsa])
     }
 
     /// The SAM build signs too, with the key's text in an environment variable (env://).

@@ -78,9 +78,7 @@ final class RecordingDestination: ImageDestination, @unchecked Sendable {
         try record(.taggedManifest, tag)
         return try await inner.taggedManifest(tag)
     }
-    func existingBlob(_ descriptor: Descriptor, limit: Int) async throws -> [UInt8]? {
-        try await inner.existingBlob(descriptor, limit: limit)
-    }
+    var existing: ImageSource? { inner.existing }
     func name(_ root: RawManifest, as names: [String]) async throws {
         try record(.name, names.joined(separator: ","))
         try await inner.name(root, as: names)
