@@ -25,8 +25,10 @@ public struct ScratchImage: ImageSource {
     public var description: String { "scratch" }
     public func rootManifest() async throws -> RawManifest { manifest }
 
+    /// Its own manifest by digest too: a lock file pins `scratch` like any base.
     public func manifest(_ digest: Digest) async throws -> RawManifest {
-        throw AssemblyError.notFound("scratch: no manifest \(digest)")
+        guard digest == manifest.digest else { throw AssemblyError.notFound("scratch: no manifest \(digest)") }
+        return manifest
     }
 
     public func fetchBlob(_ descriptor: Descriptor, into sink: ByteSink) async throws {

@@ -67,7 +67,12 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
             return "authentication required by \(host): no credentials found (samforge login \(host)\(environment))"
         case .authenticationFailed(let host, let detail): return "authentication failed for \(host): \(detail)"
         case .denied(let host, let repository, let detail): return "access denied to \(host)/\(repository): \(detail)"
-        case .manifestUnknown(let reference): return "\(reference): manifest unknown (no such tag or digest)"
+        case .manifestUnknown(let reference):
+            // A tag that is not there: say how to see the ones that are.
+            if !reference.contains("@"), let colon = reference.lastIndex(of: ":"), !reference[colon...].contains("/") {
+                return "\(reference): manifest unknown (no such tag; samforge tags \(reference[..<colon]) lists the tags)"
+            }
+            return "\(reference): manifest unknown (no such tag or digest)"
         case .repositoryUnknown(let repository): return "\(repository): repository not found"
         case .blobUnknown(let repository, let digest): return "\(repository): blob \(digest) not found"
         case .digestMismatch(let what, let expected, let actual): return "\(what): digest mismatch (expected \(expected), got \(actual))"

@@ -78,6 +78,10 @@ enum Entry {
                                              command: type(of: command)) {
                 line += " (\(hint))"
             }
+            if let hint = DefaultInputHint.hint(for: line, arguments: Array(shape.arguments.dropFirst(shape.path.count)),
+                                                command: type(of: command)) {
+                line += " (\(plugin.map { $0.reword(hint) } ?? hint))"
+            }
             FileHandle.standardError.write(Data(("samforge: error: " + line + "\n").utf8))
             exit(ExitStatus.code(for: error))
         }

@@ -97,9 +97,14 @@ struct InspectReport: Encodable {
         field("Media type", mediaType)
         if let platforms {
             lines.append("Platforms:")
-            for entry in platforms {
+            // The digests in one column, whatever the platform names' lengths.
+            let names = platforms.map { entry in
                 let name = [entry.os, entry.architecture, entry.variant].compactMap { $0 }.joined(separator: "/")
-                lines.append("  \(name.isEmpty ? "unknown" : escapedForMessage(name))  \(entry.digest)")
+                return name.isEmpty ? "unknown" : escapedForMessage(name)
+            }
+            let width = names.map(\.count).max() ?? 0
+            for (name, entry) in zip(names, platforms) {
+                lines.append("  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.digest)")
             }
             field("Manifest", manifestDigest.description)
         }

@@ -32,7 +32,7 @@ struct LoginCommand: AsyncParsableCommand {
 
     func run() async throws {
         let host = try RegistryArgument.host(registry)
-        guard let username, !username.isEmpty else { throw UsageError("login needs --username") }
+        guard let username, !username.isEmpty else { throw UsageError("login needs --username USER (or -u USER)") }
         let credentials = Credentials(username: username, password: try readPassword())
         let store = try RegistryArgument.store()
         let client = flags.makeClient(given: [host: credentials])
@@ -53,7 +53,12 @@ struct LoginCommand: AsyncParsableCommand {
         } else {
             throw UsageError("give the password on stdin with --password-stdin (never as an argument)")
         }
-        guard !password.isEmpty else { throw UsageError("the password is empty") }
+        guard !password.isEmpty else {
+            // An empty pipe is a secret that did not reach the step (an unset variable, say).
+            throw UsageError(passwordStdin
+                ? "--password-stdin read an empty password: pipe it in, e.g. echo \"$PASSWORD\" | samforge login -u USER --password-stdin REGISTRY (is the variable set?)"
+                : "the password is empty")
+        }
         return password
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Assembly
 import OCI
+import SAM
 
 /// `alpine`, `myapp:1`: a name without a registry is Docker Hub's (as docker reads it). When the
 /// command fails on such a name, the message says so and what to type for the image people
@@ -48,5 +49,22 @@ enum ShortNameHint {
         // Written with a host (docker.io/…, index.docker.io/…): the user meant Docker Hub.
         guard !(first.contains(".") || first.contains(":") || first == "localhost") || !text.contains("/") else { return nil }
         return (text, reference)
+    }
+}
+
+/// `build` reads two inputs nobody has to name: the docker CLI image (Docker Hub) and the
+/// go-template download (app.harness.io). Where they cannot be reached (an air-gapped
+/// network, a pull limit), the failure says they were the defaults and how to replace them.
+enum DefaultInputHint {
+    static func hint(for message: String, arguments: [String], command: ParsableCommand.Type) -> String? {
+        guard command == BuildCommand.self else { return nil }
+        let given = Set(arguments.map { String($0.split(separator: "=", maxSplits: 1).first ?? "") })
+        if message.contains(SAMRecipe.defaultDockerCLIImage) || message.hasPrefix("docker CLI image: "), given.isDisjoint(with: ["--docker-cli-image", "--docker-cli-file", "--no-docker-cli"]) {
+            return "\(SAMRecipe.defaultDockerCLIImage) is the default docker CLI image: name a copy with --docker-cli-image REF or --docker-cli-file PATH|URL, or leave it out with --no-docker-cli"
+        }
+        if message.contains(SAMRecipe.defaultGoTemplateURL) || message.hasPrefix("go-template: "), given.isDisjoint(with: ["--go-template", "--no-go-template"]) {
+            return "that is the default go-template download: name a copy with --go-template URL|PATH, or leave it out with --no-go-template"
+        }
+        return nil
     }
 }

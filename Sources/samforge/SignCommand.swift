@@ -60,10 +60,19 @@ struct SignCommand: AsyncParsableCommand {
                                        created: Self.now(), recursive: recursive)
         let publication = Publication(image: source, names: names, attesters: [attester], expecting: nil)
         let result = try await Publisher(context: context, label: "sign \(parsed)").publish(publication, to: target.destination)
+        var subjects: [String] = [], legacySigned: Set<String> = []
         for attachment in result.attachments {
-            Output.line("\(parsed)@\(attachment.subject.digest): \(attachment.descriptor.artifactType == SigstoreBundle.mediaType ? "bundle" : "legacy") signature \(attachment.descriptor.digest)")
+            let subject = "\(attachment.subject.digest)", bundle = attachment.descriptor.artifactType == SigstoreBundle.mediaType
+            if !subjects.contains(subject) { subjects.append(subject) }
+            if !bundle { legacySigned.insert(subject) }
+            Output.line("\(parsed)@\(subject): \(bundle ? "bundle" : "legacy") signature \(attachment.descriptor.digest)")
         }
         if result.attachments.isEmpty { Output.line("\(parsed)@\(result.digest): already signed with this key") }
+        // A bundle is new every time (ECDSA is randomized); the .sig tag keeps one signature per
+        // key and payload, so a legacy signature not written again is said, not left out silently.
+        for subject in subjects where formats != .bundle && !legacySigned.contains(subject) {
+            Output.line("\(parsed)@\(subject): legacy signature already there (already signed with this key)")
+        }
     }
 
     /// The bundle referrers' created time: SOURCE_DATE_EPOCH when set (reproducible), else now.

@@ -21,6 +21,23 @@ struct BuildBaseTests {
         #expect(Array(BuildHarness.layerDigests(try BuildHarness.rawManifest(reference)).prefix(amd64Layers.count)) == amd64Layers)
     }
 
+    /// The docker CLI image nobody named (Docker Hub's, blocked here by registries.conf as an
+    /// air-gapped network would refuse it): the error says it was the default and what replaces it.
+    @Test func anUnreachableDefaultDockerCLIImageSaysItIsTheDefault() throws {
+        let directory = try TemporaryDirectory().path
+        try "[[registry]]\nlocation = \"docker.io\"\nblocked = true\n".write(toFile: directory + "/registries.conf", atomically: true, encoding: .utf8)
+        let target = BuildHarness.newTarget("default-docker")
+        let result = try Command.samforge(try BuildHarness.arguments(target: target, dockerImage: false),
+                                          environment: ["CONTAINERS_REGISTRIES_CONF": directory + "/registries.conf"])
+        #expect(result.status == 1)
+        #expect(result.errorLine.hasPrefix("samforge: error: docker CLI image: "), "\(result.stderr)")
+        #expect(result.errorLine.hasSuffix("(docker.io/library/docker:26.0.1-cli is the default docker CLI image: name a copy with --docker-cli-image REF or --docker-cli-file PATH|URL, or leave it out with --no-docker-cli)"), "\(result.stderr)")
+        // Named by the user, it is theirs: no hint.
+        let named = try Command.samforge(try BuildHarness.arguments(target: target, dockerImage: false, extra: ["--docker-cli-image", "docker.io/library/docker:26.0.1-cli"]),
+                                         environment: ["CONTAINERS_REGISTRIES_CONF": directory + "/registries.conf"])
+        #expect(named.status == 1 && !named.errorLine.contains("is the default"), "\(named.stderr)")
+    }
+
     /// An OCI base gets an OCI manifest, OCI config and OCI layer types for the new layers.
     @Test func ociBaseKeepsTheOCIFlavour() throws {
         let target = BuildHarness.newTarget("build-oci")

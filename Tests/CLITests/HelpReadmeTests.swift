@@ -108,4 +108,20 @@ struct HelpReadmeTests {
         let command = try Command.samforge(["version"])
         #expect(version.status == 0 && version.stdout == command.stdout)
     }
+
+    /// The README's Plugin step is what `pipeline harness --step plugin` prints for it, line for
+    /// line (the step's lines, taken out of the pipeline at its own indentation).
+    @Test func theReadmesPluginStepIsTheGeneratorsOutput() throws {
+        let block = try #require(Self.readme.firstMatch(of: /```yaml\n(- step:\n    type: Plugin\n[^`]*?)```/)?.1, "README: no Plugin step block")
+        let expected = block.split(separator: "\n").map(String.init)
+        let base = try #require(expected.first { $0.hasPrefix("          - public.ecr.aws/") }).trimmingCharacters(in: .whitespaces).dropFirst(2)
+        let printed = try Command.samforge(["pipeline", "harness", "--step", "plugin", "--sam-base-image", String(base)])
+        #expect(printed.status == 0, "\(printed.stderr)")
+        let lines = printed.stdout.split(separator: "\n").map(String.init)
+        let start = try #require(lines.indices.dropLast().first { lines[$0].hasSuffix("- step:") && lines[$0 + 1].hasSuffix(" type: Plugin") })
+        let indent = lines[start].prefix { $0 == " " }.count
+        let step = lines[start...].prefix { $0.prefix(indent).allSatisfy { $0 == " " } && ($0.count > indent || $0.isEmpty) }
+            .prefix(expected.count).map { String($0.dropFirst(indent)) }
+        #expect(step == expected, "README's Plugin step differs from the generator's:\n\(step.joined(separator: "\n"))")
+    }
 }

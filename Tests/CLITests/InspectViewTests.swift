@@ -153,6 +153,15 @@ struct InspectViewTests {
         #expect(rows.first?.hasPrefix("0 1822955e9773 1.0 MB /bin/sh -c #(nop) ADD file:al2-base in /") == true)
     }
 
+    /// An index's platforms: one per line, the digests in one column (linux/arm64/v8 is longer).
+    @Test func humanViewAlignsAnIndexsPlatforms() throws {
+        let text = try CopyKit.succeed(["inspect", "--no-os-release", "\(plain)/\(Self.dockerIndex)"]).stdout
+        let rows = text.split(separator: "\n").drop { $0 != "Platforms:" }.dropFirst().prefix { $0.hasPrefix("  ") }
+        #expect(rows.count == 2, "\(text)")
+        #expect(Set(rows.map { $0.firstRange(of: "sha256:")?.lowerBound.utf16Offset(in: $0) ?? -1 }) == [18], "\(text)")
+        #expect(rows.first?.hasPrefix("  linux/amd64     sha256:") == true, "\(text)")
+    }
+
     @Test func localLocationsAreInspectedLikeRegistries() throws {
         let list = try CopyKit.fixture(Self.nodeList)
         let amd64 = try CopyKit.fixture(Self.nodeAMD64)

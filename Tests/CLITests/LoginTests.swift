@@ -84,7 +84,8 @@ struct LoginTests {
     }
 
     @Test(arguments: [
-        (["login", "--password-stdin", "localhost:1"], "login needs --username"),
+        (["login", "--password-stdin", "localhost:1"], "login needs --username USER (or -u USER)"),
+        (["login", "-u", "me", "--password-stdin", "localhost:1"], "--password-stdin read an empty password: pipe it in"),
         (["login", "-u", "me", "localhost:1"], "give the password on stdin with --password-stdin"),
         (["login", "-u", "me", "--password-stdin", "bad host/"], "\"bad host/\" is not a registry host"),
     ])

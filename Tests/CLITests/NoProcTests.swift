@@ -25,8 +25,11 @@ struct NoProcTests {
         for path in [binary] + paths {
             let copy = root + (path == binary ? "/samforge" : path)
             try FileManager.default.createDirectory(atPath: (copy as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            // Through symlinks: the chroot gets the files themselves.
-            try FileManager.default.copyItem(atPath: URL(fileURLWithPath: path).resolvingSymlinksInPath().path, toPath: copy)
+            // Through symlinks: the chroot gets the files themselves. Copied by cp, not by this
+            // process: a file it held open for writing would be inherited by the children other
+            // tests spawn meanwhile, and exec of /samforge would fail with ETXTBSY (seen in full runs).
+            let copied = try Command.run("/bin/cp", [URL(fileURLWithPath: path).resolvingSymlinksInPath().path, copy])
+            try #require(copied.status == 0, "\(copied.stderr)")
         }
         // /proc is an empty directory: mounted only where a test mounts it.
         for directory in ["/tmp", "/proc", "/etc/ssl/certs"] {

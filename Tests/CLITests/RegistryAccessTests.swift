@@ -85,7 +85,7 @@ struct RegistryAccessTests {
             Failure(name: "token auth wrong", arguments: ["\(TestWorld.token)/sam/build-nodejs18.x:1.143.0"], environment: ["DOCKER_CONFIG": tokenBad], status: 1,
                     message: "authentication failed for \(TestWorld.token)"),
             Failure(name: "missing tag", arguments: ["\(TestWorld.plain)/sam/build-nodejs18.x:9.9.9"], environment: [:], status: 1,
-                    message: "\(TestWorld.plain)/sam/build-nodejs18.x:9.9.9: manifest unknown"),
+                    message: "\(TestWorld.plain)/sam/build-nodejs18.x:9.9.9: manifest unknown (no such tag; samforge tags \(TestWorld.plain)/sam/build-nodejs18.x lists the tags)"),
             Failure(name: "missing repository", arguments: ["\(TestWorld.plain)/nobody/here:1"], environment: [:], status: 1,
                     message: "nobody/here"),
             Failure(name: "platform not in index", arguments: ["--platform", "linux/s390x", "\(TestWorld.plain)/sam/build-nodejs18.x:1.143.0"], environment: [:], status: 1,

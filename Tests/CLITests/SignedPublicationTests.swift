@@ -155,6 +155,12 @@ struct SignedPublicationTests {
         // Again: the .sig image keeps one layer per key (cosign's duplicate check).
         let again = try CopyKit.samforge(["sign", "-q", "--signature-format", "legacy", "--key", keys + "/cosign.key", target], environment: ["COSIGN_PASSWORD": "pw"])
         #expect(again.status == 0 && again.stdout.contains("already signed with this key"), "\(again.stdout)\(again.stderr)")
+        // Both formats (the default): a new bundle, and the legacy signature said to be there already.
+        let both = try CopyKit.samforge(["sign", "-q", "--key", keys + "/cosign.key", target], environment: ["COSIGN_PASSWORD": "pw"])
+        #expect(both.status == 0, "\(both.stderr)")
+        let lines = both.stdout.split(separator: "\n")
+        #expect(lines.count == 2 && lines[0].contains("@\(digest): bundle signature sha256:")
+                && lines[1].hasSuffix("@\(digest): legacy signature already there (already signed with this key)"), "\(both.stdout)")
     }
 
     @Test func aDockerArchiveTargetIsRefusedBeforeAnyTraffic() throws {

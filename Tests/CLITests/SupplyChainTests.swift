@@ -190,4 +190,19 @@ struct SupplyChainTests {
         #expect(tampered.status == 1)
         #expect(tampered.errorLine.contains("the lock says sha256:000"), "\(tampered.stderr)")
     }
+
+    /// `scratch` is pinned like any base: the locked re-run takes it at its pin and gives the
+    /// same digest (it used to fail: "scratch: no manifest sha256:…").
+    @Test func aLockedAppendOnScratchRunsAgain() throws {
+        let directory = try TemporaryDirectory().path
+        let file = directory + "/hello"
+        try "hello\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let arguments = ["append", "-q", "--lock", directory + "/app.lock", "--cache-dir", directory + "/cache",
+                         "--file", file + ":/hello", "scratch", "oci:\(directory)/layout:1"]
+        let first = try CopyKit.succeed(arguments)
+        #expect(try String(contentsOfFile: directory + "/app.lock", encoding: .utf8).contains("\"scratch\""))
+        let again = try CopyKit.samforge(arguments)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout == first.stdout)
+    }
 }
