@@ -60,18 +60,21 @@ struct SignCommand: AsyncParsableCommand {
                                        created: Self.now(), recursive: recursive)
         let publication = Publication(image: source, names: names, attesters: [attester], expecting: nil)
         let result = try await Publisher(context: context, label: "sign \(parsed)").publish(publication, to: target.destination)
-        var subjects: [String] = [], legacySigned: Set<String> = []
+        var subjects: [String] = [], written: [String: Set<String>] = [:]
         for attachment in result.attachments {
-            let subject = "\(attachment.subject.digest)", bundle = attachment.descriptor.artifactType == SigstoreBundle.mediaType
+            let subject = "\(attachment.subject.digest)"
+            let format = attachment.descriptor.artifactType == SigstoreBundle.mediaType ? "bundle" : "legacy"
             if !subjects.contains(subject) { subjects.append(subject) }
-            if !bundle { legacySigned.insert(subject) }
-            Output.line("\(parsed)@\(subject): \(bundle ? "bundle" : "legacy") signature \(attachment.descriptor.digest)")
+            written[subject, default: []].insert(format)
+            Output.line("\(parsed)@\(subject): \(format) signature \(attachment.descriptor.digest)")
         }
         if result.attachments.isEmpty { Output.line("\(parsed)@\(result.digest): already signed with this key") }
-        // A bundle is new every time (ECDSA is randomized); the .sig tag keeps one signature per
-        // key and payload, so a legacy signature not written again is said, not left out silently.
-        for subject in subjects where formats != .bundle && !legacySigned.contains(subject) {
-            Output.line("\(parsed)@\(subject): legacy signature already there (already signed with this key)")
+        // A format this key's signature was found in already is said, not left out silently.
+        let asked = formats == .both ? ["legacy", "bundle"] : [formats.rawValue]
+        for subject in subjects {
+            for format in asked where written[subject]?.contains(format) != true {
+                Output.line("\(parsed)@\(subject): \(format) signature already there (already signed with this key)")
+            }
         }
     }
 

@@ -155,12 +155,22 @@ struct SignedPublicationTests {
         // Again: the .sig image keeps one layer per key (cosign's duplicate check).
         let again = try CopyKit.samforge(["sign", "-q", "--signature-format", "legacy", "--key", keys + "/cosign.key", target], environment: ["COSIGN_PASSWORD": "pw"])
         #expect(again.status == 0 && again.stdout.contains("already signed with this key"), "\(again.stdout)\(again.stderr)")
-        // Both formats (the default): a new bundle, and the legacy signature said to be there already.
+        // Both formats (the default): both are there already, the bundle too (its envelope is
+        // this key's over the same statement), so nothing is written.
         let both = try CopyKit.samforge(["sign", "-q", "--key", keys + "/cosign.key", target], environment: ["COSIGN_PASSWORD": "pw"])
         #expect(both.status == 0, "\(both.stderr)")
-        let lines = both.stdout.split(separator: "\n")
-        #expect(lines.count == 2 && lines[0].contains("@\(digest): bundle signature sha256:")
-                && lines[1].hasSuffix("@\(digest): legacy signature already there (already signed with this key)"), "\(both.stdout)")
+        #expect(both.stdout.split(separator: "\n").count == 1 && both.stdout.hasSuffix("@\(digest): already signed with this key\n"), "\(both.stdout)")
+        // A bundle only where the legacy format was asked before: the bundle is new, the legacy
+        // signature said to be there already.
+        let other = CopyKit.newRepository("sign-mixed") + ":1"
+        try CopyKit.succeed(["copy", "-q", "\(TestWorld.plain)/\(BuildHarness.nodeBase)", other])
+        let single = try CopyKit.fixture(BuildHarness.nodeBase).digest
+        try #require(try CopyKit.samforge(["sign", "-q", "--signature-format", "legacy", "--key", keys + "/cosign.key", other],
+                                          environment: ["COSIGN_PASSWORD": "pw"]).status == 0)
+        let mixed = try CopyKit.samforge(["sign", "-q", "--key", keys + "/cosign.key", other], environment: ["COSIGN_PASSWORD": "pw"])
+        let lines = mixed.stdout.split(separator: "\n")
+        #expect(mixed.status == 0 && lines.count == 2 && lines[0].contains("@\(single): bundle signature sha256:")
+                && lines[1].hasSuffix("@\(single): legacy signature already there (already signed with this key)"), "\(mixed.stdout)\(mixed.stderr)")
     }
 
     @Test func aDockerArchiveTargetIsRefusedBeforeAnyTraffic() throws {
