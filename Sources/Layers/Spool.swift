@@ -63,6 +63,9 @@ public final class Spool: @unchecked Sendable {
             throw error
         }
         let length = lock.withLock { end - start }
+        // An empty file still takes a byte of the spool: segments are told apart by their
+        // offset (hard links are found by it), and an empty one must not share the next one's.
+        if length == 0 { try withUnsafeBytes(of: UInt8(0)) { try append($0) } }
         lock.withLock {
             liveBytes += length
             liveSegments += 1

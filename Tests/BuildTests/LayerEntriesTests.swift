@@ -53,6 +53,38 @@ import TestSupport
         #expect(entriesRead["tools/a.sh"]?.mode == 0o755 && entriesRead["tools/b.sh"]?.mode == 0o755)
     }
 
+    /// Empty files copied out of an image stay files of their own: an empty segment once had
+    /// the next file's offset, and the two became one hard link (the content of one lost).
+    @Test func emptyFilesCopiedFromAnImageAreNotLinkedToTheirNeighbours() throws {
+        let directory = try TemporaryDirectory().path
+        var image = LayerWriter()
+        try image.add(.bytes("/src/a", []))
+        try image.add(.bytes("/src/b", Array("hello\n".utf8)))
+        try image.add(.bytes("/src/c", []))
+        try image.add(.bytes("/src/d", Array("world\n".utf8)))
+        let layer = try image.write(into: BlobCache(root: directory + "/image"))
+        let merged = try MergedFilesystem(selecting: ["/src"], stagingDirectory: directory + "/staging")
+        try merged.apply(layerIndex: 0, reader: LayerReader(source: FileSource(path: layer.path)))
+        var entries = LayerEntries()
+        try entries.set(contentsOf: try merged.entries(under: "/src", destination: "/tools").filter { $0.path != "tools" })
+        entries.executables = ["/tools/a"]
+        var writer = LayerWriter()
+        try writer.add(contentsOf: try entries.finished())
+        let reader = try LayerReader(source: FileSource(path: try writer.write(into: BlobCache(root: directory + "/out")).path))
+        var read: [String: (kind: LayerEntry.Kind, size: Int64, mode: UInt32, content: String)] = [:]
+        while let entry = try reader.next() {
+            guard entry.kind != .directory else { continue }
+            let sink = CollectingSink(limit: 1 << 10)
+            if entry.kind == .file { try reader.readData(into: sink) }
+            read[entry.path] = (entry.kind, entry.size, entry.mode, String(decoding: sink.bytes, as: UTF8.self))
+        }
+        #expect(read.keys.sorted() == ["tools/a", "tools/b", "tools/c", "tools/d"])
+        #expect(read.values.allSatisfy { $0.kind == .file }, "\(read)")
+        #expect(read["tools/a"]?.size == 0 && read["tools/c"]?.size == 0)
+        #expect(read["tools/b"]?.content == "hello\n" && read["tools/d"]?.content == "world\n")
+        #expect(read["tools/a"]?.mode == 0o755 && read["tools/b"]?.mode != 0o755, "chmod +x reaches the empty file only")
+    }
+
     /// A local tree's files of one inode (`--file ./dir`) are one file and a hard link to it,
     /// the first name in tar order carrying the content; chmod +x reaches both.
     @Test func aTreesHardLinksAreKept() throws {
