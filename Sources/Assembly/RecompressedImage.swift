@@ -65,9 +65,6 @@ public final class RecompressedImage: ImageSource, @unchecked Sendable {
         var becameOCI = false
     }
 
-    /// Whether any manifest had to become OCI (zstd layers in a Docker schema2 image).
-    public func becameOCI() async throws -> Bool { try await plan().becameOCI }
-
     func plan() async throws -> Plan {
         try await planned.value { [self] in
             let root = try await base.rootManifest()

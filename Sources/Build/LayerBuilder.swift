@@ -52,7 +52,10 @@ final class LayerBuilder: @unchecked Sendable {
         let key = Self.key(layer, digests: digests, history: history, mtime: plan.mtime) + "\ncompression \(plan.compression)"
         return try await written.value(key) { [self] in
             let durable = try await durableKey(layer, key: key)
-            if let durable, let cached = inputs.workspace.layerRecords.load(durable) {
+            let records = inputs.workspace.layerRecords
+            // Reading the record and hashing its blob again is blocking work (a layer can be
+            // hundreds of MB): off the cooperative pool.
+            if let durable, let cached = try await BlockingWork.run({ records.load(durable) }) {
                 inputs.progress?("layer \(cached.digest.short) \(layer.label) (\(humanSize(cached.size)), unchanged: from the cache)")
                 return cached
             }
@@ -75,7 +78,7 @@ final class LayerBuilder: @unchecked Sendable {
             let built = NewLayer(digest: result.digest, diffID: result.diffID, size: result.size, path: result.path,
                                  history: ImageConfig.History(created_by: history, comment: layer.comment), files: result.files,
                                  compression: result.compression)
-            if let durable { inputs.workspace.layerRecords.store(built, for: durable) }
+            if let durable { try await BlockingWork.run { records.store(built, for: durable) } }
             return built
         }
     }

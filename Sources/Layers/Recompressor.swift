@@ -20,9 +20,9 @@ public enum Recompressor {
     }
 
     /// Reads `source` (gzip, zstd or plain tar, told by its first bytes), writes it compressed
-    /// as `compression` into `cache`. `onProgress`: uncompressed bytes so far.
-    public static func recompress(_ source: ByteSource, to compression: Compression, expectedDiffID: Digest?, into cache: BlobCache,
-                                  onProgress: (@Sendable (Int64) -> Void)? = nil) throws -> Result {
+    /// as `compression` into `cache`.
+    public static func recompress(_ source: ByteSource, to compression: Compression, expectedDiffID: Digest?,
+                                  into cache: BlobCache) throws -> Result {
         let temporary = cache.makeTemporaryPath()
         do {
             let file = try FileSink(path: temporary)
@@ -37,7 +37,6 @@ public enum Recompressor {
                     let count = try tar.read(into: buffer)
                     if count == 0 { break }
                     try compressing.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-                    onProgress?(tar.count)
                 }
                 if let expectedDiffID, tar.finalize() != expectedDiffID {
                     throw LayerError.diffIDMismatch(expected: expectedDiffID, actual: tar.finalize())
