@@ -14,8 +14,7 @@ struct BootstrapTests {
         let directory = try TemporaryDirectory().path
         if let version {
             let fake = directory + "/swift"
-            try "#!/bin/bash\necho '\(version)'\n".write(toFile: fake, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake)
+            try Executable.write("#!/bin/bash\necho '\(version)'\n", to: fake)
         }
         return try Command.run("/bin/bash", [script], environment: ["PATH": directory])
     }

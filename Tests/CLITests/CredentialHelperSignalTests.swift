@@ -11,7 +11,7 @@ struct CredentialHelperSignalTests {
     func interruptedWhileAHelperRuns(signal: Int32, trap: String) throws {
         let directory = try TemporaryDirectory().path
         let helper = "\(directory)/docker-credential-hang"
-        try """
+        try Executable.write("""
         #!/bin/sh
         \(trap)
         sleep 1000 &
@@ -19,8 +19,7 @@ struct CredentialHelperSignalTests {
         echo $$ > \(directory)/pid
         wait
         sleep 1000
-        """.write(toFile: helper, atomically: true, encoding: .utf8)
-        chmod(helper, 0o755)
+        """, to: helper)
         try "{\"credHelpers\":{\"\(TestWorld.token)\":\"hang\"}}".write(toFile: "\(directory)/config.json", atomically: true, encoding: .utf8)
 
         let path = "\(directory):" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")

@@ -13,13 +13,12 @@ struct DemoTests {
     @Test func runsWithAnExistingBinaryAndBuildsNothing() throws {
         let bin = try TemporaryDirectory().path
         let calls = bin + "/swift-calls"
-        try """
+        try Executable.write("""
         #!/bin/sh
         if [ "$1" = "--version" ]; then echo "Swift version 6.0.3 (swift-6.0.3-RELEASE)"; exit 0; fi
         echo "swift $*" >> "\(calls)"
         exit 99
-        """.write(toFile: bin + "/swift", atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/swift")
+        """, to: bin + "/swift")
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = bin + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
         environment["SAMFORGE_BIN"] = Command.samforgePath

@@ -36,8 +36,7 @@ struct HostileCompressionTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for program in programs {
             let path = directory + "/" + program
-            try "#!/bin/sh\necho \"$0 $*\" >> '\(directory)/ran'\ncat >/dev/null\n".write(toFile: path, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+            try Executable.write("#!/bin/sh\necho \"$0 $*\" >> '\(directory)/ran'\ncat >/dev/null\n", to: path)
         }
         return Stubs(directory: directory)
     }

@@ -32,8 +32,7 @@ struct LoginTests {
         try "{\"credHelpers\":{\"\(host)\":\"\(name)\"}}".write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
         let bin = directory + "/bin", helper = directory + "/bin/docker-credential-\(name)"
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        try "#!/bin/sh\n\(script)\n".write(toFile: helper, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: helper)
+        try Executable.write("#!/bin/sh\n\(script)\n", to: helper)
         return bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
     }
 

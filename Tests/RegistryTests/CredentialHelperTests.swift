@@ -15,8 +15,7 @@ struct CredentialHelperTests {
 
         func add(_ name: String, _ body: String) throws {
             let path = "\(directory)/docker-credential-\(name)"
-            try "#!/bin/sh\necho $$ > \(directory)/\(name).pid\n\(body)\n".write(toFile: path, atomically: true, encoding: .utf8)
-            chmod(path, 0o755)
+            try Executable.write("#!/bin/sh\necho $$ > \(directory)/\(name).pid\n\(body)\n", to: path)
         }
 
         var environment: [String: String] {

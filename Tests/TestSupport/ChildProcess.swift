@@ -21,6 +21,16 @@ public final class ChildProcess: @unchecked Sendable {
         ProcessInfo.processInfo.environment["SAMFORGE_TEST_COMMAND_TIMEOUT"].flatMap(TimeInterval.init) ?? 600
     }
 
+    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+), which Swift's Glibc module does
+    /// not import. Tests run in parallel threads, and a descriptor another thread holds open
+    /// (Foundation writes a file through a temporary it opens without O_CLOEXEC) would otherwise
+    /// live on in every child started meanwhile: a script written that way then fails to run
+    /// with ETXTBSY while any such child lives.
+    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32).self)
+    }()
+
     public let pid: pid_t
     private var exit: Exit?
 
@@ -36,6 +46,7 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_TRUNC, 0)
         posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_TRUNC, 0)
+        Self.closeFrom?(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
