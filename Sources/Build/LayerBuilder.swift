@@ -10,6 +10,7 @@ import Streams
 final class LayerBuilder: @unchecked Sendable {
     let inputs: PlanInputs
     private let written = Memo<NewLayer>()
+    private let filesystemUsers = FilesystemUsers()
     /// Content written into a new layer so far (label, bytes, of bytes), as it is compressed.
     var onContent: (@Sendable (String, Int64, Int64) -> Void)?
 
@@ -17,24 +18,63 @@ final class LayerBuilder: @unchecked Sendable {
         self.inputs = inputs
     }
 
+    /// Layers built at once, each holding a merged tree or a compressor: one per core and one
+    /// more, so reading one layer's image overlaps with compressing another's.
+    static let width = ProcessInfo.processInfo.activeProcessorCount + 1
+
     /// Every layer of `plan` for `platform`, in order, built side by side: reading one layer's
     /// image (decompressing, merging) overlaps with compressing another's files on two cores,
-    /// as the plugin files and the docker CLI of `build` do. A failure is the first layer's
-    /// in plan order, whatever finished first.
+    /// as the plugin files and the docker CLI of `build` do. The first failure cancels the
+    /// layers still running (their downloads stop) and starts no more; the error reported is
+    /// the first in plan order that is not such a cancellation.
     func layers(of plan: ImagePlan, platform: Platform) async throws -> [NewLayer] {
-        let running = plan.layers.map { layer in Task { [self] in try await self.layer(layer, of: plan, platform: platform) } }
-        // Every layer is awaited, even after one failed: none is left writing behind the error.
-        var layers: [NewLayer] = [], failure: Error?
-        for task in running {
-            do { layers.append(try await task.value) } catch { failure = failure ?? error }
+        let layers = plan.layers
+        let claims = layers.map { layer in
+            FilesystemClaim(claiming: Set(layer.operations.compactMap { operation -> ImageLocation? in
+                if case .copy(let copy) = operation { return copy.image }
+                return nil
+            }), of: plan, platform: platform, users: filesystemUsers, inputs: inputs)
         }
-        if let failure { throw failure }
-        return layers
+        let results = await withTaskGroup(of: (Int, Result<NewLayer, any Error>).self) { group in
+            func start(_ index: Int) {
+                group.addTask { [self] in
+                    defer { claims[index].release() }
+                    do { return (index, .success(try await layer(layers[index], of: plan, platform: platform, claim: claims[index]))) } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var results = [Result<NewLayer, any Error>?](repeating: nil, count: layers.count)
+            var next = 0, failed = false
+            while next < min(layers.count, Self.width) { start(next); next += 1 }
+            while let (index, result) = await group.next() {
+                results[index] = result
+                if case .failure = result, !failed {
+                    failed = true
+                    group.cancelAll()
+                } else if !failed, next < layers.count {
+                    start(next)
+                    next += 1
+                }
+            }
+            return results
+        }
+        // Layers never started keep their claims: released here, so no tree outlives the run's need.
+        claims.forEach { $0.release() }
+        let failures = results.compactMap { result -> (any Error)? in
+            if case .failure(let error) = result { return error }
+            return nil
+        }
+        if let failure = failures.first(where: { errorKind(of: $0) != .interrupted }) ?? failures.first { throw failure }
+        return results.compactMap { result in
+            if case .success(let layer) = result { return layer }
+            return nil
+        }
     }
 
     /// `layer` of `plan` for `platform`. `selectors`: every path the plan takes from each image,
     /// so an image's layers are streamed once for all of them.
-    func layer(_ layer: ImagePlan.Layer, of plan: ImagePlan, platform: Platform) async throws -> NewLayer {
+    func layer(_ layer: ImagePlan.Layer, of plan: ImagePlan, platform: Platform, claim: FilesystemClaim? = nil) async throws -> NewLayer {
         // Images by their image ID (config digest): it names the filesystem, wherever it is read from.
         var digests: [ImageLocation: Digest] = [:]
         for case .copy(let copy) in layer.operations {
@@ -63,10 +103,8 @@ final class LayerBuilder: @unchecked Sendable {
             if let onContent { writer.onProgress = { onContent(layer.label, $0, $1) } }
             try writer.add(contentsOf: try await entries(of: layer, plan: plan, platform: platform))
             // The specs hold what they copied (staged content keeps its spool): the merged
-            // trees can go before the layer is written, not after.
-            for case .copy(let copy) in layer.operations {
-                inputs.releaseFilesystem(copy.image, platform: platform, selecting: Self.selectors(of: plan, image: copy.image))
-            }
+            // trees can go before the layer is written, once no other layer still needs them.
+            claim?.release()
             let finished = writer
             let cache = inputs.workspace.cache
             let result = try await BlockingWork.run {
