@@ -18,7 +18,7 @@ public final class RecompressedImage: ImageSource, @unchecked Sendable {
     /// destination), so the others are not recompressed for nothing; nil: every child.
     let choose: @Sendable (ImageIndex) throws -> Descriptor?
     let onOCI: (@Sendable () -> Void)?
-    private let planned = Memo()
+    private let planned = Memo<Plan>()
 
     /// - Parameter onLayer: a line's worth for each layer recompressed (or found in the cache).
     /// - Parameter onOCI: called once when a Docker schema2 manifest has to become OCI.
@@ -61,12 +61,15 @@ public final class RecompressedImage: ImageSource, @unchecked Sendable {
         var root: RawManifest
         var children: [Digest: RawManifest] = [:]
         var layers: [Digest: Recompressor.Result] = [:]
+        /// The same, by the digest each layer had: a layer two manifests (or one manifest
+        /// twice) list is recompressed once.
+        var recompressed: [Digest: Recompressor.Result] = [:]
         /// A Docker schema2 manifest became OCI.
         var becameOCI = false
     }
 
     func plan() async throws -> Plan {
-        try await planned.value { [self] in
+        try await planned.value("") { [self] in
             let root = try await base.rootManifest()
             guard root.isIndex else {
                 var plan = Plan(root: root)
@@ -113,9 +116,13 @@ public final class RecompressedImage: ImageSource, @unchecked Sendable {
         guard diffIDs.count == manifest.layers.count else {
             throw AssemblyError.invalidImage("\(base.description): the config lists \(diffIDs.count) diff_ids for \(manifest.layers.count) layers")
         }
-        let results = try await recompression.run(wanted.map { (manifest.layers[$0], diffIDs[$0]) }, from: base)
-        for (index, result) in zip(wanted, results) {
+        var seen = Set(plan.recompressed.keys)
+        let fresh = wanted.filter { seen.insert(manifest.layers[$0].digest).inserted }
+        let results = try await recompression.run(fresh.map { (manifest.layers[$0], diffIDs[$0]) }, from: base)
+        for (index, result) in zip(fresh, results) { plan.recompressed[manifest.layers[index].digest] = result }
+        for index in wanted {
             let old = manifest.layers[index]
+            guard let result = plan.recompressed[old.digest] else { continue }
             manifest.layers[index] = Descriptor(mediaType: compression.layerMediaType(docker: docker), digest: result.digest,
                                                 size: result.size, annotations: old.annotations)
             plan.layers[result.digest] = result
@@ -161,32 +168,11 @@ public final class RecompressedImage: ImageSource, @unchecked Sendable {
 
     /// A recompressed layer exists nowhere a registry could mount it from; the rest does.
     public func mountOrigin(of descriptor: Descriptor) -> MountOrigin? {
-        planned.current?.layers[descriptor.digest] == nil ? base.mountOrigin(of: descriptor) : nil
+        planned.finished("")?.layers[descriptor.digest] == nil ? base.mountOrigin(of: descriptor) : nil
     }
 
     public func localBlob(_ descriptor: Descriptor) throws -> RewindableSource? {
-        if let layer = planned.current?.layers[descriptor.digest] { return try FileSource(path: layer.path) }
+        if let layer = planned.finished("")?.layers[descriptor.digest] { return try FileSource(path: layer.path) }
         return try base.localBlob(descriptor)
-    }
-
-    /// One value, worked out once by the first caller; later callers wait for it.
-    final class Memo: @unchecked Sendable {
-        private let lock = NSLock()
-        private var task: Task<Plan, Error>?
-        private var done: Plan?
-
-        var current: Plan? { lock.withLock { done } }
-
-        func value(_ work: @escaping @Sendable () async throws -> Plan) async throws -> Plan {
-            let task = lock.withLock {
-                if let task = self.task { return task }
-                let fresh = Task { try await work() }
-                self.task = fresh
-                return fresh
-            }
-            let plan = try await task.value
-            lock.withLock { done = plan }
-            return plan
-        }
     }
 }

@@ -53,6 +53,32 @@ struct CopyCompressionTests {
         #expect(try String(contentsOfFile: bundle + "/rootfs/opt/stale/c.txt", encoding: .utf8) == "fresh c\n")
     }
 
+    /// A manifest that lists one layer twice (old Docker images repeat the empty layer): the
+    /// layer is fetched and recompressed once, both entries name the one new blob. Gzip
+    /// recompresses several layers at once, where the two entries would otherwise race.
+    @Test func aLayerListedTwiceIsRecompressedOnce() throws {
+        let directory = try TemporaryDirectory().path
+        let tar = try HostileImage.tar([("etc/twice.txt", "listed twice\n")])
+        let layer = HostileImage.Layer(bytes: try HostileImage.gzip(tar), uncompressed: tar)
+        let built = try HostileImage.layout([layer, layer])
+        #expect(Set(built.layerDigests).count == 1 && built.layerDigests.count == 2)
+        let zstd = CopyKit.newRepository("twice") + ":zstd"
+        let first = try CopyKit.succeed(["copy", "--compression", "zstd", "--cache-dir", directory + "/a", built.location, zstd])
+        #expect(first.stderr.split(separator: "\n").filter { $0.hasPrefix("layer ") }.count == 1, "\(first.stderr)")
+        let zstdLayers = BuildHarness.layerDigests(try BuildHarness.rawManifest(zstd))
+        #expect(zstdLayers.count == 2 && Set(zstdLayers).count == 1)
+
+        let proxy = try PrivateFaultProxy(upstream: TestWorld.plain)
+        let repository = String(zstd.dropFirst(plain.count + 1).dropLast(5))
+        let gzip = CopyKit.newRepository("twice-back") + ":gzip"
+        try CopyKit.succeed(["copy", "--compression", "gzip", "--cache-dir", directory + "/b", "\(proxy.address)/\(repository):zstd", gzip])
+        let gets = try proxy.proxy.requests(matching: "/blobs/\(zstdLayers[0])").filter { $0.hasPrefix("GET") }
+        #expect(gets.count == 1, "\(gets)")
+        let back = try BuildHarness.rawManifest(gzip)
+        #expect(BuildHarness.layerDigests(back).count == 2 && Set(BuildHarness.layerDigests(back)).count == 1)
+        #expect(try ImageValidation.problem(gzip) == nil)
+    }
+
     /// The one-platform destinations recompress only what they get: `--platform`, and a docker
     /// archive (linux/amd64 of an index).
     @Test func onlyTheChosenPlatformIsRecompressed() throws {
