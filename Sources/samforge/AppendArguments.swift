@@ -6,10 +6,10 @@ import OCI
 /// `append`'s operation flags, parsed into plan operations before any traffic (exit 2 on a
 /// malformed one).
 enum AppendArguments {
-    /// `SRC:/DEST[:MODE]`, SRC a local file or an http(s) URL: DEST starts at the last `:/`.
+    /// `SRC:/DEST[:MODE]`, SRC a local file or directory or an http(s) URL: DEST starts at the last `:/`.
     static func file(_ text: String) throws -> ImagePlan.FileCopy {
         guard let split = text.range(of: ":/", options: .backwards), split.lowerBound != text.startIndex else {
-            throw UsageError("--file \(text): expected SRC:/DEST[:MODE] (SRC a file or URL, DEST absolute)")
+            throw UsageError("--file \(text): expected SRC:/DEST[:MODE] (SRC a file, a directory or an http(s) URL; DEST absolute)")
         }
         let source = String(text[..<split.lowerBound])
         let (destination, mode) = try pathAndMode(String(text[text.index(after: split.lowerBound)...]), option: "--file", text: text)

@@ -95,13 +95,34 @@ struct ArgumentShape {
 
     /// An option before the command name that is not a registry option: say where it goes.
     static func misplaced(_ option: String, rest: [String], under node: ParsableCommand.Type, path: [String]) -> UsageError {
-        let children = node.configuration.subcommands.map { $0.commandName }
         let shown = escapedForMessage(String(option.prefix(80)))
-        if let nearest = Suggestion.nearest(to: option, among: GlobalOptions.names) {
+        // The command named after it, down to its leaf (`pipeline harness`).
+        var command: (type: ParsableCommand.Type, words: [String])?
+        if let start = rest.firstIndex(where: { word in node.configuration.subcommands.contains { $0.commandName == word } }) {
+            var current = (type: node, words: [String]())
+            for word in rest[start...] {
+                guard let child = current.type.configuration.subcommands.first(where: { $0.commandName == word }) else { break }
+                current = (child, current.words + [word])
+            }
+            command = current
+        }
+        let name = option.split(separator: "=", maxSplits: 1).first.map(String.init) ?? option
+        // An option of the command named after it is misplaced, not misspelt; and a one-letter
+        // option (`-q`) is one edit from every other, so only long ones get a suggestion.
+        let belongsToCommand = command.map { CommandCatalog.options(of: $0.type).contains { $0.name == name } } ?? false
+        if !belongsToCommand, name.hasPrefix("--"), let nearest = Suggestion.nearest(to: option, among: GlobalOptions.names) {
             return UsageError("unknown option \(shown); did you mean \(nearest)? (see 'samforge --help')")
         }
-        if let command = rest.first(where: { children.contains($0) }) {
-            let written = (["samforge"] + path + [command, shown]).joined(separator: " ")
+        if let command, !belongsToCommand {
+            let names = CommandCatalog.options(of: command.type).map(\.name).filter { $0.hasPrefix("--") }
+            let help = "(see '\((["samforge"] + path + command.words).joined(separator: " ")) --help')"
+            if name.hasPrefix("--"), let nearest = Suggestion.nearest(to: name, among: names) {
+                return UsageError("unknown option '\(shown)'; did you mean '\(nearest)'? \(help)")
+            }
+            return UsageError("unknown option '\(shown)' \(help)")
+        }
+        if let command {
+            let written = (["samforge"] + path + command.words + [shown]).joined(separator: " ")
             return UsageError("\(shown) is an option of the command: write it after the command name (\(written) ...); only the registry options may come first")
         }
         return UsageError("\(shown): give a command first, then its options (samforge --help lists the commands)")

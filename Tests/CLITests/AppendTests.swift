@@ -85,7 +85,7 @@ struct AppendTests {
 
     @Test(arguments: [
         (["--file", "/nonexistent/hello:/usr/bin/hello"], "/nonexistent/hello: no such readable file"),
-        (["--file", "/etc/hostname:relative/dest"], "expected SRC:/DEST[:MODE]"),
+        (["--file", "/etc/hostname:relative/dest"], "expected SRC:/DEST[:MODE] (SRC a file, a directory or an http(s) URL; DEST absolute)"),
         (["--file", "/etc/hostname:/etc/h:0999"], "mode \"0999\" is not octal"),
         (["--copy-from", "localhost:1/plugin:1.0"], "expected IMAGE:/SRC[:/DEST]"),
         (["--env", "=x"], "--env =x: expected KEY=VALUE"),

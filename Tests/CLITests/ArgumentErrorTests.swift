@@ -121,6 +121,32 @@ struct ArgumentErrorTests {
         Self.expectOneLineUsageError(noValue, ["--timeout needs a value"], "--timeout")
     }
 
+    /// Every option of every command, typed before the command's name (`samforge -q copy a b`,
+    /// `samforge -j 4 copy …`): said to go after the name, never taken for a misspelt registry
+    /// option (`-q` is one edit from `-h`); an option the command lacks is said to be unknown.
+    @Test func everyCommandOptionBeforeTheNameSaysWhereItGoes() throws {
+        var checked = 0
+        for path in try Self.leafCommands() {
+            // One it does not have is unknown to it, not "an option of the command".
+            let name = (["samforge"] + path).joined(separator: " ")
+            let unknown = try Command.samforge(["--no-such-option"] + path + ["x", "y"])
+            Self.expectOneLineUsageError(unknown, ["unknown option '--no-such-option' (see '\(name) --help')"], name)
+            for argument in try Self.dump(path).command.arguments ?? [] where argument.kind == "option" || argument.kind == "flag" {
+                for name in argument.names ?? [] {
+                    let option = (name.kind == "long" ? "--" : "-") + name.name
+                    guard option != "-h", option != "--help", !HelpReadmeTests.registryOptions.contains(option) else { continue }
+                    let value = argument.kind == "option" ? ["1"] : []
+                    let result = try Command.samforge([option] + value + path + ["x", "y"])
+                    let written = (["samforge"] + path + [option]).joined(separator: " ")
+                    Self.expectOneLineUsageError(result, ["write it after the command name (\(written) ...)"], "\(option) \(path)")
+                    #expect(!result.stderr.contains("did you mean"), "\(option) \(path): \(result.stderr)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 50)
+    }
+
     @Test func versionAtTheRoot() throws {
         let root = try Command.samforge(["--version"])
         let command = try Command.samforge(["version"])
