@@ -75,7 +75,8 @@ public struct BuildMatrix: Sendable, Equatable {
     /// The entry `--matrix-index` or JOB_COMPLETION_INDEX selects.
     public func entry(at index: Int) throws(BuildMatrixError) -> Entry {
         guard entries.indices.contains(index) else {
-            throw BuildMatrixError("matrix index \(index) is out of range: the matrix has \(entries.count) \(entries.count == 1 ? "entry" : "entries") (0...\(entries.count - 1))")
+            let valid = entries.count == 1 ? "1 entry (index 0)" : "\(entries.count) entries (0-\(entries.count - 1))"
+            throw BuildMatrixError("matrix index \(index) is out of range: the matrix has \(valid)")
         }
         return entries[index]
     }

@@ -134,8 +134,11 @@ struct BuildMatrixTests {
         #expect(try matrix.selection(0) == [.init(samBaseImage: node)])
         for index in [2, -1, Int.max, Int.min] {
             let error = try #require(throws: BuildMatrixError.self) { try matrix.entry(at: index) }
-            #expect(error.message == "matrix index \(index) is out of range: the matrix has 2 entries (0...1)")
+            #expect(error.message == "matrix index \(index) is out of range: the matrix has 2 entries (0-1)")
         }
+        let single = try BuildMatrix(bases: [node])
+        let error = try #require(throws: BuildMatrixError.self) { try single.entry(at: 1) }
+        #expect(error.message == "matrix index 1 is out of range: the matrix has 1 entry (index 0)")
     }
 
     struct IndexCase: Sendable, CustomTestStringConvertible {
