@@ -1,4 +1,5 @@
 import Foundation
+import Streams
 import TOMLKit
 
 /// containers-registries.conf(5), version 2 (TOML), as podman, buildah and skopeo read it:
@@ -46,8 +47,15 @@ public struct RegistriesConf: Sendable, Hashable {
     /// nil when there is no file (an explicit `$CONTAINERS_REGISTRIES_CONF` must exist).
     public static func load(environment: [String: String]) throws -> RegistriesConf? {
         guard let path = defaultPath(environment: environment) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw Invalid(description: "cannot read registries.conf \(path)")
+        // Say why, and where the name came from when the user set it.
+        let origin = environment["CONTAINERS_REGISTRIES_CONF"].map { $0.isEmpty ? "" : " (from CONTAINERS_REGISTRIES_CONF)" } ?? ""
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw Invalid(description: "cannot read registries.conf \(path)\(origin): is a directory")
+        }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw Invalid(description: "cannot read registries.conf \(path)\(origin): \(describeSystemError(error))")
         }
         guard data.count <= 1 << 20, let text = String(data: data, encoding: .utf8) else {
             throw Invalid(description: "cannot read registries.conf \(path): not a UTF-8 text file of at most 1 MiB")
