@@ -106,6 +106,8 @@ struct ArgumentShape {
             }
             command = current
         }
+        // A credential option is refused by name wherever it stands, and its value never shown.
+        if let refusal = CredentialArguments.refusal([option], path: path + (command?.words ?? [])) { return refusal }
         let name = option.split(separator: "=", maxSplits: 1).first.map(String.init) ?? option
         // An option of the command named after it is misplaced, not misspelt; and a one-letter
         // option (`-q`) is one edit from every other, so only long ones get a suggestion.

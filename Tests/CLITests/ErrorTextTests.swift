@@ -62,6 +62,13 @@ struct ErrorTextTests {
              absent: ["hunter2"]),
         Case(label: "build --dest-creds after the other options", arguments: build + ["--dest-creds", "ci:hunter2"], fragments: ["--dest-creds: samforge never"],
              absent: ["hunter2"]),
+        // Before the command name, too: refused by name, the value never echoed.
+        Case(label: "-pSECRET before login", arguments: ["-phunter2", "login", "registry.example.com"],
+             fragments: ["-p: samforge login never takes the password on the command line"], absent: ["hunter2"]),
+        Case(label: "--password=SECRET before copy", arguments: ["--password=hunter2", "copy", "a:1", "b:1"],
+             fragments: ["--password: samforge never takes credentials on the command line"], absent: ["hunter2"]),
+        Case(label: "--creds before pipeline harness", arguments: ["--creds", "ci:hunter2", "pipeline", "harness"],
+             fragments: ["--creds: samforge never takes credentials on the command line"], absent: ["hunter2"]),
         Case(label: "a matrix file that is a directory", arguments: ["build", "--matrix", scratch, "--plugin-image", "p:1", "--version", "1", "--target-repo", "\(nowhere)/t"],
              fragments: ["--matrix \(scratch): cannot be read (is a directory)"]),
         Case(label: "--matrix-index out of range", arguments: ["build", "--matrix", oneEntry, "--matrix-index", "3", "--plugin-image", "p:1",
