@@ -88,7 +88,7 @@ public final class InputLock: @unchecked Sendable {
         guard let pin = pins.images[key] else { return source }
         let current = try? await source.rootManifest().digest
         if let current, current != pin.digest, lock.withLock({ warned.insert(key).inserted }) {
-            warn?("\(key) now names \(current); building on the locked \(pin.digest) (--update-lock takes the new one)")
+            warn?("\(key) now names \(current); using the locked \(pin.digest) (--update-lock takes the new one)")
         }
         return PinnedSource(base: source, digest: pin.digest)
     }
