@@ -136,7 +136,7 @@ public final class DockerArchiveSource: ImageSource, @unchecked Sendable {
         let available = tags.isEmpty ? "none" : tags.joined(separator: ", ")
         if let reference {
             guard let match = entries.first(where: { ($0.RepoTags ?? []).contains { DockerArchiveFormat.matches($0, reference) } }) else {
-                throw AssemblyError.notFound("\(what): no image tagged \(reference) in the archive (available: \(available))")
+                throw AssemblyError.notFound("\(what): no image tagged \(DockerArchiveFormat.repoTag(reference) ?? reference.description) in the archive (available: \(available))")
             }
             return match
         }

@@ -16,6 +16,18 @@ import Testing
         #expect(DockerArchiveFormat.matches(expected, parsed))
     }
 
+    /// A name the archive does not hold is said as its RepoTags are written (`alpine:3.20`),
+    /// so it reads next to the ones listed as available.
+    @Test func aMissingNameIsSaidAsARepoTag() throws {
+        let entries = [DockerArchiveFormat.ImageEntry(Config: "c", RepoTags: ["alpine:3.20"], Layers: [])]
+        #expect(try DockerArchiveSource.select(entries, reference: try Reference(parsing: "alpine:3.20"), what: "a.tar").RepoTags == ["alpine:3.20"])
+        #expect {
+            _ = try DockerArchiveSource.select(entries, reference: try Reference(parsing: "alpine:3.21"), what: "a.tar")
+        } throws: { error in
+            String(describing: error).contains("a.tar: no image tagged alpine:3.21 in the archive (available: alpine:3.20)")
+        }
+    }
+
     @Test func digestOnlyReferenceHasNoRepoTag() throws {
         let pinned = try Reference(parsing: "example.com/a@sha256:" + String(repeating: "a", count: 64))
         #expect(DockerArchiveFormat.repoTag(pinned) == nil)
