@@ -33,7 +33,9 @@ public enum ManifestFormat: String, Sendable, CaseIterable, CustomStringConverti
 
     private func translateOrFail(_ type: String, what: String) throws -> String {
         guard let translated = translate(type) else {
-            throw ConversionError(message: "cannot convert to \(self == .oci ? "OCI" : "Docker schema2 (v2s2)"): \(what) has media type \(type), which that format lacks")
+            // Only zstd layers lack a Docker type; gzip has one, and recompressing gives it.
+            let hint = MediaType.layerCompression(type) == .zstd ? "; recompress the layers to gzip (samforge copy --compression gzip) or keep --format oci" : ""
+            throw ConversionError(message: "cannot convert to \(self == .oci ? "OCI" : "Docker schema2 (v2s2)"): \(what) has media type \(type), which that format lacks\(hint)")
         }
         return translated
     }
