@@ -107,16 +107,23 @@ struct UploadPersonalityTests {
         #expect(try proxy.proxy.stats()[counter, default: 0] == expected)
     }
 
+    /// A proxy answering mounts as ECR does, a blob of `size` bytes in one repository behind
+    /// it, and another repository to mount it into.
+    func refusedMount(size: Int64) async throws -> (PrivateFaultProxy, RegistryClient, String, Digest, Repository, Repository) {
+        let proxy = try proxy([("ecr-mount", [:])])
+        let client = client()
+        let (path, digest) = try blob(size)
+        let source = Repository(host: proxy.address, name: TestWorld.uniqueRepository("mount-src"))
+        let target = Repository(host: proxy.address, name: TestWorld.uniqueRepository("mount-dst"))
+        try await client.uploadBlob(digest, size: size, to: source, from: FileSource(path: path))
+        return (proxy, client, path, digest, source, target)
+    }
+
     /// ECR answers a mount with 202 and an upload session: not a mount. The upload of that blob
     /// goes on in the session (no second POST, nothing deleted), as the distribution spec allows.
     @Test(arguments: ["stream", "file", "chunks"])
     func theUploadGoesOnInTheSessionARefusedMountOpened(_ kind: String) async throws {
-        let proxy = try proxy([("ecr-mount", [:])])
-        let client = client()
-        let (path, digest) = try blob(3 << 20)
-        let source = Repository(host: proxy.address, name: TestWorld.uniqueRepository("mount-src"))
-        let target = Repository(host: proxy.address, name: TestWorld.uniqueRepository("mount-dst"))
-        try await client.uploadBlob(digest, size: 3 << 20, to: source, from: FileSource(path: path))
+        let (proxy, client, path, digest, source, target) = try await refusedMount(size: 3 << 20)
         #expect(try await client.mountBlob(digest, from: source, into: target) == false)
         let sessions = try #require(proxy.proxy.personalityRecord()["mount_sessions"] as? [String])
         #expect(sessions.count == 1)
@@ -137,12 +144,7 @@ struct UploadPersonalityTests {
     /// all (a second refused mount replaces the first's session, a 201 ends the second's), or
     /// when the caller gives it up.
     @Test func aSessionNoUploadTakesIsCancelled() async throws {
-        let proxy = try proxy([("ecr-mount", [:])])
-        let client = client()
-        let (path, digest) = try blob(1 << 20)
-        let source = Repository(host: proxy.address, name: TestWorld.uniqueRepository("mount-src"))
-        let target = Repository(host: proxy.address, name: TestWorld.uniqueRepository("mount-dst"))
-        try await client.uploadBlob(digest, size: 1 << 20, to: source, from: FileSource(path: path))
+        let (proxy, client, path, digest, source, target) = try await refusedMount(size: 1 << 20)
         #expect(try await client.mountBlob(digest, from: source, into: target) == false)
         #expect(try await client.mountBlob(digest, from: source, into: target) == false)
         #expect(try proxy.proxy.requests(matching: "DELETE").count == 1, "the replaced session is cancelled")
