@@ -107,7 +107,8 @@ public struct ImageWriter: Sendable {
         guard let format else { return raw }
         // The format asked for does not fit this image: the flags are what to change (exit 2).
         do { return try convert(format) } catch let error as ManifestFormat.ConversionError {
-            throw AssemblyError.usage("\(source.description): \(error.message)")
+            throw error.misfit ? AssemblyError.usage("\(source.description): \(error.message)")
+                               : AssemblyError.unsupported("\(source.description): \(error.message)")
         } catch {
             throw AssemblyError.invalidImage("\(source.description): unreadable \(what)")
         }
