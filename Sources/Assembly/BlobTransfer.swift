@@ -50,8 +50,20 @@ struct BlobTransfer: Sendable {
             try await move(blob)
             return .blobCopied(blob.digest, size: blob.size)
         }
+        // A refused mount may leave an upload session for the blob, which the upload takes;
+        // whatever ends the transfer otherwise gives it up.
+        do {
+            return try await mountOrUpload(blob, into: target)
+        } catch {
+            await destination.discardMountLeftovers(blob)
+            throw error
+        }
+    }
+
+    private func mountOrUpload(_ blob: Descriptor, into target: MountOrigin) async throws -> TransferEvent {
         while true {
             for origin in mountCandidates(blob, into: target) where try await destination.mountBlob(blob, from: origin) {
+                await destination.discardMountLeftovers(blob)
                 return .blobMounted(blob.digest, size: blob.size, from: origin.repository)
             }
             // Another write of the run is uploading it to this registry: wait, then mount.

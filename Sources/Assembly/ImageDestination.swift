@@ -33,6 +33,9 @@ public protocol ImageDestination: Sendable {
     /// Links a blob from another repository of the same registry; false when the registry
     /// would not (the caller then uploads it).
     func mountBlob(_ descriptor: Descriptor, from origin: MountOrigin) async throws -> Bool
+    /// Gives up what a refused mount left for the blob's upload (a registry's upload session)
+    /// when no upload took it: the blob was mounted after all, or its transfer failed.
+    func discardMountLeftovers(_ descriptor: Descriptor) async
     func hasManifest(_ digest: Digest) async throws -> Bool
     /// Puts a manifest by digest (an index's children, the root, an artifact), unnamed.
     func putManifest(_ manifest: RawManifest) async throws
@@ -69,6 +72,7 @@ public extension ImageDestination {
     var mountTarget: MountOrigin? { nil }
     var requiresSinglePlatform: Bool { false }
     func mountBlob(_ descriptor: Descriptor, from origin: MountOrigin) async throws -> Bool { false }
+    func discardMountLeftovers(_ descriptor: Descriptor) async {}
     var referrersSupport: ReferrersSupport { .none }
     func attach(referrers: [Descriptor], to subject: Descriptor) async throws {
         throw AssemblyError.unsupported("\(description) keeps no referrers")

@@ -105,8 +105,10 @@ public struct ImageWriter: Sendable {
     /// Runs a conversion when `--format` asks for one, its errors in the source's words.
     private func converting(_ raw: RawManifest, what: String, _ convert: (ManifestFormat) throws -> RawManifest) throws -> RawManifest {
         guard let format else { return raw }
+        // The format asked for does not fit this image: the flags are what to change (exit 2).
         do { return try convert(format) } catch let error as ManifestFormat.ConversionError {
-            throw AssemblyError.unsupported("\(source.description): \(error.message)")
+            throw error.misfit ? AssemblyError.usage("\(source.description): \(error.message)")
+                               : AssemblyError.unsupported("\(source.description): \(error.message)")
         } catch {
             throw AssemblyError.invalidImage("\(source.description): unreadable \(what)")
         }

@@ -78,6 +78,10 @@ public struct RegistryDestination: ImageDestination {
         try await client.mountBlob(descriptor.digest, from: Registry.Repository(host: origin.host, name: origin.repository), into: target)
     }
 
+    public func discardMountLeftovers(_ descriptor: Descriptor) async {
+        await client.discardSpareSession(for: descriptor.digest, in: target)
+    }
+
     public func hasManifest(_ digest: Digest) async throws -> Bool {
         try await client.manifestDescriptor(repository.withDigest(digest)) != nil
     }

@@ -13,7 +13,8 @@ final class FilesystemClaim: @unchecked Sendable {
     private var held = true
 
     init(claiming images: Set<ImageLocation>, of plan: ImagePlan, platform: Platform, users: FilesystemUsers, inputs: PlanInputs) {
-        uses = images.map { FilesystemUsers.Use(image: $0, platform: platform, selectors: LayerBuilder.selectors(of: plan, image: $0)) }
+        // Selectors as the filesystem's memo key has them: a set, sorted.
+        uses = images.map { FilesystemUsers.Use(image: $0, platform: platform, selectors: Array(Set(LayerBuilder.selectors(of: plan, image: $0))).sorted()) }
         self.users = users
         self.inputs = inputs
         users.claim(uses)

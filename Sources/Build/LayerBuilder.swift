@@ -90,12 +90,14 @@ final class LayerBuilder: @unchecked Sendable {
             }
         }.joined()
         let key = Self.key(layer, digests: digests, history: history, mtime: plan.mtime) + "\ncompression \(plan.compression)"
-        return try await written.value(key) { [self] in
+        // A layer another plan is writing already needs none of this plan's trees for it.
+        return try await written.value(key, joined: { claim?.release() }) { [self] in
             let durable = try await durableKey(layer, key: key)
             let records = inputs.workspace.layerRecords
             // Reading the record and hashing its blob again is blocking work (a layer can be
             // hundreds of MB): off the cooperative pool.
             if let durable, let cached = try await BlockingWork.run({ records.load(durable) }) {
+                claim?.release()
                 inputs.progress?("layer \(cached.digest.short) \(layer.label) (\(humanSize(cached.size)), unchanged: from the cache)")
                 return cached
             }

@@ -9,6 +9,9 @@ public enum ManifestFormat: String, Sendable, CaseIterable, CustomStringConverti
 
     public struct ConversionError: Error, CustomStringConvertible {
         public let message: String
+        /// The image holds what the format cannot (a zstd layer, an artifact): the format asked
+        /// for is what to change. False for a conversion that went wrong.
+        public var misfit = true
         public var description: String { message }
     }
 
@@ -33,7 +36,10 @@ public enum ManifestFormat: String, Sendable, CaseIterable, CustomStringConverti
 
     private func translateOrFail(_ type: String, what: String) throws -> String {
         guard let translated = translate(type) else {
-            throw ConversionError(message: "cannot convert to \(self == .oci ? "OCI" : "Docker schema2 (v2s2)"): \(what) has media type \(type), which that format lacks")
+            // Only zstd layers lack a Docker type; gzip has one, and recompressing gives it
+            // (not to a non-distributable layer, which recompression leaves as it is).
+            let hint = type == MediaType.ociLayerZstd ? "; recompress the layers to gzip (samforge copy --compression gzip) or keep --format oci" : ""
+            throw ConversionError(message: "cannot convert to \(self == .oci ? "OCI" : "Docker schema2 (v2s2)"): \(what) has media type \(type), which that format lacks\(hint)")
         }
         return translated
     }
@@ -71,7 +77,7 @@ public enum ManifestFormat: String, Sendable, CaseIterable, CustomStringConverti
         let mediaType = try translateOrFail(raw.mediaType, what: "index \(raw.digest.short)")
         index.manifests = try original.manifests.map { child in
             guard let converted = children[child.digest] else {
-                throw ConversionError(message: "index \(raw.digest.short): child \(child.digest.short) was not converted")
+                throw ConversionError(message: "index \(raw.digest.short): child \(child.digest.short) was not converted", misfit: false)
             }
             var descriptor = child
             descriptor.mediaType = converted.mediaType

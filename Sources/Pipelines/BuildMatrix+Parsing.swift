@@ -40,7 +40,8 @@ extension BuildMatrix {
                 throw fail("entry \(index)\(Self.at(item)): \(error.message)")
             }
         }
-        do { return try BuildMatrix(entries: entries) } catch { throw fail(error.message) }
+        let lines = items.compactMap { $0.mark?.line }
+        do { return try BuildMatrix(entries: entries, lines: lines) } catch { throw fail(error.message) }
     }
 
     /// One list item: a reference string, or a mapping of the known keys.

@@ -39,6 +39,8 @@ public struct BuildMatrix: Sendable, Equatable {
 
     /// Never empty.
     public let entries: [Entry]
+    /// Each entry's line in its file; empty when the entries came from flags.
+    public let lines: [Int]
 
     /// The keys an entry mapping may have, in the order samforge writes them.
     public static let entryKeys = ["sam-base-image", "version", "target-repo", "plugin-image"]
@@ -47,19 +49,29 @@ public struct BuildMatrix: Sendable, Equatable {
     /// The environment variable an Indexed Job sets in each pod.
     public static let jobIndexVariable = "JOB_COMPLETION_INDEX"
 
-    /// `entries` must not be empty and must not repeat an entry.
-    public init(entries: [Entry]) throws(BuildMatrixError) {
+    /// `entries` must not be empty and must not repeat an entry. `lines`: where each entry
+    /// stands in its file, for error messages (empty for flags).
+    public init(entries: [Entry], lines: [Int] = []) throws(BuildMatrixError) {
         guard !entries.isEmpty else { throw BuildMatrixError("the matrix has no entries") }
+        self.entries = entries
+        self.lines = lines.count == entries.count ? lines : []
         var seen: [Entry: Int] = [:]
         for (index, entry) in entries.enumerated() {
             for (key, value) in entry.fields {
-                if let problem = Self.problem(with: value) { throw BuildMatrixError("entry \(index): \(key) \(problem)") }
+                if let problem = Self.problem(with: value) { throw BuildMatrixError("\(label(index)): \(key) \(problem)") }
             }
-            if let earlier = seen[entry] { throw BuildMatrixError("entry \(index) repeats entry \(earlier)") }
+            if let earlier = seen[entry] { throw BuildMatrixError("\(label(index)) repeats \(label(earlier))") }
             seen[entry] = index
         }
-        self.entries = entries
     }
+
+    /// `entry N`, with its line when it came from a file: `entry 2 (line 7)`.
+    public func label(_ index: Int) -> String {
+        index < lines.count ? "entry \(index) (line \(lines[index]))" : "entry \(index)"
+    }
+
+    /// Two matrices are equal when their entries are, wherever they were written.
+    public static func == (left: BuildMatrix, right: BuildMatrix) -> Bool { left.entries == right.entries }
 
     /// Bases only (as repeated `--sam-base-image` gives them).
     public init(bases: [String]) throws(BuildMatrixError) {

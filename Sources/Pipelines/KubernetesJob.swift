@@ -63,7 +63,9 @@ public struct KubernetesJob: Sendable {
         self.matrix = matrix
     }
 
-    public var parallelism: Int { options.parallelism ?? min(4, matrix.entries.count) }
+    /// Pods at once: `--parallelism` (default 4), never more than there are entries (a larger
+    /// number would only read as a promise the Job cannot keep).
+    public var parallelism: Int { min(options.parallelism ?? 4, matrix.entries.count) }
     /// Options left at a default that stands for something of the user's (one warning each).
     public var placeholders: [String] { HarnessPipeline.imagePlaceholder(options.image) }
     public var configMapName: String { options.name + "-matrix" }
@@ -161,7 +163,7 @@ extension KubernetesJob {
                 entry.pluginImage ?? options.pluginImage == nil ? "--plugin-image" : nil,
                 entry.targetRepo ?? options.targetRepo == nil ? "--target-repo" : nil,
             ].compactMap { $0 }
-            try require(missing.isEmpty, "entry \(index) has no \(missing.joined(separator: ", ")): give \(missing.count == 1 ? "it" : "them") on the command line or in the matrix file")
+            try require(missing.isEmpty, "\(matrix.label(index)) has no \(missing.joined(separator: ", ")): give \(missing.count == 1 ? "it" : "them") on the command line or in the matrix file")
         }
     }
 }

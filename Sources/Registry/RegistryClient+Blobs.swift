@@ -109,9 +109,9 @@ extension RegistryClient {
     }
 
     /// Asks the registry to link a blob from another repository on the same host.
-    /// Returns true when mounted (201) only: any other success (ECR and Harbor answer 202, an
-    /// upload session instead of a mount) is not a mount, and a session it opened is cancelled;
-    /// the caller uploads normally.
+    /// Returns true when mounted (201) only. Any other success (ECR and Harbor answer 202) is
+    /// not a mount but an upload session: kept, and the next upload of this blob to `target`
+    /// goes on in it rather than opening another (`discardSpareSession` cancels it).
     public func mountBlob(_ digest: Digest, from source: Repository, into target: Repository) async throws -> Bool {
         guard source.host == target.host else { return false }
         try checkAllowed(source)
@@ -121,13 +121,24 @@ extension RegistryClient {
                                       path: "/v2/\(target.name)/blobs/uploads/?mount=\(digest)&from=\(source.name)",
                                       scopes: [.push(target.name), .pull(source.name)])
         switch response.status {
-        case 201: return true
+        case 201:
+            await discardSpareSession(for: digest, in: target)
+            return true
         case 200..<300:
-            if let location = response.location { await cancelUpload(location, repository: target) }
+            if let location = response.location {
+                setMinimumChunk(target.host, response.header("oci-chunk-min-length").flatMap { Int64($0) })
+                if let replaced = keepSpareSession(location, for: digest, in: target) { await cancelUpload(replaced, repository: target) }
+            }
             return false
         default:
             throw try failure(response, host: target.host, repository: target.name, operation: "mount of blob \(digest.short)", push: true)
         }
+    }
+
+    /// Cancels the session a refused mount of `digest` into `repository` left, if the upload
+    /// did not take it (the blob was mounted from elsewhere after all, or its transfer failed).
+    public func discardSpareSession(for digest: Digest, in repository: Repository) async {
+        if let spare = takeSpareSession(for: digest, in: repository) { await cancelUpload(spare, repository: repository) }
     }
 
     func cancelUpload(_ location: String, repository: Repository) async {

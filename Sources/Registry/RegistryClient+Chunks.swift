@@ -19,7 +19,7 @@ extension RegistryClient {
     /// registry's announced minimum); each step uses the newest Location.
     public func uploadBlobChunked(_ digest: Digest, size: Int64, to repository: Repository, from source: RewindableSource,
                                   chunkSize: Int64 = defaultChunk) async throws {
-        let location = try await startUpload(repository)
+        let location = try await startUpload(repository, for: digest)
         try await resumeChunked(digest, size: size, to: repository, location: location, source: source, from: 0, chunkSize: chunkSize)
     }
 

@@ -16,7 +16,7 @@ extension RegistryClient {
     public func uploadBlob(_ digest: Digest, size: Int64, to repository: Repository, from source: ByteSource,
                            hashing: Bool = true) async throws {
         guard let rewindable = source as? RewindableSource else {
-            let location = try await startUpload(repository)
+            let location = try await startUpload(repository, for: digest)
             do {
                 try await putWhole(digest, size: size, to: repository, location: location,
                                    body: VerifyingSource(source, expected: digest, size: size, hashing: hashing))
@@ -38,7 +38,7 @@ extension RegistryClient {
     /// from what the session holds. The session is cancelled when this fails.
     private func uploadRewindable(_ digest: Digest, size: Int64, to repository: Repository, from source: RewindableSource,
                                   hashing: Bool) async throws {
-        let location = try await startUpload(repository)
+        let location = try await startUpload(repository, for: digest)
         do {
             try await putWhole(digest, size: size, to: repository, location: location,
                                body: RewindableVerifyingSource(source, expected: digest, size: size, hashing: hashing))
@@ -64,7 +64,7 @@ extension RegistryClient {
     /// registry takes, and the way on when one refuses chunks.
     func uploadWhole(_ digest: Digest, size: Int64, to repository: Repository, from source: RewindableSource) async throws {
         try source.rewind()
-        let location = try await startUpload(repository)
+        let location = try await startUpload(repository, for: digest)
         do {
             try await putWhole(digest, size: size, to: repository, location: location,
                                body: RewindableVerifyingSource(source, expected: digest, size: size))
@@ -92,8 +92,10 @@ extension RegistryClient {
         }
     }
 
-    func startUpload(_ repository: Repository) async throws -> String {
+    /// A new upload session, or for `digest` the one a refused mount of it opened.
+    func startUpload(_ repository: Repository, for digest: Digest? = nil) async throws -> String {
         try checkAllowed(repository)
+        if let digest, let spare = takeSpareSession(for: digest, in: repository) { return spare }
         let response = try await send(host: repository.host, method: "POST", path: "/v2/\(repository.name)/blobs/uploads/",
                                       scopes: [.push(repository.name)])
         guard response.status == 202, let location = response.location else {

@@ -12,6 +12,9 @@ public final class RegistryClient: @unchecked Sendable {
     private var hosts: [String: HostState] = [:]
     private var pings: [String: Task<Void, Error>] = [:]
     private var chunkMinimums: [String: Int64] = [:]
+    /// Upload sessions a refused mount opened (202), by repository and blob: the upload of
+    /// that blob goes on in it instead of opening another (as the distribution spec allows).
+    private var spareSessions: [String: String] = [:]
     /// `--max-requests-per-second`: the run's budget per registry.
     let pacer: RequestPacer
     /// Every manifest pulled this run, by repository and digest, and what its tags named.
@@ -27,6 +30,16 @@ public final class RegistryClient: @unchecked Sendable {
         get { withLock { chunkMinimums.mapValues { Optional($0) } } }
     }
     func setMinimumChunk(_ host: String, _ value: Int64?) { withLock { chunkMinimums[host] = value } }
+
+    /// Keeps `location` as the spare session for `digest` in `repository`; returns the spare it
+    /// replaces (to cancel).
+    func keepSpareSession(_ location: String, for digest: Digest, in repository: Repository) -> String? {
+        withLock { spareSessions.updateValue(location, forKey: "\(repository)@\(digest)") }
+    }
+
+    func takeSpareSession(for digest: Digest, in repository: Repository) -> String? {
+        withLock { spareSessions.removeValue(forKey: "\(repository)@\(digest)") }
+    }
 
     public init(options: RegistryOptions = RegistryOptions(), transport: CurlTransport = CurlTransport()) {
         self.options = options

@@ -18,9 +18,11 @@ public enum Interruption {
 
     public static var isRequested: Bool { received.load(ordering: .relaxed) != 0 }
 
-    /// Throws `InterruptedError` once a signal has arrived.
+    /// Throws `InterruptedError` once a signal has arrived; on a `BlockingWork` thread whose
+    /// task was cancelled, `CancellationError`.
     public static func check() throws {
         if let signal { throw InterruptedError(signal: signal) }
+        if ThreadCancellation.isCancelled { throw CancellationError() }
     }
 
     /// Records a signal as if it had been received (the first one wins).

@@ -52,7 +52,7 @@ struct PipelineInputs: ParsableArguments {
         // A matrix file's values are named by entry and key, the flags' by the flag.
         let fromFile = matrixFile != nil
         for (index, entry) in matrix.entries.enumerated() {
-            func name(_ key: String) -> String { "entry \(index): \(key)" }
+            func name(_ key: String) -> String { "\(matrix.label(index)): \(key)" }
             let baseName = fromFile ? name("sam-base-image") : "--sam-base-image"
             let base: SAMBaseReference
             do { base = try SAMBaseReference(parsing: entry.samBaseImage) } catch { throw error.named(baseName) }
@@ -70,7 +70,7 @@ struct PipelineInputs: ParsableArguments {
                        SAMTags.primary(version: entry.version ?? version ?? "VERSION", runtime: base.runtime, samVersion: base.samVersion)]
                 .joined(separator: ":")
             if let earlier = tags[tag] {
-                throw UsageError("entries \(earlier) and \(index) would both push \(tag): one base per runtime and SAM version")
+                throw UsageError("\(matrix.label(earlier)) and \(matrix.label(index)) would both push \(tag): one base per runtime and SAM version")
             }
             tags[tag] = index
         }

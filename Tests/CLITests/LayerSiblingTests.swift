@@ -25,8 +25,31 @@ struct LayerSiblingTests {
         #expect(try BuildHarness.hasNoTags(target))
     }
 
+    /// The same with local work: the tools layer compresses a 256 MB docker CLI file (seconds of
+    /// gzip) when the plugin layer fails. The compression stops where it is: the layer is never
+    /// finished.
+    @Test func aFailingLayerStopsItsSiblingsCompression() throws {
+        let directory = try TemporaryDirectory().path
+        let docker = directory + "/docker"
+        _ = try CopyKit.shell("head -c 268435456 /dev/urandom > \"$1\"", [docker])
+        let target = BuildHarness.newTarget("sibling-stop-local")
+        var arguments = try BuildHarness.arguments(plugin: "harness/aws-sam-plugin:no-binary", target: target, dockerImage: false,
+                                                   extra: ["--docker-cli-file", docker])
+        let cache = try #require(arguments.firstIndex(of: "--cache-dir")).advanced(by: 1)
+        arguments[cache] = directory + "/cache"
+        let result = try Command.samforge(arguments, environment: ["SOURCE_DATE_EPOCH": BuildHarness.epoch])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.errorLine.contains("has no /opt/harness/bin/harness-sam-plugin"), "\(result.stderr)")
+        // A finished layer says so in a line of its own (`layer DIGEST client tools (SIZE)`).
+        let finished = result.stderr.split(separator: "\n").filter { $0.hasPrefix("layer ") && $0.contains(" client tools (") }
+        #expect(finished.isEmpty, "the sibling's layer was written to its end after the failure: \(finished)")
+        #expect(try BuildHarness.hasNoTags(target))
+    }
+
     /// Both layers of a build copy from one image (a plugin image that carries the docker CLI
     /// too): the image is streamed and merged once for both, each of its blobs fetched once.
+    /// The tools layer reaches its copy late (its go-template download is held up by a proxy),
+    /// after the plugin layer has taken its entries: the tree must still be there.
     @Test func twoLayersCopyingFromOneImageReadItOnce() throws {
         let directory = try TemporaryDirectory().path
         let docker = directory + "/docker"
@@ -37,13 +60,17 @@ struct LayerSiblingTests {
         let proxy = try PrivateFaultProxy(upstream: TestWorld.plain)
         let repository = String(combined.dropFirst(TestWorld.plain.count + 1).dropLast(2))
         let target = BuildHarness.newTarget("sibling-once")
-        var arguments = try BuildHarness.arguments(plugin: "\(repository):1", target: target, host: proxy.address)
+        let files = try PrivateFaultProxy(upstream: try #require(URL(string: TestWorld.goTemplateURL)).host! + ":\(URL(string: TestWorld.goTemplateURL)!.port!)")
+        try files.proxy.arm("slowbody", match: "/go-template", count: 1, ["seconds": "3", "method": "GET"])
+        var arguments = try BuildHarness.arguments(plugin: "\(repository):1", target: target, host: proxy.address,
+                                                   goTemplate: "http://\(files.address)/go-template")
         let dockerFlag = try #require(arguments.firstIndex(of: "--docker-cli-image"))
         arguments[dockerFlag + 1] = "\(proxy.address)/\(repository):1"
         let result = try CopyKit.succeed(arguments, environment: ["SOURCE_DATE_EPOCH": BuildHarness.epoch])
         let gets = try proxy.proxy.requests(matching: repository + "/blobs/").filter { $0.hasPrefix("GET") }
         #expect(!gets.isEmpty)
         #expect(Set(gets).count == gets.count, "blobs fetched more than once: \(gets)")
+        #expect(try files.proxy.stats()["faults"] == 1, "the download was not held up: the test shows nothing")
 
         // Both layers took what they copy: the plugin files, and the docker CLI from the same image.
         let manifest = try BuildHarness.json(try BuildHarness.skopeo(["inspect", "--raw", "docker://\(try BuildHarness.taggedReference(result))"]).stdout)

@@ -33,10 +33,15 @@ struct UploadPersonalityCLITests {
         #expect(try proxy.proxy.stats()["faults"] == 1)
         #expect(try !proxy.proxy.requests(matching: "PATCH /v2/\(repository)/").isEmpty, "no chunk was sent")
 
-        // copy within the registry: a mount (ECR: answered with a session, which is deleted).
+        // copy within the registry: a mount (ECR: answered with a session, in which each blob's
+        // upload goes on: one POST per blob, none deleted).
         let mounted = try PersonalityKit.succeed(["copy", "--quiet", "\(target):copied", "\(target)-mirror:1"])
         try PersonalityKit.validateBehind(proxy, mounted, upstream: TestWorld.plain)
         try expectNoOpenMountSessions(proxy)
+        // Mount POSTs only: a plain POST would be a second session for a blob the mount refused.
+        let sessions = try proxy.proxy.requests(matching: "POST /v2/\(repository)-mirror/blobs/uploads/")
+        if personality == "ecr-mount" { #expect(sessions.allSatisfy { $0.contains("mount=") }, "a blob opened a second session: \(sessions)") }
+        #expect(try proxy.proxy.requests(matching: "DELETE /v2/\(repository)-mirror/").isEmpty)
 
         // build: inputs from the same registry (base layers mount), new layers and config cut once.
         try proxy.proxy.arm("cut", match: "\(repository)/blobs/uploads/", count: 2)

@@ -137,6 +137,29 @@ struct ZstdImageTests {
         }
     }
 
+    /// `--format v2s2` of an image that has zstd layers: Docker schema2 cannot name them. One
+    /// line saying what to do, exit 2 (the flags are what to change), nothing written; copy
+    /// with `--compression gzip`, as it says, works.
+    @Test(arguments: ["copy", "append"])
+    func zstdLayersToV2s2SayToRecompress(_ command: String) throws {
+        let directory = try TemporaryDirectory().path
+        let zstd = "oci:\(directory)/zstd:1"
+        try CopyKit.succeed(["copy", "-q", "--compression", "zstd", "--cache-dir", directory + "/cache", "\(TestWorld.plain)/\(BuildHarness.nodeBase)", zstd])
+        let extra = command == "append" ? ["--env", "A=1"] : []
+        let refused = try Command.samforge([command, "--format", "v2s2", "--cache-dir", directory + "/cache"] + extra + [zstd, "oci:\(directory)/v2s2:1"])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.errorLine.contains("cannot convert to Docker schema2 (v2s2)")
+                && refused.errorLine.hasSuffix("recompress the layers to gzip (samforge copy --compression gzip) or keep --format oci"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/v2s2/index.json"))
+
+        let target = CopyKit.newRepository("zstd-to-v2s2") + ":1"
+        try CopyKit.succeed(["copy", "--format", "v2s2", "--compression", "gzip", "--cache-dir", directory + "/cache", zstd, target])
+        let raw = try BuildHarness.rawManifest(target)
+        #expect(raw["mediaType"] as? String == "application/vnd.docker.distribution.manifest.v2+json")
+        #expect(CopyFormatTests.layerTypes(raw).allSatisfy { $0 == "application/vnd.docker.image.rootfs.diff.tar.gzip" })
+        try CopyKit.succeed([command, "--format", "v2s2", "--cache-dir", directory + "/cache"] + extra + [target, target + "-again"])
+    }
+
     /// Every value a user can give wrong is one line, exit 2, before any traffic (the registry
     /// at localhost:1 would refuse a connection).
     @Test(arguments: [

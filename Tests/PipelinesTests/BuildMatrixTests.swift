@@ -75,7 +75,7 @@ let rejectedMatrices: [RejectedMatrix] = [
     .init(name: "empty string", text: "- ''\n", fragments: ["entry 0", "sam-base-image is empty"]),
     .init(name: "whitespace inside", text: "- \"a b\"\n", fragments: ["contains whitespace"]),
     .init(name: "newline inside", text: "- \"a\\nb\"\n", fragments: ["contains whitespace or control characters"]),
-    .init(name: "repeated entry", text: "- \(node)\n- \(python)\n- \(node)\n", fragments: ["entry 2 repeats entry 0"]),
+    .init(name: "repeated entry", text: "- \(node)\n- \(python)\n- \(node)\n", fragments: ["entry 2 (line 3) repeats entry 0 (line 1)"]),
     .init(name: "duplicate key", text: "images: [\(node)]\nimages: [\(python)]\n", fragments: ["\"images\" appears twice"]),
     .init(name: "duplicate entry key", text: "- {sam-base-image: \(node), sam-base-image: \(python)}\n", fragments: ["appears twice"]),
     .init(name: "two documents", text: "- \(node)\n---\n- \(python)\n", fragments: ["not valid YAML: more than one document (line 2"]),

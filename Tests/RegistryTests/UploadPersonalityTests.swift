@@ -107,19 +107,61 @@ struct UploadPersonalityTests {
         #expect(try proxy.proxy.stats()[counter, default: 0] == expected)
     }
 
-    /// ECR answers a mount with 202 and an upload session: not a mount; the session is deleted
-    /// (the registry no longer knows it) and the blob is uploaded.
-    @Test func aMountAnsweredWithASessionIsNoMount() async throws {
+    /// A proxy answering mounts as ECR does, a blob of `size` bytes in one repository behind
+    /// it, and another repository to mount it into.
+    func refusedMount(size: Int64) async throws -> (PrivateFaultProxy, RegistryClient, String, Digest, Repository, Repository) {
         let proxy = try proxy([("ecr-mount", [:])])
         let client = client()
-        let (path, digest) = try blob(1 << 20)
+        let (path, digest) = try blob(size)
         let source = Repository(host: proxy.address, name: TestWorld.uniqueRepository("mount-src"))
         let target = Repository(host: proxy.address, name: TestWorld.uniqueRepository("mount-dst"))
-        try await client.uploadBlob(digest, size: 1 << 20, to: source, from: FileSource(path: path))
+        try await client.uploadBlob(digest, size: size, to: source, from: FileSource(path: path))
+        return (proxy, client, path, digest, source, target)
+    }
+
+    /// ECR answers a mount with 202 and an upload session: not a mount. The upload of that blob
+    /// goes on in the session (no second POST, nothing deleted), as the distribution spec allows.
+    @Test(arguments: ["stream", "file", "chunks"])
+    func theUploadGoesOnInTheSessionARefusedMountOpened(_ kind: String) async throws {
+        let (proxy, client, path, digest, source, target) = try await refusedMount(size: 3 << 20)
         #expect(try await client.mountBlob(digest, from: source, into: target) == false)
         let sessions = try #require(proxy.proxy.personalityRecord()["mount_sessions"] as? [String])
         #expect(sessions.count == 1)
+        switch kind {
+        case "stream":  // a pipe from another registry: cannot rewind
+            let file = try FileSource(path: path)
+            try await client.uploadBlob(digest, size: 3 << 20, to: target, from: OnePass(file))
+        case "file": try await client.uploadBlob(digest, size: 3 << 20, to: target, from: FileSource(path: path))
+        default: try await client.uploadBlobChunked(digest, size: 3 << 20, to: target, from: FileSource(path: path), chunkSize: 1 << 20)
+        }
+        try await expectStored(digest, size: 3 << 20, repository: target.name)
+        #expect(try proxy.proxy.requests(matching: "POST /v2/\(target.name)/blobs/uploads/").count == 1, "a second session was opened")
+        #expect(try proxy.proxy.requests(matching: "DELETE").isEmpty)
         for session in sessions { #expect(try TestWorld.registryStatus(session) == 404, "session left open: \(session)") }
-        #expect(try proxy.proxy.requests(matching: "DELETE").count == 1)
     }
+
+    /// A session no upload takes is cancelled: when the blob is mounted from elsewhere after
+    /// all (a second refused mount replaces the first's session, a 201 ends the second's), or
+    /// when the caller gives it up.
+    @Test func aSessionNoUploadTakesIsCancelled() async throws {
+        let (proxy, client, path, digest, source, target) = try await refusedMount(size: 1 << 20)
+        #expect(try await client.mountBlob(digest, from: source, into: target) == false)
+        #expect(try await client.mountBlob(digest, from: source, into: target) == false)
+        #expect(try proxy.proxy.requests(matching: "DELETE").count == 1, "the replaced session is cancelled")
+        await client.discardSpareSession(for: digest, in: target)
+        #expect(try proxy.proxy.requests(matching: "DELETE").count == 2)
+        let sessions = try #require(proxy.proxy.personalityRecord()["mount_sessions"] as? [String])
+        #expect(sessions.count == 2)
+        for session in sessions { #expect(try TestWorld.registryStatus(session) == 404, "session left open: \(session)") }
+        // Nothing left to take: the next upload opens its own session.
+        try await client.uploadBlob(digest, size: 1 << 20, to: target, from: FileSource(path: path))
+        try await expectStored(digest, size: 1 << 20, repository: target.name)
+    }
+}
+
+/// A source that can be read once only (not rewindable), as a pipe from another registry is.
+private final class OnePass: ByteSource, @unchecked Sendable {
+    private let inner: ByteSource
+    init(_ inner: ByteSource) { self.inner = inner }
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int { try inner.read(into: buffer) }
 }
