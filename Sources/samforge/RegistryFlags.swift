@@ -111,7 +111,7 @@ struct RegistryFlags: ParsableArguments {
         if let stallTimeout { options.timeouts.stall = stallTimeout }
         if let seconds = timeout.flatMap(parseDuration) {
             options.deadline = Deadline(seconds: seconds)
-            Self.armWatchdog(seconds: seconds, text: timeout ?? "")
+            Self.armWatchdog(seconds: seconds)
         }
         return RegistryClient(options: options)
     }
@@ -120,9 +120,10 @@ struct RegistryFlags: ParsableArguments {
 
     /// Registry requests end at the deadline with their own error; local work still running a
     /// little later (compressing a large layer) ends the process, so the bound always holds.
-    private static func armWatchdog(seconds: Double, text: String) {
+    /// Its line reads as a request's timeout does (`after 90 s`, not the flag's `90s`).
+    private static func armWatchdog(seconds: Double) {
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds + watchdogGrace) {
-            printLine("samforge: error: timed out after \(text) (--timeout)")
+            printLine("samforge: error: timed out after \(formatDelay(seconds)) (--timeout) during local work (still running \(formatDelay(watchdogGrace)) past the deadline)")
             _exit(ExitStatus.runtime)
         }
     }

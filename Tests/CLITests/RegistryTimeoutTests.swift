@@ -31,6 +31,20 @@ struct RegistryTimeoutTests {
         #expect(lines.first?.contains("timed out after 2 s (--timeout) during GET http") == true, "\(result.stderr)")
     }
 
+    /// Local work past the deadline (a 4 GiB --file takes far longer than 1 s + the 5 s grace to
+    /// compress) ends the command too, in one line that reads as a request's timeout does.
+    @Test func wholeCommandTimeoutEndsLocalWork() throws {
+        let directory = try CopyKit.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try CopyKit.shell("truncate -s 4G \"$1\"", [directory + "/big"])  // sparse: no disk
+        let result = try CopyKit.samforge(["append", "--timeout", "1s", "--cache-dir", directory + "/cache", "--file", directory + "/big:/big",
+                                           "scratch", "oci:\(directory)/out:1"])
+        #expect(result.status == 1)
+        #expect(Self.errorLines(result) == ["samforge: error: timed out after 1 s (--timeout) during local work (still running 5 s past the deadline)"],
+                "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/out"), "a layout was left behind")
+    }
+
     @Test func retryTimesZeroMeansOneAttempt() throws {
         let proxy = try PrivateFaultProxy(upstream: TestWorld.plain)
         try proxy.proxy.arm("status", match: "/manifests/", count: 10, ["code": "503", "retry_after": "0"])
