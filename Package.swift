@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Build", dependencies: ["OCI", "Streams", "Registry", "Layers", "Assembly", "Attestations"]),
         .target(name: "SAM", dependencies: ["OCI", "Registry", "Layers", "Assembly", "Build", "Attestations"]),
         // Pure values: the build matrix file and the pipeline/Job generators.
-        .target(name: "Pipelines", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Pipelines", dependencies: ["OCI", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "samforge", dependencies: [
             "OCI", "Streams", "Registry", "Layers", "Assembly", "Build", "Attestations", "SAM", "Pipelines", "Signing", "CSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

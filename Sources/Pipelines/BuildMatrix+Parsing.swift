@@ -1,3 +1,4 @@
+import OCI
 import Yams
 
 extension BuildMatrix {
@@ -54,7 +55,8 @@ extension BuildMatrix {
             for (key, value) in mapping {
                 let name = key.scalar?.string ?? ""
                 guard entryKeys.contains(name) else {
-                    throw BuildMatrixError("unknown key \(quoted(name)) (an entry has \(entryKeys.joined(separator: ", ")))")
+                    let guess = Suggestion.nearest(to: name, among: entryKeys).map { "; did you mean \(quoted($0))?" } ?? ""
+                    throw BuildMatrixError("unknown key \(quoted(name))\(guess) (an entry has \(entryKeys.joined(separator: ", ")))")
                 }
                 values[name] = try string(value, key: name)
             }

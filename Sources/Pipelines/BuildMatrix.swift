@@ -88,7 +88,7 @@ public struct BuildMatrix: Sendable, Equatable {
     public func entry(at index: Int) throws(BuildMatrixError) -> Entry {
         guard entries.indices.contains(index) else {
             let valid = entries.count == 1 ? "1 entry (index 0)" : "\(entries.count) entries (0-\(entries.count - 1))"
-            throw BuildMatrixError("matrix index \(index) is out of range: the matrix has \(valid)")
+            throw BuildMatrixError("out of range: the matrix has \(valid)")
         }
         return entries[index]
     }

@@ -55,6 +55,8 @@ let rejectedMatrices: [RejectedMatrix] = [
     .init(name: "comment only", text: "# nothing\n", fragments: ["empty file"]),
     .init(name: "empty list", text: "images: []\n", fragments: ["images list is empty"]),
     .init(name: "empty bare list", text: "[]", fragments: ["images list is empty"]),
+    .init(name: "misspelt entry key", text: "- sam-base-image: \(node)\n  verison: '1.0.0'\n",
+          fragments: ["entry 0 (line 1)", "unknown key \"verison\"; did you mean \"version\"?"]),
     .init(name: "unknown top-level key", text: "images: [\(node)]\nruntimes: [x]\n", fragments: ["unknown key \"runtimes\"", "line 2"]),
     .init(name: "mapping without images", text: "image: \(node)\n", fragments: ["unknown key \"image\""]),
     .init(name: "images is a string", text: "images: \(node)\n", fragments: ["images (line 1) must be a list, not a string"]),
@@ -134,11 +136,11 @@ struct BuildMatrixTests {
         #expect(try matrix.selection(0) == [.init(samBaseImage: node)])
         for index in [2, -1, Int.max, Int.min] {
             let error = try #require(throws: BuildMatrixError.self) { try matrix.entry(at: index) }
-            #expect(error.message == "matrix index \(index) is out of range: the matrix has 2 entries (0-1)")
+            #expect(error.message == "out of range: the matrix has 2 entries (0-1)")
         }
         let single = try BuildMatrix(bases: [node])
         let error = try #require(throws: BuildMatrixError.self) { try single.entry(at: 1) }
-        #expect(error.message == "matrix index 1 is out of range: the matrix has 1 entry (index 0)")
+        #expect(error.message == "out of range: the matrix has 1 entry (index 0)")
     }
 
     struct IndexCase: Sendable, CustomTestStringConvertible {
