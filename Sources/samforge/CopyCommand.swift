@@ -102,7 +102,11 @@ struct CopyCommand: AsyncParsableCommand {
         if let compression = try CompressionOption.parse(compression, format: try format.parsed()) {
             let image = try recompressed(source, as: compression, to: target, platform: platform, context: context, progress: progress)
             if try await step("recompressing", { try await image.rewroteManifests() }) {
-                if referrers { progress.note("referrers: not copied (--compression rewrote the manifests they refer to)") }
+                // Said only when there were some: the source's own root's referrers and cosign tags.
+                if referrers, case let original = source, let root = try? await original.rootManifest().digest {
+                    let count = ((try? await original.referrers(of: root).count) ?? 0) + ((try? await original.cosignTags(of: root).count) ?? 0)
+                    if count > 0 { progress.note("referrers: \(count) not copied (--compression rewrote the manifests they refer to)") }
+                }
                 referrers = false
             }
             source = image
