@@ -42,7 +42,9 @@ public struct ImageWriter: Sendable {
         context.emit(.blobsPlanned(count: blobs.count, size: blobs.reduce(0) { $0 + max(0, $1.size) }))
         try await BlobTransfer(source: source, destination: destination, context: context).transferAll(blobs, jobs: jobs, tally: tally)
         for manifest in plan.children + [plan.root] {
-            if try await !destination.hasManifest(manifest.digest) { try await destination.putManifest(manifest) }
+            // Said when written: one the destination holds already (an image being signed) is not.
+            guard try await !destination.hasManifest(manifest.digest) else { continue }
+            try await destination.putManifest(manifest)
             context.emit(.manifestPushed(manifest.digest, mediaType: manifest.mediaType, tag: nil))
         }
         var report = WriteReport(root: plan.root)
