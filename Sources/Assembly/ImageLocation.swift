@@ -99,6 +99,16 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The location as a person reads it: a docker archive's name as its RepoTags are written
+    /// (`docker-archive:a.tar:alpine:3.20`, not `…:docker.io/library/alpine:3.20`). Progress lines
+    /// use it; `description` stays the canonical form (lock files key inputs by it).
+    public var displayName: String {
+        if case .dockerArchive(let file, let reference?) = self {
+            return "docker-archive:\(file):" + (DockerArchiveFormat.repoTag(reference) ?? reference.description)
+        }
+        return description
+    }
+
     /// The registry reference, when the location is one.
     public var registryReference: Reference? {
         if case .registry(let reference) = self { return reference }

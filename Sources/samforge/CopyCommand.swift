@@ -97,7 +97,7 @@ struct CopyCommand: AsyncParsableCommand {
         var source = try from.openSource(client: context.client, platform: platform ?? .linuxAMD64)
         let target = try to.openTarget(client: context.client, sourceReference: from.registryReference)
         defer { progress.end() }
-        progress.note("copying \(from) to \(to)")
+        progress.note("copying \(from.displayName) to \(to.displayName)")
         var referrers = !noReferrers
         if let compression = try CompressionOption.parse(compression, format: try format.parsed()) {
             let image = try recompressed(source, as: compression, to: target, platform: platform, context: context, progress: progress)

@@ -104,6 +104,8 @@ struct CopyTests {
         let written = try CopyKit.succeed(["copy", "\(plain)/\(Self.nodeAMD64)", "docker-archive:\(archive):sam/build-nodejs18.x:fixture"])
         // The name as `docker images` shows it (RepoTags), pinned to the manifest digest.
         #expect(written.lastLine == "docker-archive:\(archive):sam/build-nodejs18.x:fixture@\(fixture.digest)")
+        // The progress line names it as the result line does (not docker.io/sam/build-nodejs18.x).
+        #expect(written.stderr.contains("copying \(plain)/\(Self.nodeAMD64) to docker-archive:\(archive):sam/build-nodejs18.x:fixture\n"), "\(written.stderr)")
 
         // skopeo reads it (it reports layers by diff_id, as the docker-archive transport does).
         let inspected = try CopyKit.skopeoInspect("docker-archive:\(archive)")
