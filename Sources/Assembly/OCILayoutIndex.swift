@@ -48,8 +48,9 @@ final class LayoutClaims: @unchecked Sendable {
     private final class State {
         var active = 0
         var committed = false
-        /// The outermost directory this run created for the layout.
-        var created: String?
+        /// What this run created for the layout: its outermost new directory, or, in a
+        /// directory that was there empty, the marker and `blobs`.
+        var created: [String]?
         let mutex = NSLock()
     }
 
@@ -68,7 +69,7 @@ final class LayoutClaims: @unchecked Sendable {
         /// remembering what the run created the first time.
         func open(_ create: () throws -> Void) throws {
             try owner.withState(path) { state in
-                if state.created == nil, !state.committed { state.created = Self.outermostMissing(path) }
+                if state.created == nil, !state.committed { state.created = Self.toCreate(path) }
                 state.active += 1
                 try create()
             }
@@ -80,10 +81,19 @@ final class LayoutClaims: @unchecked Sendable {
                 state.active -= 1
                 if committed { state.committed = true }
                 if state.active == 0, !state.committed, let created = state.created {
-                    try? FileManager.default.removeItem(atPath: created)
+                    for path in created { try? FileManager.default.removeItem(atPath: path) }
                     state.created = nil
                 }
             }
+        }
+
+        /// What opening the layout at `directory` creates: its outermost missing directory, or,
+        /// when the directory exists without a marker (empty: the destination checked it), the
+        /// marker and `blobs` inside it; nothing for an existing layout.
+        static func toCreate(_ directory: String) -> [String]? {
+            if let missing = outermostMissing(directory) { return [missing] }
+            guard !FileManager.default.fileExists(atPath: directory + "/" + OCILayout.markerFile) else { return nil }
+            return [directory + "/" + OCILayout.markerFile, directory + "/blobs"].filter { !FileManager.default.fileExists(atPath: $0) }
         }
 
         /// `a/b/c` with only `a` existing → `a/b`.

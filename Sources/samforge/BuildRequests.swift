@@ -1,3 +1,4 @@
+import Assembly
 import Foundation
 import Pipelines
 import SAM
@@ -14,6 +15,7 @@ extension BuildCommand {
             try Self.checkOneImagePerTag(requests) { earlier, later in
                 "--sam-base-image \(earlier.base.location) and \(later.base.location) are both \(later.base.runtime): one base per runtime in a run"
             }
+            try Self.checkOneImagePerArchive(requests, given: "--sam-base-image")
             return requests
         }
         guard samBaseImage.isEmpty else { throw UsageError("--matrix names the bases: --sam-base-image cannot be used with it") }
@@ -38,7 +40,23 @@ extension BuildCommand {
         try Self.checkOneImagePerTag(requests) { earlier, later in
             "--matrix \(matrix): \(earlier.base.location) and \(later.base.location) would both write \(later.target.text):\(later.primaryTag)"
         }
+        try Self.checkOneImagePerArchive(requests, given: "--matrix \(matrix)")
         return requests
+    }
+
+    /// A docker archive holds one image: two requests writing the same file would each replace
+    /// the other's (and share its blobs in the run's ledger), so the run is refused up front.
+    static func checkOneImagePerArchive(_ requests: [SAMBuildRequest], given: String) throws {
+        var seen: [String: SAMBuildRequest] = [:]
+        for request in requests {
+            guard case .dockerArchive(let file, _) = request.target.location else { continue }
+            let key = URL(fileURLWithPath: file).standardizedFileURL.path
+            if let earlier = seen[key] {
+                throw UsageError("\(given): \(earlier.base.location) and \(request.base.location) would both write docker-archive:\(file), "
+                                 + "which holds one image: give each its own archive (a matrix entry's target-repo), or write to a registry or an oci: layout")
+            }
+            seen[key] = request
+        }
     }
 
     /// Two requests for one tag of one target would overwrite each other.

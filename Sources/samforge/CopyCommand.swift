@@ -75,8 +75,13 @@ struct CopyCommand: AsyncParsableCommand {
         let context = RunContext(client: client, jobs: jobs, onEvent: progress.event)
 
         if allTags {
-            let results = try await copyAllTags(from: from, to: to, platform: wanted, context: context, progress: progress)
-            if json { try Output.json(results) }
+            var copied: [Result] = []
+            do { try await copyAllTags(from: from, to: to, platform: wanted, context: context, progress: progress) { copied.append($0) } } catch {
+                // The tags copied before the failure are reported, as their lines are without --json.
+                if json, !copied.isEmpty { try Output.json(copied) }
+                throw error
+            }
+            if json { try Output.json(copied) }
             return
         }
         let result = try await copy(from: from, to: to, platform: wanted, context: context, progress: progress)
@@ -103,13 +108,17 @@ struct CopyCommand: AsyncParsableCommand {
             let image = try recompressed(source, as: compression, to: target, platform: platform, context: context, progress: progress)
             if try await step("recompressing", { try await image.rewroteManifests() }) {
                 // Said only when there were some: the source's own root's referrers and cosign tags.
-                if referrers, case let original = source, let root = try? await original.rootManifest().digest {
-                    let count = ((try? await original.referrers(of: root).count) ?? 0) + ((try? await original.cosignTags(of: root).count) ?? 0)
-                    if count > 0 { progress.note("referrers: \(count) not copied (--compression rewrote the manifests they refer to)") }
+                if referrers, case let count = await Self.referrerCount(source), count > 0 {
+                    progress.note("referrers: \(count) not copied (--compression rewrote the manifests they refer to)")
                 }
                 referrers = false
             }
             source = image
+        }
+        // A docker archive has no place for them: said, not dropped silently.
+        if referrers, target.destination.referrersSupport == .none, case let count = await Self.referrerCount(source), count > 0 {
+            progress.note("referrers: \(count) not copied (a docker archive keeps none: copy to a registry or an oci: layout to keep them)")
+            referrers = false
         }
         let attesters: [Attester] = referrers ? [CopiedReferrers(source: source, note: { progress.note($0) })] : []
         let publication = Publication(image: source, names: target.names, attesters: attesters, expecting: target.pinned,
@@ -125,6 +134,12 @@ struct CopyCommand: AsyncParsableCommand {
                       referrersCopied: published.attachments.count)
     }
 
+    /// The referrers and cosign tags of the source's root (0 when they cannot be listed).
+    static func referrerCount(_ source: ImageSource) async -> Int {
+        guard let root = try? await source.rootManifest().digest else { return 0 }
+        return ((try? await source.referrers(of: root).count) ?? 0) + ((try? await source.cosignTags(of: root).count) ?? 0)
+    }
+
     /// `source` with its layers recompressed into the cache (only what `target` gets of an
     /// index); one line when a Docker schema2 image has to become OCI.
     func recompressed(_ source: ImageSource, as compression: Compression, to target: ImageTarget, platform: Platform?,
@@ -135,9 +150,10 @@ struct CopyCommand: AsyncParsableCommand {
                                  onLayer: { progress.note($0) }, onOCI: { progress.note("manifest: OCI, not Docker schema2, which has no media type for \(compression.algorithm) layers") })
     }
 
-    /// Every tag `listTags` reports, each copied as its own image (registry → registry only).
+    /// Every tag `listTags` reports, each copied as its own image (registry → registry only),
+    /// in order until one fails; `copied` hears of each.
     func copyAllTags(from: ImageLocation, to: ImageLocation, platform: Platform?, context: RunContext,
-                     progress: TransferProgress) async throws -> [Result] {
+                     progress: TransferProgress, copied: (Result) -> Void) async throws {
         guard case .registry(let sourceRepository) = from, case .registry(let targetRepository) = to else {
             throw UsageError("--all-tags copies every tag of one registry repository to another (e.g. registry-a.example.com/team/app registry-b.example.com/team/app); copy a local image by its name instead: samforge copy oci:DIR:TAG DST")
         }
@@ -148,14 +164,12 @@ struct CopyCommand: AsyncParsableCommand {
         let tags = try await context.client.listTags(Repository(sourceRepository))
         guard !tags.isEmpty else { throw AssemblyError.notFound("\(sourceRepository.repositoryName): no tags to copy") }
         progress.note("\(tags.count) tag\(tags.count == 1 ? "" : "s") to copy")
-        var results: [Result] = []
         for tag in tags {
             let result = try await copy(from: .registry(sourceRepository.withTag(tag)), to: .registry(targetRepository.withTag(tag)),
                                         platform: platform, context: context, progress: progress)
             if !json { Output.line(result.reference) }
-            results.append(result)
+            copied(result)
         }
-        return results
     }
 
     /// Whether a registry location names a tag or digest explicitly (a bare repository gets
