@@ -55,6 +55,12 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
 
     /// A registry reference, with a hint for what people coming from other tools type.
     static func registryReference(_ text: String) throws(ParseError) -> Reference {
+        if let userinfo = URLUserinfo(in: text) {
+            let host = userinfo.bare.prefix { $0 != "/" }
+            throw ParseError(message: "invalid reference \"\(escapedForMessage(userinfo.redacted))\": a reference takes no credentials "
+                             + "(logs and process lists would show them): write \(escapedForMessage(userinfo.bare)), and log in with "
+                             + "samforge login \(escapedForMessage(host)) (or DOCKER_USERNAME and DOCKER_PASSWORD)")
+        }
         let lower = text.lowercased()
         if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
             let bare = text.drop { $0 != "/" }.drop { $0 == "/" }

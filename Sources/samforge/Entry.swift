@@ -53,7 +53,7 @@ enum Entry {
             if code == .success { Samforge.exit(withError: error) }  // --help, completion scripts
             let message = plugin.map { "samforge: error: plugin settings: " + $0.reword(Samforge.message(for: error)) }
                 ?? ArgumentErrors.line(for: error, path: shape.path)
-            FileHandle.standardError.write(Data((message + "\n").utf8))
+            FileHandle.standardError.write(Data((ArgumentSecrets.redacted(message, arguments: given) + "\n").utf8))
             exit(ExitStatus.usage)
         }
         do {
@@ -82,7 +82,7 @@ enum Entry {
                                                 command: type(of: command)) {
                 line += " (\(plugin.map { $0.reword(hint) } ?? hint))"
             }
-            FileHandle.standardError.write(Data(("samforge: error: " + line + "\n").utf8))
+            FileHandle.standardError.write(Data(("samforge: error: " + ArgumentSecrets.redacted(line, arguments: given) + "\n").utf8))
             exit(ExitStatus.code(for: error))
         }
     }

@@ -108,3 +108,33 @@ struct SeamEdgeTests {
         #expect(tags?.sorted() == order.prefix(2).sorted())
     }
 }
+
+/// Credentials pasted into a location (`https://user:token@host/app`, as some registries'
+/// docs show URLs) are refused with what to type instead, and never shown: not by the
+/// message that refuses them, nor by any command that echoes its argument. No traffic.
+@Suite("Credentials in a location")
+struct CredentialsInLocationTests {
+    static let secret = "hunter2pw"
+
+    @Test(arguments: [
+        ["copy", "https://user:\(secret)@reg.example.com/app:1", "oci:/nonexistent/x"],
+        ["copy", "oci:/nonexistent/x", "docker://user:\(secret)@reg.example.com/app:1"],
+        ["inspect", "user:\(secret)@reg.example.com/app:1"],
+        ["tags", "https://user:\(secret)@reg.example.com/app"],
+        ["append", "--env", "A=1", "https://user:\(secret)@reg.example.com/app:1", "reg.example.com/app:2"],
+        ["build", "--sam-base-image", "https://user:\(secret)@reg.example.com/sam/build-nodejs18.x:1.143.0", "--plugin-image", "a.example/p:1",
+         "--version", "1", "--target-repo", "reg.example.com/app", "--no-go-template", "--no-docker-cli"],
+        ["login", "https://user:\(secret)@reg.example.com"],
+        ["copy", "--no-such-option=https://user:\(secret)@reg.example.com/app", "a", "b"],
+    ])
+    func areRefusedAndNeverShown(_ arguments: [String]) throws {
+        let result = try Command.samforge(arguments, input: "")
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(!result.stderr.contains(Self.secret) && !result.stdout.contains(Self.secret), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1 && result.errorLine.hasPrefix("samforge: error: "), "\(result.stderr)")
+        if arguments[0] != "login" && !arguments[1].hasPrefix("--no-such") {
+            #expect(result.errorLine.contains("a reference takes no credentials") && result.errorLine.contains("samforge login reg.example.com"),
+                    "\(result.stderr)")
+        }
+    }
+}
