@@ -116,7 +116,7 @@ public final class DockerArchiveDestination: ImageDestination, @unchecked Sendab
 
     private func openedOutput() throws -> FileSink {
         if let output { return output }
-        let sink = try FileSink(path: temporaryPath)
+        let sink = try FileSink(path: temporaryPath, shownAs: file)
         output = sink
         return sink
     }

@@ -39,7 +39,7 @@ enum LocalBlob {
     /// it to `path` only when digest and size match: a reader never sees a partial or wrong blob.
     static func write(_ source: ByteSource, to path: String, temporaryDirectory: String, expected: Descriptor, what: String) throws {
         let temporary = temporaryDirectory + "/.samforge-" + uniqueName() + ".partial"
-        let file = try FileSink(path: temporary)
+        let file = try FileSink(path: temporary, shownAs: path)
         do {
             let hashing = HashingSink(forwardingTo: file)
             try source.pump(to: hashing)
@@ -72,7 +72,7 @@ enum LocalBlob {
     static func writeSmallFile(_ bytes: [UInt8], to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = (directory.isEmpty ? "." : directory) + "/.samforge-" + uniqueName() + ".partial"
-        let file = try FileSink(path: temporary)
+        let file = try FileSink(path: temporary, shownAs: path)
         do {
             try bytes.withUnsafeBytes { try file.write($0) }
             try file.commit(to: path)

@@ -70,7 +70,7 @@ enum Entry {
             if let signal = Interruption.signal {
                 // Whatever error the abort surfaced as, the cause is the signal.
                 let name = InterruptedError(signal: signal).name
-                FileHandle.standardError.write(Data("samforge: interrupted by \(name); open uploads were cancelled and no tag was written after it\n".utf8))
+                FileHandle.standardError.write(Data("samforge: interrupted by \(name); nothing was named after it (open uploads cancelled, a layout or archive it started removed)\n".utf8))
                 exit(128 + signal)
             }
             var line = plugin.map { $0.reword(oneLine(error)) } ?? oneLine(error)
