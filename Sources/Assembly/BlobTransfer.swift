@@ -62,8 +62,8 @@ struct BlobTransfer: Sendable {
 
     private func mountOrUpload(_ blob: Descriptor, into target: MountOrigin) async throws -> TransferEvent {
         while true {
+            // A mount answered 201 gives up, in the client, a session an earlier refusal left.
             for origin in mountCandidates(blob, into: target) where try await destination.mountBlob(blob, from: origin) {
-                await destination.discardMountLeftovers(blob)
                 return .blobMounted(blob.digest, size: blob.size, from: origin.repository)
             }
             // Another write of the run is uploading it to this registry: wait, then mount.

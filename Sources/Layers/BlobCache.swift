@@ -41,6 +41,9 @@ public struct BlobCache: Sendable {
         FileManager.default.fileExists(atPath: path(for: digest))
     }
 
+    /// How errors name it (a full disk names the cache, not a temporary file in it).
+    public var shownName: String { "the layer cache \(root)" }
+
     /// A fresh path in `root/tmp`; nothing is created there yet.
     public func makeTemporaryPath() -> String {
         temporaryDirectory + "/" + uniqueName() + ".partial"

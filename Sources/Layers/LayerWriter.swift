@@ -71,7 +71,7 @@ public struct LayerWriter: Sendable {
     public func write(into cache: BlobCache) throws -> WrittenLayer {
         let temporary = cache.makeTemporaryPath()
         do {
-            let file = try FileSink(path: temporary)
+            let file = try FileSink(path: temporary, shownAs: cache.shownName)
             let (diffID, digest, size, files) = try writeListing(to: file)
             try file.close()
             try cache.commit(temporaryPath: temporary, digest: digest)

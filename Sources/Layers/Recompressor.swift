@@ -25,7 +25,7 @@ public enum Recompressor {
                                   into cache: BlobCache) throws -> Result {
         let temporary = cache.makeTemporaryPath()
         do {
-            let file = try FileSink(path: temporary)
+            let file = try FileSink(path: temporary, shownAs: cache.shownName)
             let blob = HashingSink(forwardingTo: file)
             let compressing = CompressionThread(try compression.makeSink(forwardingTo: blob))
             do {

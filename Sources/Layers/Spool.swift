@@ -40,7 +40,7 @@ public final class Spool: @unchecked Sendable {
         }
         path = directory + "/content"
         fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw LayerError.io("cannot create \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw LayerError.io("cannot create \(path): \(OutputPath.reason(errno))") }
         pending = .allocate(byteCount: 1 << 20, alignment: 16)
     }
 
@@ -139,7 +139,7 @@ public final class Spool: @unchecked Sendable {
         while written < bytes.count {
             let count = pwrite(fd, bytes.baseAddress! + written, bytes.count - written, off_t(offset) + off_t(written))
             if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { throw LayerError.io("cannot write \(path): \(String(cString: strerror(errno)))") }
+            guard count > 0 else { throw LayerError.io("cannot write \(path): \(OutputPath.reason(errno))") }
             written += count
         }
     }

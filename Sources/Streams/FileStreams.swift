@@ -71,16 +71,10 @@ public final class FileSink: ByteSink, @unchecked Sendable {
     /// - Parameter shownAs: the path errors name (the file this one will be renamed to).
     public init(path: String, shownAs: String? = nil) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StreamError.io("cannot create \(shownAs ?? path): \(Self.reason(errno))") }
+        guard fd >= 0 else { throw StreamError.io("cannot create \(shownAs ?? path): \(OutputPath.reason(errno))") }
         self.fd = fd
         self.path = path
         shownPath = shownAs ?? path
-    }
-
-    /// The OS's words, and what to do when the disk is full.
-    static func reason(_ code: Int32) -> String {
-        let words = String(cString: strerror(code)).lowercased()
-        return code == ENOSPC || code == EDQUOT ? words + " (free some space there, or write somewhere else)" : words
     }
 
     deinit { if fd >= 0 { Glibc.close(fd) } }
@@ -92,7 +86,7 @@ public final class FileSink: ByteSink, @unchecked Sendable {
             let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw StreamError.io("cannot write \(shownPath): \(Self.reason(errno))")
+                throw StreamError.io("cannot write \(shownPath): \(OutputPath.reason(errno))")
             }
             offset += n
         }
@@ -102,7 +96,7 @@ public final class FileSink: ByteSink, @unchecked Sendable {
         guard fd >= 0 else { return }
         let result = Glibc.close(fd)
         fd = -1
-        if result != 0 { throw StreamError.io("cannot write \(shownPath): \(Self.reason(errno))") }
+        if result != 0 { throw StreamError.io("cannot write \(shownPath): \(OutputPath.reason(errno))") }
     }
 
     /// Closes and removes the file: for an abandoned download or a failed digest check.

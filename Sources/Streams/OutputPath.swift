@@ -95,9 +95,11 @@ public enum OutputPath {
         return parent.isEmpty ? "." : parent
     }
 
-    /// The C library's words for an errno ("permission denied").
+    /// The C library's words for an errno ("permission denied"), and for a full disk what to
+    /// do about it.
     public static func reason(_ code: Int32) -> String {
-        String(cString: strerror(code)).lowercased()
+        let words = String(cString: strerror(code)).lowercased()
+        return code == ENOSPC || code == EDQUOT ? words + " (free some space there, or write somewhere else)" : words
     }
 }
 

@@ -28,4 +28,22 @@ struct FullDiskTests {
         #expect(!result.stderr.contains(".partial"), "\(result.stderr)")
         #expect(result.stdout.contains("left: 0"), "\(result.stdout)")
     }
+
+    /// The layer cache on a full disk (a new layer written there): the same, one line saying
+    /// what to do, and no image written.
+    @Test func aFullCacheIsOneLineSayingWhatToDo() throws {
+        let directory = try TemporaryDirectory().path
+        let big = directory + "/big"
+        _ = try CopyKit.shell("head -c 2000000 /dev/urandom > \"$1\"", [big])
+        let cache = directory + "/cache"
+        try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
+        let result = try Command.run("/usr/bin/unshare", ["-r", "-m", "/bin/sh", "-c",
+            "mount -t tmpfs -o size=512k none \"$1\" || exit 99; exec \"$2\" append -q --file \"$3\":/big --cache-dir \"$1\" scratch \"$4\"",
+            "sh", cache, Command.samforgePath, big, "oci:\(directory)/out:1"])
+        try #require(result.status != 99, "no tmpfs in a user namespace here: \(result.stderr)")
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.errorLine.contains("cannot write the layer cache \(cache): no space left on device (free some space there, or write somewhere else)"),
+                "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/out"))
+    }
 }
